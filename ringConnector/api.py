@@ -1,0 +1,82 @@
+"""The REST endpoints: the article's two download endpoints and a liveness reply."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from ringConnector.core import DayReport
+from ringConnector.days import parse_day
+from ringConnector.errors import BadRequest
+from ringConnector.service import Connector
+
+bp = Blueprint("connector", __name__)
+# A day has at most a few hundred events; a skip list far longer is a caller's mistake.
+MAX_SKIP_IDS = 10_000
+
+
+def connector() -> Connector:
+    """The app's Connector."""
+    found: Connector = current_app.extensions["ringConnector"]
+    return found
+
+
+@bp.get("/")
+def liveness() -> dict[str, Any]:
+    """Liveness: the process answers; says nothing about Ring."""
+    return {"status": "ok", "service": "ringConnector"}
+
+
+@bp.get("/connector/download/today")
+def download_today() -> Response:
+    """Download today's (in TIME_ZONE, at request time) new ready recordings."""
+    return report_response(connector().download_day())
+
+
+@bp.post("/connector/download/<day>")
+def download_day(day: str) -> Response:
+    """Download a day's new ready recordings; the body lists ring ids the caller already has."""
+    wanted = parse_day(day)
+    return report_response(connector().download_day(wanted, skip=skip_list()))
+
+
+def skip_list() -> list[str]:
+    """The request body: a JSON list of ring ids (strings; integers accepted); empty means none."""
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        return []
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as ex:
+        raise BadRequest(f"the body is not JSON: {ex}") from ex
+    if not isinstance(body, list):
+        raise BadRequest('the body must be a JSON list of ring ids, e.g. ["7289369076883314527"]')
+    if len(body) > MAX_SKIP_IDS:
+        raise BadRequest(f"the list has {len(body)} ids; at most {MAX_SKIP_IDS} are accepted")
+    ids = []
+    for item in body:
+        # bool is an int in Python, but true/false are no ring ids.
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            raise BadRequest(f"ring ids must be strings, got {json.dumps(item)}")
+        ids.append(str(item))
+    return ids
+
+
+def report_response(report: DayReport) -> Response:
+    """The list of events this call downloaded; failures are told in headers (and 503 on auth)."""
+    if report.fatal is not None and not report.downloaded:
+        raise report.fatal
+    response = jsonify(report.downloaded)
+    failed_ids = [failure.ring_id for failure in report.failed if failure.ring_id]
+    failed_devices = [failure.device for failure in report.failed if failure.ring_id is None]
+    response.headers["X-Download-Complete"] = "true" if report.complete else "false"
+    response.headers["X-Events-Downloaded"] = str(len(report.downloaded))
+    response.headers["X-Events-Skipped"] = str(len(report.skipped))
+    response.headers["X-Events-Failed"] = str(len(failed_ids))
+    if failed_ids:
+        response.headers["X-Events-Failed-Ids"] = ",".join(failed_ids)
+    if failed_devices:
+        response.headers["X-Devices-Failed"] = ",".join(failed_devices)
+    return response

@@ -1,0 +1,30 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import atexit
+
+from flask import Flask
+
+from ringConnector import api
+from ringConnector.config import Settings, load_settings
+from ringConnector.http_errors import register_error_handlers
+from ringConnector.service import Connector
+
+# Skip lists are small; anything near this is not a skip list.
+MAX_BODY_BYTES = 1 << 20
+
+
+def create_app(config: Settings | None = None, *, connector: Connector | None = None) -> Flask:
+    """Build the app around one Connector (made from `config`, or from the environment)."""
+    settings = config or load_settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the article's field order
+    if connector is None:
+        connector = Connector(settings)
+        atexit.register(connector.close)
+    app.extensions["ringConnector"] = connector
+    register_error_handlers(app)
+    app.register_blueprint(api.bp)
+    return app

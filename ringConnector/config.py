@@ -1,0 +1,162 @@
+"""The one place that reads settings (python-decouple: environment first, then `.env`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from decouple import AutoConfig, Csv, UndefinedValueError
+from tzlocal import get_localzone_name
+
+from ringConnector.errors import ConfigError
+
+# The device lists of Ring's /clients_api/ring_devices that carry video; chimes and
+# intercoms ("other") have no recordings.
+VIDEO_DEVICE_TYPES = ("doorbots", "authorized_doorbots", "stickup_cams")
+# Event kinds found in a doorbell's history (RING_APIS.md, section 1).
+EVENT_KINDS = ("ding", "motion", "on_demand")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the connector, typed; see `.env.example` for each one's meaning."""
+
+    oauth_file: Path = Path("oauth-authorization.json")
+    data_dir: Path = Path("data")
+    ring_api_url: str = "https://api.ring.com"
+    ring_oauth_url: str = "https://oauth.ring.com/oauth/token"
+    time_zone: str = ""  # empty: the machine's local zone
+    device_types: tuple[str, ...] = ("doorbots", "authorized_doorbots")
+    event_kinds: tuple[str, ...] = ("ding",)
+    download_concurrency: int = 4
+    retry_max_wait: float = 100.0  # the article waited up to ~100 s for a fresh recording
+    retry_initial_delay: float = 2.0
+    retry_max_delay: float = 30.0
+    http_timeout: float = 30.0
+    host: str = "127.0.0.1"
+    port: int = 5000
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        """Reject settings that cannot work, with a message naming the setting."""
+        for name, url in (("RING_API_URL", self.ring_api_url), ("RING_OAUTH_URL", self.ring_oauth_url)):
+            _check_url(name, url)
+        unknown = set(self.device_types) - set(VIDEO_DEVICE_TYPES)
+        if unknown or not self.device_types:
+            raise ConfigError(
+                f"RING_DEVICE_TYPES must be a comma list of {', '.join(VIDEO_DEVICE_TYPES)}; "
+                f"got {','.join(self.device_types)!r}"
+            )
+        unknown = set(self.event_kinds) - set(EVENT_KINDS)
+        if unknown or not self.event_kinds:
+            raise ConfigError(
+                f"RING_EVENT_KINDS must be a comma list of {', '.join(EVENT_KINDS)}; "
+                f"got {','.join(self.event_kinds)!r}"
+            )
+        if self.download_concurrency < 1:
+            raise ConfigError("DOWNLOAD_CONCURRENCY must be at least 1")
+        if min(self.retry_max_wait, self.retry_initial_delay, self.retry_max_delay) < 0:
+            raise ConfigError("RETRY_MAX_WAIT, RETRY_INITIAL_DELAY and RETRY_MAX_DELAY must be >= 0")
+        if self.http_timeout <= 0:
+            raise ConfigError("HTTP_TIMEOUT must be positive")
+        if not 0 < self.port < 65536:
+            raise ConfigError("PORT must be between 1 and 65535")
+        self.zone  # noqa: B018 - validates TIME_ZONE now rather than at the first request
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone whose calendar days the connector downloads."""
+        name = self.time_zone or get_localzone_name() or "UTC"
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as ex:
+            raise ConfigError(f"TIME_ZONE {name!r} is not an IANA time zone name") from ex
+
+    @property
+    def videos_dir(self) -> Path:
+        """Where videos and their event JSON files are kept."""
+        return self.data_dir / "videos"
+
+    @property
+    def plain_http_allowed(self) -> bool:
+        """True when every Ring URL is plain http to loopback (the emulator)."""
+        return all(urlsplit(url).scheme == "http" for url in (self.ring_api_url, self.ring_oauth_url))
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _check_url(name: str, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an http(s) URL, got {url!r}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        # Tokens travel in these requests: plain http is only for a stand-in on this machine.
+        raise ConfigError(f"{name} may use plain http only for a loopback host, got {url!r}")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(config: Callable[..., Any] | None = None) -> Settings:
+    """Read every setting from the environment and `.env` (python-decouple)."""
+    read = config or AutoConfig()
+    defaults = Settings.__dataclass_fields__
+    kwargs: dict[str, Any] = {}
+    try:
+        for field_name, env_name, cast in _FIELDS:
+            default = defaults[field_name].default
+            raw = read(env_name, default=None)
+            if raw is None or raw == "":
+                kwargs[field_name] = default
+                continue
+            kwargs[field_name] = cast(raw)
+    except (ValueError, UndefinedValueError) as ex:
+        raise ConfigError(f"a setting has an invalid value: {ex}") from ex
+    return Settings(**kwargs)
+
+
+def _csv(raw: str) -> tuple[str, ...]:
+    return tuple(item.lower() for item in Csv()(raw))
+
+
+def _number(name: str, cast: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(raw: str) -> Any:
+        try:
+            return cast(raw)
+        except ValueError as ex:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from ex
+
+    return convert
+
+
+_FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
+    ("oauth_file", "OAUTH_FILE", Path),
+    ("data_dir", "DATA_DIR", Path),
+    ("ring_api_url", "RING_API_URL", lambda raw: raw.rstrip("/")),
+    ("ring_oauth_url", "RING_OAUTH_URL", str),
+    ("time_zone", "TIME_ZONE", str),
+    ("device_types", "RING_DEVICE_TYPES", _csv),
+    ("event_kinds", "RING_EVENT_KINDS", _csv),
+    ("download_concurrency", "DOWNLOAD_CONCURRENCY", _number("DOWNLOAD_CONCURRENCY", int)),
+    ("retry_max_wait", "RETRY_MAX_WAIT", _number("RETRY_MAX_WAIT", float)),
+    ("retry_initial_delay", "RETRY_INITIAL_DELAY", _number("RETRY_INITIAL_DELAY", float)),
+    ("retry_max_delay", "RETRY_MAX_DELAY", _number("RETRY_MAX_DELAY", float)),
+    ("http_timeout", "HTTP_TIMEOUT", _number("HTTP_TIMEOUT", float)),
+    ("host", "HOST", str),
+    ("port", "PORT", _number("PORT", int)),
+    ("log_level", "LOG_LEVEL", lambda raw: raw.upper()),
+)

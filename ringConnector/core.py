@@ -1,0 +1,155 @@
+"""Downloading a day: walk each device's history, pick the events to fetch, fetch them with retry."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ringConnector.days import DayWindow
+from ringConnector.errors import AuthorizationRequired, ConnectorError, RingUnavailable, TransientError
+from ringConnector.events import RingEvent, event_json
+from ringConnector.retry import RetryPolicy
+from ringConnector.sources import Source
+from ringConnector.store import DataStore
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class Failure:
+    """Something that could not be done this time; the next call tries it again."""
+
+    ring_id: str | None  # None when a whole device's history could not be read
+    device: str
+    reason: str
+
+
+@dataclass
+class DayReport:
+    """What one download call did for a day."""
+
+    day: str
+    downloaded: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (ringId, why)
+    failed: list[Failure] = field(default_factory=list)
+    # Set when the token stopped working part-way: the caller must be told even if
+    # some events were downloaded before that.
+    fatal: ConnectorError | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when nothing failed."""
+        return not self.failed and self.fatal is None
+
+
+@dataclass
+class DayDownload:
+    """One call's download of one day; `inflight` is shared by every call of a Connector."""
+
+    source: Source
+    store: DataStore
+    window: DayWindow
+    policy: RetryPolicy
+    concurrency: int
+    inflight: dict[str, asyncio.Future[bool]]
+    skip: frozenset[str] = frozenset()
+
+    async def run(self) -> DayReport:
+        """Download every ready event of the day that neither the caller nor DATA_DIR has."""
+        report = DayReport(self.window.day.strftime("%Y%m%d"))
+        try:
+            devices = await self.source.devices()
+        except TransientError as ex:
+            raise RingUnavailable(f"could not list Ring devices: {ex}") from ex
+        known = await asyncio.to_thread(self.store.known_ids)
+        wanted: dict[str, RingEvent] = {}
+        for device in devices:
+            if not device.has_recordings:
+                _LOGGER.warning("%s has no recordings (no Ring Protect plan); skipped", device.name)
+                continue
+            try:
+                async for event in self.source.events(device, self.window):
+                    reason = self._skip_reason(event, known)
+                    if reason:
+                        report.skipped.append((event.id, reason))
+                    else:
+                        wanted[event.id] = event
+            except AuthorizationRequired:
+                raise
+            except ConnectorError as ex:
+                _LOGGER.error("history of %s could not be read: %s", device.name, ex)
+                report.failed.append(Failure(None, device.name, str(ex)))
+        _LOGGER.info("%s: %d event(s) to download, %d skipped", report.day, len(wanted), len(report.skipped))
+        gate = asyncio.Semaphore(self.concurrency)
+        events = sorted(wanted.values(), key=lambda e: (e.created_at, e.id))
+        results = await asyncio.gather(*(self._download(event, gate, report) for event in events))
+        report.downloaded = [body for body in results if body is not None]
+        return report
+
+    def _skip_reason(self, event: RingEvent, known: Iterable[str]) -> str | None:
+        if event.id in self.skip:
+            return "the caller has it"
+        if event.id in known:
+            return "already downloaded"
+        if not event.ready:
+            return "recording not ready"
+        return None
+
+    async def _download(
+        self, event: RingEvent, gate: asyncio.Semaphore, report: DayReport
+    ) -> dict[str, Any] | None:
+        running = self.inflight.get(event.id)
+        if running is not None:
+            # Another call is fetching it right now: wait for it rather than fetch it twice.
+            await asyncio.shield(running)
+            report.skipped.append((event.id, "downloaded by a concurrent call"))
+            return None
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.inflight[event.id] = done
+        try:
+            async with gate:
+                body = await self._fetch(event)
+            done.set_result(True)
+            return body
+        except AuthorizationRequired as ex:
+            report.fatal = ex
+            report.failed.append(Failure(event.id, event.device.name, str(ex)))
+        except (ConnectorError, OSError) as ex:
+            # OSError: the disk (full, read-only); the temporary file is already gone.
+            _LOGGER.error("event %s failed: %s", event.id, ex)
+            report.failed.append(Failure(event.id, event.device.name, str(ex)))
+        finally:
+            if not done.done():
+                done.set_result(False)
+            del self.inflight[event.id]
+        return None
+
+    async def _fetch(self, event: RingEvent) -> dict[str, Any]:
+        stem = event.file_stem(self.window)
+        started = time.monotonic()
+        out = await asyncio.to_thread(self.store.open_video, stem)
+        try:
+            extra, attempts = await self.policy.run(
+                lambda: self.source.fetch_recording(event, out), what=f"event {event.id}"
+            )
+            await asyncio.to_thread(out.commit)
+        except BaseException:
+            out.discard()
+            raise
+        body = event_json(event, self.window, self.store.video_path(stem))
+        body.update(extra)
+        await asyncio.to_thread(self.store.save_event, stem, body)
+        _LOGGER.info(
+            "downloaded event %s (%s, %s): %d bytes in %.1f s, %d attempt(s)",
+            event.id,
+            event.device.name,
+            body["eventName"],
+            out.written,
+            time.monotonic() - started,
+            attempts,
+        )
+        return body

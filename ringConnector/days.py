@@ -1,0 +1,61 @@
+"""Calendar days in the configured time zone: parsing, "today", and the UTC window of a day."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from ringConnector.errors import BadRequest
+
+# The article's two spellings of a day: YYYYMMDD in URLs, YYYY-MM-DD on the command line.
+URL_DAY = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+CLI_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class DayWindow:
+    """One calendar day in a zone, as the half-open UTC interval [start, end)."""
+
+    day: date
+    zone: ZoneInfo
+    start: datetime
+    end: datetime
+
+    def contains(self, moment: datetime) -> bool:
+        """True if `moment` (aware) falls on this day."""
+        return self.start <= moment < self.end
+
+
+def parse_day(text: str, pattern: re.Pattern[str] = URL_DAY) -> date:
+    """Parse a day in `pattern`'s format; anything else, or an impossible date, is a BadRequest."""
+    match = pattern.match(text)
+    if match is None:
+        shape = "YYYYMMDD" if pattern is URL_DAY else "YYYY-MM-DD"
+        raise BadRequest(f"{text!r} is not a date in the form {shape}")
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError as ex:
+        raise BadRequest(f"{text!r} is not a real date: {ex}") from ex
+
+
+def today(zone: ZoneInfo, now: datetime | None = None) -> date:
+    """The current calendar day in `zone`, computed when called (never frozen at import)."""
+    moment = now or datetime.now(UTC)
+    return moment.astimezone(zone).date()
+
+
+def day_window(day: date, zone: ZoneInfo) -> DayWindow:
+    """The UTC interval of `day` in `zone`; 23 or 25 hours long on daylight-saving days."""
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return DayWindow(day, zone, start.astimezone(UTC), end.astimezone(UTC))
+
+
+def parse_ring_time(text: str) -> datetime:
+    """Parse Ring's `created_at` ("2024-02-02T11:21:24.000Z", with or without fractions)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:  # Ring's times are UTC even when unmarked
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

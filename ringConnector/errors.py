@@ -1,0 +1,67 @@
+"""The connector's exceptions: each carries the HTTP status and error code it is reported with."""
+
+from __future__ import annotations
+
+AUTH_FIX = "run ./startCreateAuthFile.py to sign in to Ring again"
+
+
+class ConnectorError(Exception):
+    """Base of every error the connector reports to a caller."""
+
+    status = 500
+    code = "connector_error"
+
+
+class ConfigError(ConnectorError):
+    """A setting is missing or invalid."""
+
+    code = "configuration_error"
+
+
+class BadRequest(ConnectorError):
+    """The caller sent something the connector cannot use (a bad date, a bad body)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class AuthorizationRequired(ConnectorError):
+    """No usable Ring token: missing, corrupt, or its refresh token was rejected."""
+
+    # 503, not 401: the caller's request is fine, the connector itself is not signed in.
+    status = 503
+    code = "ring_authorization_required"
+
+
+class LoginRejected(ConnectorError):
+    """Ring refused the user name, password or 2FA code while creating a token."""
+
+    status = 401
+    code = "ring_login_rejected"
+
+
+class RingUnavailable(ConnectorError):
+    """Ring (or the network to it) failed and retrying did not help."""
+
+    status = 502
+    code = "ring_unavailable"
+
+
+class TransientError(ConnectorError):
+    """A failure worth retrying: not prepared yet, rate limited, 5xx, dropped, short body."""
+
+    status = 502
+    code = "ring_transient_error"
+
+    def __init__(self, message: str, *, cause: str, retry_after: float | None = None) -> None:
+        """Record why the call failed and how long Ring asked us to wait, if it did."""
+        super().__init__(message)
+        self.cause = cause
+        self.retry_after = retry_after
+
+
+class DownloadFailed(ConnectorError):
+    """One recording could not be downloaded (permanently, or after every retry)."""
+
+    status = 502
+    code = "download_failed"

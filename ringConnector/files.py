@@ -1,0 +1,98 @@
+"""Atomic files: write to a hidden temporary file in the target folder, fsync, rename."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+# Temporary files start with this, so nothing that lists final names (the local index,
+# a pipeline globbing *.mp4) ever sees one.
+TEMP_PREFIX = ".part-"
+
+
+class AtomicFile:
+    """A file that appears under its final name only when complete (commit), or never (discard)."""
+
+    def __init__(self, path: Path, *, mode: int = 0o644) -> None:
+        """Create the hidden temporary file beside `path`, with permissions `mode` from the start."""
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX + path.name + ".", dir=path.parent)
+        self.temp = Path(temp_name)
+        try:
+            os.fchmod(fd, mode)
+        except OSError:
+            os.close(fd)
+            self.temp.unlink(missing_ok=True)
+            raise
+        self.handle = os.fdopen(fd, "wb")
+        self.written = 0
+
+    def write(self, data: bytes) -> None:
+        """Append bytes to the temporary file."""
+        self.handle.write(data)
+        self.written += len(data)
+
+    def reset(self) -> None:
+        """Throw away what was written (before a retry)."""
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.written = 0
+
+    def commit(self) -> None:
+        """Flush and fsync the data, rename it to the final name, fsync the folder (blocking)."""
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+            os.replace(self.temp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+        fsync_dir(self.path.parent)
+
+    def discard(self) -> None:
+        """Remove the temporary file; the final name is untouched."""
+        self.handle.close()
+        self.temp.unlink(missing_ok=True)
+
+    def __enter__(self) -> AtomicFile:
+        """Use as `with AtomicFile(path) as f:`: committed on a clean exit, discarded on error."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Commit or discard."""
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+def write_json(path: Path, data: Any, *, mode: int = 0o644) -> None:
+    """Write `data` as JSON to `path` atomically."""
+    with AtomicFile(path, mode=mode) as out:
+        out.write(json.dumps(data, indent=2, ensure_ascii=False).encode() + b"\n")
+
+
+def write_text(path: Path, text: str, *, mode: int = 0o644) -> None:
+    """Write `text` to `path` atomically."""
+    with AtomicFile(path, mode=mode) as out:
+        out.write(text.encode())
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (the directory entry itself is fsynced)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,44 @@
+"""Every error the API answers is JSON: {"error": code, "message": text}, with the right status."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from ringConnector.errors import ConnectorError
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def error_response(status: int, error: str, message: str) -> Response:
+    """A JSON error body with `status`."""
+    response = jsonify({"error": error, "message": message})
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Turn connector errors, HTTP errors (404, 405, 413...) and anything else into JSON."""
+
+    @app.errorhandler(ConnectorError)
+    def connector_error(error: ConnectorError) -> Response:
+        if error.status >= 500:
+            _LOGGER.error("%s: %s", error.code, error)
+        return error_response(error.status, error.code, str(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        code = (error.name or "error").lower().replace(" ", "_")
+        response = error_response(error.code or 500, code, error.description or code)
+        if error.code == 405 and error.response is None:
+            allowed = getattr(error, "valid_methods", None)
+            if allowed:
+                response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        _LOGGER.exception("unexpected error")
+        return error_response(500, "internal_error", "the connector failed unexpectedly; see its log")

@@ -1,0 +1,44 @@
+"""Logging, set up once at start-up, with secrets scrubbed from every line."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# What must never reach a log: pre-signed URL signatures and credentials, whoever logs them
+# (our code, ring_doorbell's debug lines, aiohttp).
+_SECRETS = (
+    (re.compile(r"(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s\"']+", re.I), r"\1…"),
+    (re.compile(r"((?:access|refresh)_token[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+", re.I), r"\1…"),
+    (re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I), r"\1…"),
+    (re.compile(r"((?:password|2fa-code)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+", re.I), r"\1…"),
+)
+
+
+def scrub(text: str) -> str:
+    """`text` with signatures, tokens and passwords replaced by an ellipsis."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class ScrubSecrets(logging.Filter):
+    """A handler filter that scrubs every record's final message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the message once, scrubbed, and drop the arguments."""
+        message = record.getMessage()
+        clean = scrub(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+        return True
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Log to stderr at `level` (LOG_LEVEL) through the scrubbing filter."""
+    handler = logging.StreamHandler()
+    handler.addFilter(ScrubSecrets())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(getattr(logging, level.upper(), logging.INFO))

@@ -1,0 +1,70 @@
+"""Retrying Ring's transient failures: exponential backoff with jitter, Retry-After, a total bound."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
+
+from ringConnector.errors import TransientError
+
+_LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to keep trying one operation; the bound is on the total time spent waiting."""
+
+    max_wait: float = 100.0
+    initial_delay: float = 2.0
+    max_delay: float = 30.0
+    sleep: Sleep = asyncio.sleep
+
+    def _wait(self, state: RetryCallState) -> float:
+        backoff = wait_exponential_jitter(
+            initial=self.initial_delay, max=self.max_delay, jitter=self.initial_delay
+        )(state)
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, TransientError) and error.retry_after is not None:
+            # Ring said how long to wait (429/503 Retry-After): never come back sooner.
+            return max(error.retry_after, min(backoff, self.max_delay))
+        return backoff
+
+    def _stop(self, state: RetryCallState) -> bool:
+        return state.idle_for + state.upcoming_sleep > self.max_wait
+
+    async def run(self, operation: Callable[[], Awaitable[T]], *, what: str) -> tuple[T, int]:
+        """Run `operation` until it succeeds or the wait budget is spent; return (result, attempts).
+
+        The last TransientError is re-raised when the budget runs out.
+        """
+
+        def log_retry(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            _LOGGER.info(
+                "%s: attempt %d failed (%s), retrying in %.1f s",
+                what,
+                state.attempt_number,
+                getattr(error, "cause", error),
+                state.upcoming_sleep,
+            )
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(TransientError),
+            wait=self._wait,
+            stop=self._stop,
+            sleep=self.sleep,
+            before_sleep=log_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                result = await operation()
+            return result, attempt.retry_state.attempt_number
+        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover

@@ -1,0 +1,35 @@
+"""server.py's work: build the app and serve it with waitress, a production WSGI server."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import waitress
+
+from ringConnector.app import create_app
+from ringConnector.config import load_settings
+from ringConnector.errors import ConnectorError
+from ringConnector.logs import configure_logging
+
+_LOGGER = logging.getLogger(__name__)
+# Each download request holds a thread for its whole run; keep room for liveness checks.
+THREADS = 8
+
+
+def main() -> int:
+    """Serve the REST API on HOST:PORT until interrupted."""
+    try:
+        settings = load_settings()
+    except ConnectorError as ex:
+        print(f"error: {ex}", file=sys.stderr)
+        return 1
+    configure_logging(settings.log_level)
+    app = create_app(settings)
+    _LOGGER.info("serving on http://%s:%d (time zone %s)", settings.host, settings.port, settings.zone.key)
+    try:
+        waitress.serve(app, host=settings.host, port=settings.port, threads=THREADS, ident="ringConnector")
+    except OSError as ex:
+        print(f"error: cannot listen on {settings.host}:{settings.port}: {ex}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,110 @@
+"""The Connector: the sync face of the connector, and the one place its asyncio event loop lives.
+
+ring_doorbell and the downloads are async; Flask views and scripts are sync. A Connector
+runs one event loop in a background thread for its whole life, so the HTTP connection pool,
+Ring session and device list are reused across calls; sync callers hand it coroutines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import Future
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import aiohttp
+
+from ringConnector.config import Settings
+from ringConnector.core import DayDownload, DayReport
+from ringConnector.days import day_window, today
+from ringConnector.retry import RetryPolicy, Sleep
+from ringConnector.sources import Source, open_source
+from ringConnector.store import DataStore
+
+T = TypeVar("T")
+
+
+class Connector:
+    """Downloads days of recordings; safe to call from several threads at once."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sleep: Sleep | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        """Start the event loop thread; nothing talks to Ring until the first download."""
+        self.settings = settings
+        self.store = DataStore(settings.videos_dir)
+        self._now = now or (lambda: datetime.now(UTC))
+        self._policy = RetryPolicy(
+            max_wait=settings.retry_max_wait,
+            initial_delay=settings.retry_initial_delay,
+            max_delay=settings.retry_max_delay,
+            sleep=sleep or asyncio.sleep,
+        )
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="ring-loop", daemon=True)
+        self._thread.start()
+        self._http: aiohttp.ClientSession | None = None
+        self._source: Source | None = None
+        self._inflight: dict[str, asyncio.Future[bool]] = {}
+
+    def today(self) -> date:
+        """Today in the configured time zone, at the moment of the call."""
+        return today(self.settings.zone, self._now())
+
+    def download_day(self, day: date | None = None, skip: Iterable[str] = ()) -> DayReport:
+        """Download the ready recordings of `day` (default: today) that are not in `skip`."""
+        window = day_window(day or self.today(), self.settings.zone)
+        return self._run(self._download(window, frozenset(str(item) for item in skip)))
+
+    def close(self) -> None:
+        """Close the HTTP session and stop the loop thread."""
+        if not self._thread.is_alive():
+            return
+        self._run(self._close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+    def __enter__(self) -> Connector:
+        """Use as a context manager that closes on exit."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Close."""
+        self.close()
+
+    async def _download(self, window: Any, skip: frozenset[str]) -> DayReport:
+        job = DayDownload(
+            source=self._get_source(),
+            store=self.store,
+            window=window,
+            policy=self._policy,
+            concurrency=self.settings.download_concurrency,
+            inflight=self._inflight,
+            skip=skip,
+        )
+        return await job.run()
+
+    def _get_source(self) -> Source:
+        if self._source is None:
+            # Created inside the loop: aiohttp sessions belong to the loop that made them.
+            limit = max(self.settings.download_concurrency * 2, 10)
+            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit))
+            self._source = open_source(self.settings, self._http, self._policy)
+        return self._source
+
+    async def _close(self) -> None:
+        if self._source is not None:
+            await self._source.close()
+        if self._http is not None:
+            await self._http.close()
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        return future.result()

@@ -1,0 +1,44 @@
+"""Where events and recordings come from: the interface every source implements, and the factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+import aiohttp
+
+from ringConnector.config import Settings
+from ringConnector.days import DayWindow
+from ringConnector.events import Device, RingEvent
+from ringConnector.files import AtomicFile
+from ringConnector.retry import RetryPolicy
+
+
+class Source(Protocol):
+    """A Ring API the connector can download a day from."""
+
+    async def devices(self) -> list[Device]:
+        """The account's video devices selected by the settings."""
+        ...
+
+    def events(self, device: Device, window: DayWindow) -> AsyncIterator[RingEvent]:
+        """The device's events of the selected kinds on the window's day."""
+        ...
+
+    async def fetch_recording(self, event: RingEvent, out: AtomicFile) -> dict[str, Any]:
+        """One attempt at writing the event's recording into `out`; returns extra event JSON fields.
+
+        Raises TransientError for what is worth retrying and DownloadFailed for what is not.
+        """
+        ...
+
+    async def close(self) -> None:
+        """Release what the source holds."""
+        ...
+
+
+def open_source(settings: Settings, http: aiohttp.ClientSession, policy: RetryPolicy) -> Source:
+    """The source the settings select."""
+    from ringConnector.sources.consumer import ConsumerSource
+
+    return ConsumerSource(settings, http, policy)
