@@ -28,7 +28,7 @@ class RetryPolicy:
 
     def _wait(self, state: RetryCallState) -> float:
         backoff = wait_exponential_jitter(
-            initial=self.initial_delay, max=self.max_delay, jitter=self.initial_delay
+            multiplier=self.initial_delay, max=self.max_delay, jitter=self.initial_delay
         )(state)
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, TransientError) and error.retry_after is not None:
@@ -63,8 +63,10 @@ class RetryPolicy:
             before_sleep=log_retry,
             reraise=True,
         )
+        attempts = 0
         async for attempt in retrying:
             with attempt:
+                attempts = attempt.retry_state.attempt_number
                 result = await operation()
-            return result, attempt.retry_state.attempt_number
-        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+        # tenacity leaves the loop only after a success; a last failure is re-raised above.
+        return result, attempts

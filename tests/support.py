@@ -1,0 +1,97 @@
+"""Test data shared by the connector's tests: a small day far from UTC, and a fake sleep."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ringConnector.emulator.scenario import Account, Device, Event, Scenario
+from ringConnector.emulator.seed import event_id
+
+# UTC+14: a local day runs from 10:00 UTC the day before to 10:00 UTC, so a UTC "day" would
+# get most events wrong.
+ZONE = "Pacific/Kiritimati"
+DAY = date(2026, 11, 22)
+NOW = datetime.combine(DAY, time(13, 0), ZoneInfo(ZONE)).astimezone(UTC)
+FRONT, BACK, GARAGE, CHIME, UNSUBSCRIBED = 1001, 1002, 1003, 1004, 1005
+ACCOUNT = Account(username="user@example.com", password="correct horse", two_factor_code="123456")
+
+
+def at(day: date, clock: str, *, seq: int = 0) -> tuple[datetime, int]:
+    """A local time on `day` in ZONE as (UTC datetime, Ring-like event id)."""
+    moment = datetime.combine(day, time.fromisoformat(clock), ZoneInfo(ZONE)).astimezone(UTC)
+    return moment, event_id(moment, seq)
+
+
+def make_event(device: int, day: date, clock: str, *, seq: int = 0, **fields: object) -> Event:
+    """An emulator event at a local time."""
+    moment, ring_id = at(day, clock, seq=seq)
+    return Event(id=ring_id, device_id=device, created_at=moment, **fields)  # type: ignore[arg-type]
+
+
+def devices() -> list[Device]:
+    """A doorbell, a shared doorbell, a stick-up cam, a chime and an unsubscribed doorbell."""
+    return [
+        Device(FRONT, "Front Door", "lpd_v2", "doorbots", time_zone=ZONE),
+        Device(BACK, "Back Door", "doorbell_v3", "authorized_doorbots", time_zone=ZONE),
+        Device(GARAGE, "Garage", "cocoa_camera", "stickup_cams", time_zone=ZONE),
+        Device(CHIME, "Hall Chime", "chime", "chimes", time_zone=ZONE),
+        Device(UNSUBSCRIBED, "Shed", "lpd_v2", "doorbots", time_zone=ZONE, show_recordings=False),
+    ]
+
+
+class SmallDay:
+    """The events of the small day, by role, for assertions."""
+
+    before = make_event(FRONT, DAY - timedelta(days=1), "23:59:58")
+    first = make_event(FRONT, DAY, "00:00:05", size=60_000)
+    answered = make_event(FRONT, DAY, "08:15:00", answered=True, duration=12.0)
+    motion = make_event(FRONT, DAY, "09:00:00", kind="motion")
+    garage_motion = make_event(GARAGE, DAY, "10:00:00", kind="motion")
+    shared_no_duration = make_event(BACK, DAY, "12:30:00", duration=None)
+    same_second = make_event(FRONT, DAY, "12:30:00", seq=1)
+    processing = make_event(FRONT, DAY, "18:00:00", recording_status="processing")
+    shed = make_event(UNSUBSCRIBED, DAY, "19:00:00")
+    last = make_event(FRONT, DAY, "23:59:59")
+    after = make_event(FRONT, DAY + timedelta(days=1), "00:00:01")
+
+    @classmethod
+    def events(cls) -> list[Event]:
+        """Every event of the scenario."""
+        return [value for name, value in vars(cls).items() if isinstance(value, Event)]
+
+    @classmethod
+    def expected_dings(cls) -> set[str]:
+        """Ring ids a default run (doorbells, dings) downloads."""
+        return {
+            str(e.id) for e in (cls.first, cls.answered, cls.shared_no_duration, cls.same_second, cls.last)
+        }
+
+
+def small_day() -> Scenario:
+    """The small day: boundaries, kinds, a shared doorbell, same-second events, not-ready ones."""
+    return Scenario(account=ACCOUNT, devices=devices(), events=SmallDay.events())
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files left in a folder (there must never be any after a call returns)."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".part-")) if folder.is_dir() else []
+
+
+class FakeSleep:
+    """Stands in for asyncio.sleep: records each wait and returns at once."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.waits.append(delay)
+        await asyncio.sleep(0)

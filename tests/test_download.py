@@ -1,0 +1,270 @@
+"""Downloading a day from the emulator over real HTTP: what is fetched, how, and what is left."""
+
+from __future__ import annotations
+
+import json
+import stat
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from support import ACCOUNT, DAY, FRONT, ZONE, FakeSleep, SmallDay, leftovers, make_event, sha256
+
+from ringConnector.config import Settings
+from ringConnector.emulator.faults import Fault
+from ringConnector.emulator.scenario import Device, Scenario
+from ringConnector.emulator.server import Emulator
+from ringConnector.errors import AuthorizationRequired, RingUnavailable
+from ringConnector.service import Connector
+from ringConnector.tokens import TokenStore
+
+ARTICLE_FIELDS = [
+    "ringId",
+    "date",
+    "eventName",
+    "createdAt",
+    "answered",
+    "kind",
+    "duration",
+    "videoFileName",
+    "status",
+]
+
+
+def ids(bodies: list[dict[str, object]]) -> set[str]:
+    return {str(body["ringId"]) for body in bodies}
+
+
+def test_downloads_the_ready_dings_of_the_local_day(connector: Connector, settings: Settings) -> None:
+    report = connector.download_day(DAY)
+    assert ids(report.downloaded) == SmallDay.expected_dings()
+    assert report.complete
+    assert (str(SmallDay.processing.id), "recording not ready") in report.skipped
+    files = sorted(p.name for p in settings.videos_dir.iterdir())
+    assert len(files) == 2 * len(SmallDay.expected_dings())
+    assert leftovers(settings.videos_dir) == []
+
+
+def test_event_json_keeps_the_article_fields(connector: Connector) -> None:
+    report = connector.download_day(DAY)
+    by_id = {body["ringId"]: body for body in report.downloaded}
+    first = by_id[str(SmallDay.first.id)]
+    assert list(first)[: len(ARTICLE_FIELDS)] == ARTICLE_FIELDS
+    assert first["date"] == "20261122"
+    assert first["eventName"] == "20261122-000005"  # local time, not UTC (10:00:05 the day before)
+    assert first["createdAt"] == "2026-11-21T10:00:05.000000Z"
+    assert first["kind"] == "ding"
+    assert first["status"] == "UNPROCESSED"
+    assert first["answered"] is False
+    assert first["duration"] == 30.0
+    assert by_id[str(SmallDay.answered.id)]["answered"] is True
+    assert by_id[str(SmallDay.shared_no_duration.id)]["duration"] is None
+    video = Path(str(first["videoFileName"]))
+    assert video.name == f"20261122-000005-{SmallDay.first.id}.mp4"
+    on_disk = json.loads(video.with_suffix(".json").read_text())
+    assert on_disk == first
+
+
+def test_the_bytes_on_disk_equal_what_the_emulator_served(connector: Connector, emulator: Emulator) -> None:
+    report = connector.download_day(DAY)
+    for body in report.downloaded:
+        path = Path(str(body["videoFileName"]))
+        assert sha256(path) == emulator.expected_sha256(str(body["ringId"]))
+        assert path.read_bytes()[4:8] == b"ftyp"  # a real MP4 from the emulator's clip
+
+
+def test_two_events_in_the_same_second_do_not_collide(connector: Connector) -> None:
+    report = connector.download_day(DAY)
+    by_id = {body["ringId"]: body for body in report.downloaded}
+    one, other = by_id[str(SmallDay.shared_no_duration.id)], by_id[str(SmallDay.same_second.id)]
+    assert one["eventName"] == other["eventName"] == "20261122-123000"
+    assert one["videoFileName"] != other["videoFileName"]
+    assert Path(str(one["videoFileName"])).exists() and Path(str(other["videoFileName"])).exists()
+
+
+def test_a_repeat_call_downloads_nothing_and_fetches_no_recording(
+    connector: Connector, emulator: Emulator
+) -> None:
+    connector.download_day(DAY)
+    emulator.reset_counters()
+    again = connector.download_day(DAY)
+    assert again.downloaded == []
+    assert {
+        ring_id for ring_id, why in again.skipped if why == "already downloaded"
+    } == SmallDay.expected_dings()
+    assert emulator.count("storage") == 0
+    assert emulator.count("share_play") == 0
+
+
+def test_the_callers_skip_list_is_not_downloaded(connector: Connector, emulator: Emulator) -> None:
+    skipped = str(SmallDay.answered.id)
+    report = connector.download_day(DAY, skip=[skipped])
+    assert ids(report.downloaded) == SmallDay.expected_dings() - {skipped}
+    assert emulator.count("share_play", skipped) == 0
+    assert (skipped, "the caller has it") in report.skipped
+
+
+def test_a_not_ready_recording_is_downloaded_once_ready(connector: Connector, emulator: Emulator) -> None:
+    connector.download_day(DAY)
+    emulator.set_event(SmallDay.processing.id, recording_status="ready")
+    report = connector.download_day(DAY)
+    assert ids(report.downloaded) == {str(SmallDay.processing.id)}
+
+
+def test_a_recording_ring_is_still_preparing_is_retried_then_downloaded(
+    connector: Connector, emulator: Emulator, sleep: FakeSleep
+) -> None:
+    fresh = str(SmallDay.last.id)
+    emulator.set_event(fresh, prepare_after_hits=3)
+    report = connector.download_day(DAY)
+    assert fresh in ids(report.downloaded)
+    assert emulator.count("storage", fresh) == 4  # three 404s, then the recording
+    assert len(sleep.waits) == 3
+    assert sleep.waits[0] < sleep.waits[2]  # the backoff grows
+    assert sum(sleep.waits) <= 100
+
+
+def test_a_recording_that_never_comes_is_failed_not_reported_and_retried_next_call(
+    connector: Connector, emulator: Emulator, sleep: FakeSleep, settings: Settings
+) -> None:
+    stuck = str(SmallDay.first.id)
+    emulator.set_event(stuck, prepare_after_hits=10_000)
+    report = connector.download_day(DAY)
+    assert stuck not in ids(report.downloaded)
+    assert [f.ring_id for f in report.failed] == [stuck]
+    assert not report.complete
+    assert sum(sleep.waits) <= settings.retry_max_wait  # the wait per event is bounded
+    assert not list(settings.videos_dir.glob(f"*{stuck}*"))
+    assert leftovers(settings.videos_dir) == []
+
+    emulator.set_event(stuck, prepare_after_hits=0)
+    again = connector.download_day(DAY)
+    assert ids(again.downloaded) == {stuck}
+    assert again.complete
+
+
+def test_retry_after_is_honoured(connector: Connector, emulator: Emulator, sleep: FakeSleep) -> None:
+    target = str(SmallDay.answered.id)
+    emulator.add_fault(Fault("storage", "status", status=429, retry_after=17, key=target))
+    report = connector.download_day(DAY)
+    assert target in ids(report.downloaded)
+    assert sleep.waits and sleep.waits[0] >= 17
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("storage", "status", status=503, times=2),
+        Fault("storage", "drop", times=2),
+        Fault("storage", "short", times=2),
+        Fault("share_play", "status", status=500),
+        Fault("history", "status", status=502),
+        Fault("devices", "drop"),
+        Fault("session", "status", status=503),
+    ],
+    ids=lambda f: f"{f.route}-{f.kind}-{f.status}",
+)
+def test_transient_faults_are_retried_and_files_stay_intact(
+    connector: Connector, emulator: Emulator, settings: Settings, fault: Fault
+) -> None:
+    emulator.add_fault(fault)
+    report = connector.download_day(DAY)
+    assert ids(report.downloaded) == SmallDay.expected_dings()
+    for body in report.downloaded:
+        assert sha256(Path(str(body["videoFileName"]))) == emulator.expected_sha256(str(body["ringId"]))
+    assert leftovers(settings.videos_dir) == []
+
+
+def test_a_401_mid_run_refreshes_persists_and_retries(
+    connector: Connector, emulator: Emulator, settings: Settings
+) -> None:
+    connector.download_day(DAY)  # session and devices established
+    before = TokenStore(settings.oauth_file).load()
+    emulator.expire_access_tokens()
+    emulator.set_event(SmallDay.processing.id, recording_status="ready")
+    tokens_before = emulator.count("token")
+    report = connector.download_day(DAY)
+    assert ids(report.downloaded) == {str(SmallDay.processing.id)}
+    assert emulator.count("token") == tokens_before + 1  # one refresh, not one per request
+    after = TokenStore(settings.oauth_file).load()
+    assert after["refresh_token"] != before["refresh_token"]  # the rotated token was persisted
+    assert stat.S_IMODE(settings.oauth_file.stat().st_mode) == 0o600
+
+
+def test_a_rejected_refresh_token_asks_for_a_new_sign_in(connector: Connector, emulator: Emulator) -> None:
+    connector.download_day(DAY)
+    emulator.revoke_refresh_tokens()
+    emulator.set_event(SmallDay.processing.id, recording_status="ready")
+    with pytest.raises(AuthorizationRequired, match="startCreateAuthFile.py"):
+        connector.download_day(DAY)
+
+
+def test_no_token_file_asks_for_a_sign_in(settings: Settings, sleep: FakeSleep) -> None:
+    settings.oauth_file.unlink()
+    with Connector(settings, sleep=sleep) as connector, pytest.raises(AuthorizationRequired):
+        connector.download_day(DAY)
+
+
+def test_one_hardware_id_per_installation(
+    connector: Connector, emulator: Emulator, settings: Settings
+) -> None:
+    connector.download_day(DAY)
+    emulator.expire_access_tokens()
+    connector.download_day(DAY)
+    assert emulator.hardware_ids == {TokenStore(settings.oauth_file).hardware_id()}
+
+
+def test_stick_up_cams_and_other_kinds_are_selectable(settings: Settings, sleep: FakeSleep) -> None:
+    wider = settings.replace(
+        device_types=("doorbots", "authorized_doorbots", "stickup_cams"), event_kinds=("ding", "motion")
+    )
+    with Connector(wider, sleep=sleep) as connector:
+        report = connector.download_day(DAY)
+    assert ids(report.downloaded) == SmallDay.expected_dings() | {
+        str(SmallDay.motion.id),
+        str(SmallDay.garage_motion.id),
+    }
+
+
+def test_only_doorbots_when_so_configured(settings: Settings, sleep: FakeSleep) -> None:
+    with Connector(settings.replace(device_types=("doorbots",)), sleep=sleep) as connector:
+        report = connector.download_day(DAY)
+    assert str(SmallDay.shared_no_duration.id) not in ids(report.downloaded)
+
+
+def test_ring_unreachable_is_a_clear_error(settings: Settings, sleep: FakeSleep, emulator: Emulator) -> None:
+    emulator.stop()
+    with (
+        Connector(settings.replace(retry_max_wait=5), sleep=sleep) as connector,
+        pytest.raises(RingUnavailable),
+    ):
+        connector.download_day(DAY)
+
+
+class TestManyEvents:
+    """More than Ring's 100-event page, with a busy day before it."""
+
+    @pytest.fixture
+    def scenario(self) -> Scenario:
+        events = [
+            make_event(FRONT, DAY, f"{h:02d}:{m:02d}:00", size=50_000)
+            for h in range(1, 24)
+            for m in range(0, 60, 5)
+        ][:250]
+        earlier = [
+            make_event(FRONT, DAY - timedelta(days=1), f"{h:02d}:00:00", size=50_000) for h in range(24)
+        ]
+        much_earlier = [
+            make_event(FRONT, DAY - timedelta(days=d), "12:00:00", size=50_000) for d in range(2, 300)
+        ]
+        front = Device(FRONT, "Front Door", "lpd_v2", "doorbots", time_zone=ZONE)
+        return Scenario(account=ACCOUNT, devices=[front], events=events + earlier + much_earlier)
+
+    def test_every_event_of_the_day_is_downloaded_and_paging_stops_at_the_day(
+        self, connector: Connector, emulator: Emulator
+    ) -> None:
+        report = connector.download_day(DAY)
+        assert len(report.downloaded) == 250
+        # 250 events of the day and the day before's first page: 3 pages, not the 6 of everything.
+        assert emulator.count("history") == 3
+        assert len({body["videoFileName"] for body in report.downloaded}) == 250

@@ -1,0 +1,97 @@
+"""Atomic files and the token store: nothing half-written ever appears under a final name."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from ringConnector.errors import AuthorizationRequired
+from ringConnector.files import AtomicFile, write_json
+from ringConnector.logs import scrub
+from ringConnector.tokens import TokenStore
+
+
+def test_atomic_file_appears_only_on_commit(tmp_path: Path) -> None:
+    target = tmp_path / "videos" / "a.mp4"
+    out = AtomicFile(target)
+    out.write(b"partial")
+    assert not target.exists()
+    assert [p.name for p in target.parent.iterdir()][0].startswith(".part-")
+    out.commit()
+    assert target.read_bytes() == b"partial"
+    assert [p.name for p in target.parent.iterdir()] == ["a.mp4"]
+
+
+def test_an_error_leaves_neither_the_final_name_nor_a_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "event.json"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), AtomicFile(target) as out:
+        out.write(b"new but unfinished")
+        raise RuntimeError("crash in the middle")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["event.json"]
+
+
+def test_reset_throws_away_a_failed_attempt(tmp_path: Path) -> None:
+    out = AtomicFile(tmp_path / "v.mp4")
+    out.write(b"x" * 100)
+    out.reset()
+    out.write(b"abc")
+    out.commit()
+    assert (tmp_path / "v.mp4").read_bytes() == b"abc"
+    assert out.written == 3
+
+
+def test_token_store_writes_private_files_atomically(tmp_path: Path) -> None:
+    store = TokenStore(tmp_path / "oauth-authorization.json")
+    store.save({"access_token": "a", "refresh_token": "r"})
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    assert store.load()["refresh_token"] == "r"
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == [
+        "oauth-authorization.json"
+    ]
+
+
+def test_hardware_id_is_created_once_and_kept(tmp_path: Path) -> None:
+    first = TokenStore(tmp_path / "t.json").hardware_id()
+    second = TokenStore(tmp_path / "t.json").hardware_id()
+    assert first == second
+    assert stat.S_IMODE((tmp_path / "t.json.hardware_id").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [(None, "no Ring token"), ("{not json", "unreadable"), ('{"access_token": "a"}', "holds no token")],
+)
+def test_missing_or_corrupt_token_names_the_fix(tmp_path: Path, content: str | None, says: str) -> None:
+    path = tmp_path / "oauth-authorization.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(AuthorizationRequired, match=says) as caught:
+        TokenStore(path).load()
+    assert "startCreateAuthFile.py" in str(caught.value)
+
+
+def test_write_json_round_trips(tmp_path: Path) -> None:
+    write_json(tmp_path / "e.json", {"ringId": "1", "name": "Haustür"})
+    assert json.loads((tmp_path / "e.json").read_text()) == {"ringId": "1", "name": "Haustür"}
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        (
+            "GET https://bucket/x.mp4?X-Amz-Algorithm=A&X-Amz-Signature=deadbeef42&X-Amz-Expires=1",
+            "deadbeef42",
+        ),
+        ('token {"access_token": "eyJsecret", "refresh_token": "rt-secret"}', "eyJsecret"),
+        ('token {"access_token": "eyJsecret", "refresh_token": "rt-secret"}', "rt-secret"),
+        ("Authorization: Bearer abc.def.ghi", "abc.def.ghi"),
+        ("password=hunter2&username=me", "hunter2"),
+    ],
+)
+def test_scrub_removes_secrets(line: str, secret: str) -> None:
+    assert secret not in scrub(line)
