@@ -1,0 +1,175 @@
+"""The launchers as a user runs them: subprocesses talking to the emulator over loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from support import ACCOUNT, SmallDay
+
+from ringConnector.config import Settings
+from ringConnector.emulator.server import Emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def environment(settings: Settings, **extra: str) -> dict[str, str]:
+    """Every setting explicitly, so a developer's own .env cannot leak into the test."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("RING_", "OAUTHLIB"))}
+    env.update(
+        OAUTH_FILE=str(settings.oauth_file),
+        DATA_DIR=str(settings.data_dir),
+        RING_API_URL=settings.ring_api_url,
+        RING_OAUTH_URL=settings.ring_oauth_url,
+        TIME_ZONE=settings.time_zone,
+        RING_DEVICE_TYPES=",".join(settings.device_types),
+        RING_EVENT_KINDS=",".join(settings.event_kinds),
+        DOWNLOAD_CONCURRENCY="4",
+        RETRY_MAX_WAIT="0.5",
+        RETRY_INITIAL_DELAY="0.01",
+        RETRY_MAX_DELAY="0.05",
+        HTTP_TIMEOUT="5",
+        HOST="127.0.0.1",
+        PORT="5000",
+        LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+def run(
+    script: str, *args: str, env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / script), *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,  # no controlling terminal: getpass reads stdin like a pipe
+        check=False,
+    )
+
+
+def test_download_help_explains_arguments_and_settings() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "startDownload.py"), "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    for word in ("YYYY-MM-DD", "DATA_DIR", "TIME_ZONE", "OAUTH_FILE", "exit status"):
+        assert word in result.stdout
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "20261122", "tomorrow"])
+def test_a_bad_date_is_one_line_and_exit_2(settings: Settings, day: str) -> None:
+    result = run("startDownload.py", day, env=environment(settings))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("startDownload.py: error:")
+    assert "Traceback" not in result.stderr
+
+
+def test_download_a_day_then_again(settings: Settings, emulator: Emulator) -> None:
+    env = environment(settings)
+    first = run("startDownload.py", "2026-11-22", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "20261122: 5 downloaded" in first.stdout
+    for ring_id in SmallDay.expected_dings():
+        assert ring_id in first.stdout
+    again = run("startDownload.py", "2026-11-22", env=env)
+    assert again.returncode == 0
+    assert "20261122: 0 downloaded" in again.stdout
+
+
+def test_a_failed_event_exits_1(settings: Settings, emulator: Emulator) -> None:
+    emulator.set_event(SmallDay.first.id, prepare_after_hits=10_000)
+    result = run("startDownload.py", "2026-11-22", env=environment(settings))
+    assert result.returncode == 1
+    assert f"failed     event {SmallDay.first.id}" in result.stdout
+
+
+def test_no_token_exits_3_naming_the_fix(settings: Settings) -> None:
+    settings.oauth_file.unlink()
+    result = run("startDownload.py", "2026-11-22", env=environment(settings))
+    assert result.returncode == 3
+    assert result.stderr.strip().count("\n") == 0
+    assert "startCreateAuthFile.py" in result.stderr
+
+
+def test_a_bad_setting_is_one_line(settings: Settings) -> None:
+    result = run("startDownload.py", env=environment(settings, TIME_ZONE="Mars/Olympus"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: TIME_ZONE 'Mars/Olympus' is not an IANA time zone name"
+
+
+def test_create_auth_file_with_a_2fa_code(settings: Settings) -> None:
+    settings.oauth_file.unlink()
+    result = run(
+        "startCreateAuthFile.py",
+        env=environment(settings),
+        stdin=f"{ACCOUNT.username}\n{ACCOUNT.password}\n123456\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert settings.oauth_file.stat().st_mode & 0o777 == 0o600
+    assert ACCOUNT.password not in result.stdout + result.stderr
+
+
+def test_create_auth_file_with_a_wrong_password(settings: Settings) -> None:
+    before = settings.oauth_file.read_bytes()
+    result = run("startCreateAuthFile.py", env=environment(settings), stdin=f"{ACCOUNT.username}\nwrong\n")
+    assert result.returncode == 3
+    assert "error: Ring rejected the user name or password" in result.stderr
+    assert settings.oauth_file.read_bytes() == before
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(settings: Settings, emulator: Emulator) -> Iterator[str]:
+    """server.py in a subprocess; yields its base URL once waitress says it is serving."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "server.py")],
+        env=environment(settings, PORT=str(port)),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    seen = []
+    for line in process.stderr:  # waitress logs "Serving on http://..." once it listens
+        seen.append(line)
+        if "Serving on" in line:
+            break
+    else:
+        pytest.fail("server.py exited: " + "".join(seen))
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stderr.close()
+
+
+def test_the_server_answers_over_a_real_socket(server: str, emulator: Emulator) -> None:
+    assert requests.get(server + "/", timeout=10).json()["status"] == "ok"
+    first = requests.post(server + "/connector/download/20261122", json=[str(SmallDay.first.id)], timeout=60)
+    assert first.status_code == 200
+    assert {e["ringId"] for e in first.json()} == SmallDay.expected_dings() - {str(SmallDay.first.id)}
+    assert first.headers["Server"] == "ringConnector"  # waitress, not Flask's development server
+    bad = requests.post(server + "/connector/download/20261341", timeout=10)
+    assert bad.status_code == 400 and bad.json()["error"] == "bad_request"
+    missing = requests.get(server + "/nowhere", timeout=10)
+    assert missing.status_code == 404 and missing.headers["Content-Type"] == "application/json"
