@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from conftest import Clock
 from flask.testing import FlaskClient
-from support import DAY, SmallDay
+from support import SmallDay
 
 from ringConnector.emulator.server import Emulator
 
@@ -94,8 +94,8 @@ def test_bad_dates_are_json_400s(client: FlaskClient, emulator: Emulator, day: s
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"{", b'{"ids": []}', b'"7289369076883314527"', b"42", b"[1.5]", b"[true]", b"[null]", b"[[]]",
-     b"\xff\xfe"],
+    [b"not json", b"{", b'{"ids": []}', b'"7289369076883314527"', b"42", b"[1.5]", b"[true]",
+     b"[null]", b"[[]]", b"\xff\xfe"],
 )  # fmt: skip
 def test_bad_bodies_are_json_400s(client: FlaskClient, emulator: Emulator, body: bytes) -> None:
     response = client.post(DAY_URL, data=body, content_type="application/json")

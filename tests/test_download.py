@@ -195,7 +195,7 @@ def test_a_rejected_refresh_token_asks_for_a_new_sign_in(connector: Connector, e
     connector.download_day(DAY)
     emulator.revoke_refresh_tokens()
     emulator.set_event(SmallDay.processing.id, recording_status="ready")
-    with pytest.raises(AuthorizationRequired, match="startCreateAuthFile.py"):
+    with pytest.raises(AuthorizationRequired, match=r"startCreateAuthFile\.py"):
         connector.download_day(DAY)
 
 

@@ -19,7 +19,7 @@ def test_atomic_file_appears_only_on_commit(tmp_path: Path) -> None:
     out = AtomicFile(target)
     out.write(b"partial")
     assert not target.exists()
-    assert [p.name for p in target.parent.iterdir()][0].startswith(".part-")
+    assert next(p.name for p in target.parent.iterdir()).startswith(".part-")
     out.commit()
     assert target.read_bytes() == b"partial"
     assert [p.name for p in target.parent.iterdir()] == ["a.mp4"]
