@@ -77,6 +77,8 @@ def print_report(report: DayReport) -> None:
         print(
             f"downloaded {body['ringId']} {body['eventName']} {body['deviceName']} -> {body['videoFileName']}"
         )
+    for ring_id, why in report.skipped:
+        print(f"skipped    {ring_id}: {why}")
     for failure in report.failed:
         what = f"event {failure.ring_id}" if failure.ring_id else f"history of {failure.device}"
         print(f"failed     {what}: {failure.reason}")

@@ -111,6 +111,12 @@ class DayDownload:
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self.inflight[event.id] = done
         try:
+            # The index read at the start may be stale: a concurrent call can have finished
+            # this event since. It registers in `inflight` until its JSON exists, so checking
+            # the disk after registering closes the gap.
+            if await asyncio.to_thread(self.store.json_path(event.file_stem(self.window)).exists):
+                report.skipped.append((event.id, "already downloaded"))
+                return None
             async with gate:
                 body = await self._fetch(event)
             done.set_result(True)

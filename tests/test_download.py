@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 import stat
 from datetime import timedelta
 from pathlib import Path
@@ -189,6 +190,26 @@ def test_a_401_mid_run_refreshes_persists_and_retries(
     after = TokenStore(settings.oauth_file).load()
     assert after["refresh_token"] != before["refresh_token"]  # the rotated token was persisted
     assert stat.S_IMODE(settings.oauth_file.stat().st_mode) == 0o600
+
+
+def test_a_401_in_the_middle_of_the_downloads_is_refreshed_and_retried(
+    connector: Connector, emulator: Emulator
+) -> None:
+    target = str(SmallDay.same_second.id)
+    emulator.add_fault(Fault("share_play", "status", status=401, key=target))
+    report = connector.download_day(DAY)
+    assert ids(report.downloaded) == SmallDay.expected_dings()
+    assert emulator.count("share_play", target) == 2  # the 401, then the retry after the refresh
+    assert emulator.count("token") == 1
+
+
+def test_concurrent_calls_fetch_each_recording_once(settings: Settings, emulator: Emulator) -> None:
+    with Connector(settings) as connector, ThreadPoolExecutor(4) as pool:
+        reports = list(pool.map(lambda _: connector.download_day(DAY), range(4)))
+    downloaded = [body["ringId"] for report in reports for body in report.downloaded]
+    assert sorted(downloaded) == sorted(SmallDay.expected_dings())  # each reported by one call
+    for ring_id in SmallDay.expected_dings():
+        assert emulator.storage_downloads(ring_id) == 1
 
 
 def test_a_rejected_refresh_token_asks_for_a_new_sign_in(connector: Connector, emulator: Emulator) -> None:
