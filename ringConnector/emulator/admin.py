@@ -1,0 +1,71 @@
+"""Admin routes on the API host, for controlling an emulator that runs in another process."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from .faults import Fault, RandomFaults
+from .gate import GATE, json_error
+
+_LOGGER = logging.getLogger(__name__)
+
+# No authentication: the emulator listens on loopback only, and these never exist at Ring.
+PREFIX = "/_emulator"
+
+
+async def admin_counters(request: web.Request) -> web.Response:
+    """GET /_emulator/counters: every counter, for benchmarks and the demo."""
+    return web.json_response(request.app[GATE].state.snapshot())
+
+
+async def admin_reset(request: web.Request) -> web.Response:
+    """POST /_emulator/counters/reset."""
+    request.app[GATE].state.reset_counters()
+    return web.json_response({"ok": True})
+
+
+async def admin_faults(request: web.Request) -> web.Response:
+    """POST /_emulator/faults: a JSON list of faults to add, or {"clear", "faults", "random"}."""
+    faults = request.app[GATE].state.faults
+    try:
+        body = await request.json()
+        if isinstance(body, list):
+            body = {"faults": body}
+        if not isinstance(body, dict) or not set(body) <= {"clear", "faults", "random"}:
+            raise ValueError('expected a list of faults or {"clear", "faults", "random"}')
+        added = [Fault.from_dict(item) for item in body.get("faults", [])]
+        chance = body.get("random")
+        random_faults = RandomFaults.from_dict(chance) if chance else None
+    except (TypeError, ValueError) as ex:
+        return json_error(400, {"error": "bad faults", "error_description": str(ex)})
+    if body.get("clear"):
+        faults.clear()
+    if "random" in body:
+        faults.set_random(random_faults)
+    for fault in added:
+        faults.add(fault)
+    return web.json_response({"ok": True, "pending": [f.to_dict() for f in faults.pending()]})
+
+
+async def admin_expire(request: web.Request) -> web.Response:
+    """POST /_emulator/tokens/expire: every access token stops working."""
+    request.app[GATE].state.tokens.expire_access()
+    return web.json_response({"ok": True})
+
+
+async def admin_revoke(request: web.Request) -> web.Response:
+    """POST /_emulator/tokens/revoke: every access and refresh token stops working."""
+    request.app[GATE].state.tokens.revoke_all()
+    return web.json_response({"ok": True})
+
+
+def add_admin_routes(app: web.Application) -> None:
+    """Add the /_emulator/... routes (their names start with "admin", so the gate skips them)."""
+    add = app.router.add_route
+    add("GET", PREFIX + "/counters", admin_counters, name="admin_counters")
+    add("POST", PREFIX + "/counters/reset", admin_reset, name="admin_reset")
+    add("POST", PREFIX + "/faults", admin_faults, name="admin_faults")
+    add("POST", PREFIX + "/tokens/expire", admin_expire, name="admin_expire")
+    add("POST", PREFIX + "/tokens/revoke", admin_revoke, name="admin_revoke")

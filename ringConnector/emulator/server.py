@@ -1,0 +1,163 @@
+"""The Emulator: both hosts on loopback, served from a background thread with its own event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from .consumer import create_api_app
+from .faults import Fault, RandomFaults
+from .hosting import LoopbackHosts
+from .media import recording_sha256
+from .scenario import Event, Scenario
+from .state import EmulatorState
+from .storage import create_storage_app
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Emulator:
+    """Ring's API host and storage host on loopback, controllable from tests."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        host: str = "127.0.0.1",
+        api_port: int = 0,
+        storage_port: int = 0,
+        storage_first_byte_latency: float = 0.0,
+        storage_bandwidth: float | None = None,
+        api_latency: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Prepare the emulator; nothing listens until start()."""
+        if storage_bandwidth is not None and storage_bandwidth <= 0:
+            raise ValueError("storage_bandwidth must be positive, or None for unlimited")
+        if min(storage_first_byte_latency, api_latency) < 0:
+            raise ValueError("latencies cannot be negative")
+        self._hosts = LoopbackHosts(host, [api_port, storage_port])
+        self.state = EmulatorState(scenario, clock)
+        self._storage_latency = storage_first_byte_latency
+        self._storage_bandwidth = storage_bandwidth
+        self._api_latency = api_latency
+        self.api_url = ""
+        self.storage_url = ""
+
+    @property
+    def oauth_url(self) -> str:
+        """Return the token endpoint's URL (Ring's https://oauth.ring.com/oauth/token)."""
+        return self.api_url + "/oauth/token"
+
+    @property
+    def running(self) -> bool:
+        """Tell whether the emulator is serving."""
+        return self._hosts.running
+
+    def start(self) -> Emulator:
+        """Bind both ports and serve from a background thread; return once both listen."""
+        self.api_url, self.storage_url = self._hosts.bind()
+        self._hosts.start(self._build_apps)
+        _LOGGER.info("Ring emulator: API %s, storage %s", self.api_url, self.storage_url)
+        return self
+
+    def _build_apps(self, stopping: asyncio.Event) -> list[web.Application]:
+        api = create_api_app(self.state, stopping, storage_url=self.storage_url, latency=self._api_latency)
+        storage = create_storage_app(
+            self.state,
+            stopping,
+            first_byte_latency=self._storage_latency,
+            bandwidth=self._storage_bandwidth,
+        )
+        return [api, storage]
+
+    def stop(self) -> None:
+        """Stop serving, close both ports and join the thread (also ends stalled requests)."""
+        self._hosts.stop()
+
+    def __enter__(self) -> Emulator:
+        """Start the emulator, unless `Emulator(...).start()` already did."""
+        return self if self.running else self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the emulator."""
+        self.stop()
+
+    # --- control ------------------------------------------------------------------------
+
+    def add_fault(self, fault: Fault) -> None:
+        """Queue a scripted fault."""
+        self.state.faults.add(fault)
+
+    def set_random_faults(self, faults: RandomFaults | None) -> None:
+        """Turn random faults on (or off with None)."""
+        self.state.faults.set_random(faults)
+
+    def clear_faults(self) -> None:
+        """Remove every scripted and random fault."""
+        self.state.faults.clear()
+
+    def count(self, route: str, key: str | None = None) -> int:
+        """Return the requests received on a route, optionally for one event/device id."""
+        return self.state.count(route, None if key is None else str(key))
+
+    def counters(self) -> dict[str, int]:
+        """Return the requests received per route."""
+        return self.state.counters()
+
+    def reset_counters(self) -> None:
+        """Zero every counter."""
+        self.state.reset_counters()
+
+    def storage_downloads(self, event_id: str) -> int:
+        """Return the completed 200 storage downloads of one event."""
+        return self.state.downloads(int(event_id))
+
+    def bytes_sent(self, event_id: str | None = None) -> int:
+        """Return the recording body bytes written, for one event or in total."""
+        return self.state.bytes_sent(None if event_id is None else int(event_id))
+
+    def expected_sha256(self, event_id: str) -> str:
+        """Return the SHA-256 of the bytes a full download of the event yields."""
+        event = self.state.event(int(event_id))
+        if event is None:
+            raise KeyError(event_id)
+        return recording_sha256(str(event.id), event.size)
+
+    def expire_access_tokens(self) -> None:
+        """Invalidate every access token; refresh tokens still work."""
+        self.state.tokens.expire_access()
+
+    def revoke_refresh_tokens(self) -> None:
+        """Invalidate every access and refresh token."""
+        self.state.tokens.revoke_all()
+
+    def issue_token(self) -> dict[str, Any]:
+        """Return a valid token dict as the token endpoint would, plus "expires_at" (epoch)."""
+        token = self.state.tokens.issue()
+        token["expires_at"] = time.time() + token["expires_in"]
+        return token
+
+    @property
+    def hardware_ids(self) -> set[str]:
+        """Return every hardware_id header seen."""
+        return self.state.hardware_ids()
+
+    def add_events(self, events: Iterable[Event]) -> None:
+        """Add events while running (a new ding arriving)."""
+        self.state.add_events(events)
+
+    def set_event(self, event_id: int | str, **changes: Any) -> None:
+        """Change fields of one event, e.g. recording_status="ready"."""
+        self.state.set_event(int(event_id), **changes)

@@ -1,0 +1,196 @@
+"""The emulator's mutable state, shared by the server thread and the controlling thread."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .faults import FaultBook
+from .scenario import VIDEO_DEVICE_TYPES, Device, Event, Scenario
+from .tokens import TokenStore
+
+_LOGGER = logging.getLogger(__name__)
+
+# Pre-signed storage URLs carry X-Amz-Expires=3600.
+SIGNATURE_LIFETIME = 3600
+
+
+class EmulatorState:
+    """Events, counters, signatures, tokens and faults; every method is thread-safe."""
+
+    def __init__(self, scenario: Scenario, clock: Callable[[], float]) -> None:
+        """Copy the scenario so that runtime changes never leak into the caller's objects."""
+        self._lock = threading.Lock()
+        self.clock = clock
+        self.started_at = clock()
+        self.account = dataclasses.replace(scenario.account)
+        self.faults = FaultBook()
+        self.tokens = TokenStore(clock)
+        self._devices = {d.id: dataclasses.replace(d) for d in scenario.devices}
+        self._events = {e.id: dataclasses.replace(e) for e in scenario.events}
+        self._requests: Counter[tuple[str, str | None]] = Counter()
+        self._hardware_ids: set[str] = set()
+        self._signatures: dict[str, tuple[int, float]] = {}
+        self._storage_gets: Counter[int] = Counter()
+        self._downloads: Counter[int] = Counter()
+        self._bytes: Counter[int] = Counter()
+
+    # --- devices and events -------------------------------------------------------------
+
+    def devices(self) -> list[Device]:
+        """Return copies of all devices."""
+        with self._lock:
+            return [dataclasses.replace(d) for d in self._devices.values()]
+
+    def device(self, device_id: int) -> Device | None:
+        """Return a copy of one device, or None."""
+        with self._lock:
+            found = self._devices.get(device_id)
+            return dataclasses.replace(found) if found else None
+
+    def event(self, event_id: int) -> Event | None:
+        """Return a copy of one event, or None."""
+        with self._lock:
+            found = self._events.get(event_id)
+            return dataclasses.replace(found) if found else None
+
+    def history(self, device_id: int, limit: int, older_than: int | None) -> list[Event]:
+        """Return up to `limit` events of a device, newest first, older than event `older_than`."""
+        # Stored events are replaced, never mutated, so sorting references outside the lock is
+        # safe; only the page handed out is copied.
+        with self._lock:
+            mine = [e for e in self._events.values() if e.device_id == device_id]
+        mine.sort(key=lambda e: (e.created_at, e.id), reverse=True)
+        if older_than is not None:
+            ids = [e.id for e in mine]
+            if older_than in ids:
+                mine = mine[ids.index(older_than) + 1 :]
+            else:
+                # Not one of this device's events: ids grow with time, so compare numerically.
+                mine = [e for e in mine if e.id < older_than]
+        return [dataclasses.replace(e) for e in mine[:limit]]
+
+    def add_events(self, events: Iterable[Event]) -> None:
+        """Add events at runtime, as when a new ding arrives."""
+        events = list(events)
+        with self._lock:
+            for event in events:
+                device = self._devices.get(event.device_id)
+                if device is None or device.device_type not in VIDEO_DEVICE_TYPES:
+                    raise ValueError(f"event {event.id}: no video device {event.device_id}")
+                if event.id in self._events:
+                    raise ValueError(f"event {event.id} already exists")
+            # Checked all first: a bad list adds nothing.
+            for event in events:
+                self._events[event.id] = dataclasses.replace(event)
+
+    def set_event(self, event_id: int, **changes: Any) -> None:
+        """Change fields of an event, e.g. recording_status="ready"."""
+        with self._lock:
+            self._events[event_id] = dataclasses.replace(self._events[event_id], **changes)
+
+    # --- counters -----------------------------------------------------------------------
+
+    def count_request(self, route: str, key: str | None, hardware_id: str | None) -> None:
+        """Count one request on a route (under its key too) and note its hardware_id."""
+        with self._lock:
+            self._requests[(route, None)] += 1
+            if key is not None:
+                self._requests[(route, key)] += 1
+            if hardware_id:
+                self._hardware_ids.add(hardware_id)
+
+    def count(self, route: str, key: str | None = None) -> int:
+        """Return the requests received on a route, or on it for one key."""
+        with self._lock:
+            return self._requests[(route, key)]
+
+    def counters(self) -> dict[str, int]:
+        """Return the requests received per route."""
+        with self._lock:
+            return {route: n for (route, key), n in self._requests.items() if key is None}
+
+    def reset_counters(self) -> None:
+        """Zero request counts, download counts and byte counts."""
+        with self._lock:
+            self._requests.clear()
+            self._downloads.clear()
+            self._bytes.clear()
+
+    def hardware_ids(self) -> set[str]:
+        """Return every hardware_id header seen."""
+        with self._lock:
+            return set(self._hardware_ids)
+
+    # --- storage ------------------------------------------------------------------------
+
+    def sign(self, event_id: int) -> str:
+        """Issue and remember a new storage signature for one event."""
+        signature = secrets.token_hex(32)
+        with self._lock:
+            self._signatures[signature] = (event_id, self.clock())
+        return signature
+
+    def check_signature(self, signature: str | None, event_id: int) -> str | None:
+        """Return None if the signature is good for the event, else why it is not."""
+        with self._lock:
+            issued = self._signatures.get(signature or "")
+            now = self.clock()
+        if issued is None or issued[0] != event_id:
+            return "The request signature we calculated does not match the signature you provided."
+        if now - issued[1] > SIGNATURE_LIFETIME:
+            return "Request has expired"
+        return None
+
+    def storage_ready(self, event: Event, *, hit: bool) -> bool:
+        """Tell whether storage serves the recording yet; `hit` counts this GET towards it."""
+        with self._lock:
+            if hit:
+                self._storage_gets[event.id] += 1
+            hits = self._storage_gets[event.id]
+            elapsed = self.clock() - self.started_at
+        return (
+            event.recording_status == "ready"
+            and hits > event.prepare_after_hits
+            and elapsed >= event.prepare_after_seconds
+        )
+
+    def record_bytes(self, event_id: int, n: int) -> None:
+        """Count body bytes written for one event."""
+        with self._lock:
+            self._bytes[event_id] += n
+
+    def record_download(self, event_id: int) -> None:
+        """Count one completed 200 download of an event."""
+        with self._lock:
+            self._downloads[event_id] += 1
+
+    def downloads(self, event_id: int) -> int:
+        """Return the completed downloads of one event."""
+        with self._lock:
+            return self._downloads[event_id]
+
+    def bytes_sent(self, event_id: int | None = None) -> int:
+        """Return the body bytes written, for one event or in total."""
+        with self._lock:
+            return self._bytes[event_id] if event_id is not None else sum(self._bytes.values())
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return all counters as JSON-ready data (for the admin route)."""
+        with self._lock:
+            by_key: dict[str, dict[str, int]] = {}
+            for (route, key), n in self._requests.items():
+                if key is not None:
+                    by_key.setdefault(route, {})[key] = n
+            return {
+                "requests": {r: n for (r, k), n in self._requests.items() if k is None},
+                "requests_by_key": by_key,
+                "downloads": {str(k): n for k, n in self._downloads.items()},
+                "storage_bytes": sum(self._bytes.values()),
+                "hardware_ids": sorted(self._hardware_ids),
+            }

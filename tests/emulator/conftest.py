@@ -1,0 +1,53 @@
+"""Fixtures for the emulator's tests: a started emulator on a controllable clock, and a token."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+import requests
+
+from ringConnector.emulator import Emulator, ManualClock, Scenario, demo_scenario
+
+DAY = date(2024, 3, 9)
+TZ = "America/New_York"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A fake clock for the emulator's token expiry and storage preparation."""
+    return ManualClock()
+
+
+@pytest.fixture
+def scenario() -> Scenario:
+    """The demo day."""
+    return demo_scenario(DAY, TZ)
+
+
+@pytest.fixture
+def emu(scenario: Scenario, clock: ManualClock) -> Iterator[Emulator]:
+    """A running emulator serving the demo day on the fake clock."""
+    with Emulator(scenario, clock=clock) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    """A requests session, closed after the test."""
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture
+def token(emu: Emulator) -> dict[str, Any]:
+    """A valid token issued without the login flow."""
+    return emu.issue_token()
+
+
+@pytest.fixture
+def auth(token: dict[str, Any]) -> dict[str, str]:
+    """Headers carrying the bearer token, as ring_doorbell sends them."""
+    return {"Authorization": f"Bearer {token['access_token']}", "hardware_id": "test-hw-1"}

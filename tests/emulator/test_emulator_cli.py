@@ -1,0 +1,89 @@
+"""The command line: one JSON line with the URLs, then serve until SIGTERM/SIGINT and exit 0."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+
+from ringConnector.emulator import bulk_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _launch(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "ringConnector.emulator", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_cli_prints_urls_and_exits_cleanly_on_signal(stop_signal: signal.Signals) -> None:
+    """The first stdout line is JSON with the URLs; a signal stops it with exit status 0."""
+    process = _launch("--api-port", "0", "--storage-port", "0", "--bulk-events", "3", "--bulk-size", "50000")
+    try:
+        assert process.stdout is not None
+        urls = json.loads(process.stdout.readline())
+        assert set(urls) == {"api_url", "oauth_url", "storage_url"}
+        assert urls["oauth_url"] == urls["api_url"] + "/oauth/token"
+        counters = requests.get(urls["api_url"] + "/_emulator/counters", timeout=5)
+        assert counters.status_code == 200
+        process.send_signal(stop_signal)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_cli_serves_a_scenario_file(tmp_path: Path) -> None:
+    """--scenario FILE.json serves that file's devices."""
+    scenario = bulk_scenario(date(2024, 3, 9), "UTC", events=2, size=1000)
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(scenario.to_dict()))
+    process = _launch("--scenario", str(path), "--api-port", "0", "--storage-port", "0")
+    try:
+        assert process.stdout is not None
+        urls = json.loads(process.stdout.readline())
+        token = requests.post(
+            urls["oauth_url"],
+            data={"grant_type": "password", "username": "demo@example.com", "password": "demo-password"},
+            headers={"2fa-code": "123456"},
+            timeout=5,
+        ).json()
+        devices = requests.get(
+            urls["api_url"] + "/clients_api/ring_devices",
+            headers={"Authorization": f"Bearer {token['access_token']}"},
+            timeout=5,
+        ).json()
+        assert [d["description"] for d in devices["doorbots"]] == ["Doorbell 1"]
+        process.terminate()
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_cli_refuses_a_non_loopback_host() -> None:
+    """--host 0.0.0.0 is refused with a non-zero exit and nothing on stdout."""
+    process = _launch("--host", "0.0.0.0", "--api-port", "0", "--storage-port", "0")
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 2
+    assert out == "" and "loopback" in err
