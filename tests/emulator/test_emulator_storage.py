@@ -172,7 +172,8 @@ def test_bandwidth_and_first_byte_latency_are_honoured(http: requests.Session) -
         body = http.get(url).content
         elapsed = time.monotonic() - started
     assert len(body) == 400_000
-    assert 0.45 <= elapsed < 2.0
+    # Only a lower bound: pacing guarantees a minimum time; a loaded machine may take longer.
+    assert elapsed >= 0.45
 
 
 def test_events_added_while_running_are_served(
