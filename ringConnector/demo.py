@@ -62,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ok &= _run(["startDownload.py"], env) == 0
 
         _step("3. ./server.py: the REST API")
-        with _server(env) as base:
+        with running_server(env) as base:
+            print(f"   serving on {base}")
             ok &= _call(
                 "GET", f"{base}/connector/download/today", "already downloaded: nothing new", expect=[]
             )
@@ -119,7 +120,8 @@ def _run(script: list[str], env: dict[str, str], stdin: str | None = None) -> in
 
 
 @contextmanager
-def _server(env: dict[str, str]) -> Iterator[str]:
+def running_server(env: dict[str, str]) -> Iterator[str]:
+    """server.py in a subprocess on a free port; yields its base URL once waitress listens."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -130,10 +132,14 @@ def _server(env: dict[str, str]) -> Iterator[str]:
         text=True,
     )
     assert process.stderr is not None
-    for line in process.stderr:
+    seen = []
+    for line in process.stderr:  # waitress logs "Serving on http://..." once it listens
+        seen.append(line)
         if "Serving on" in line:
-            print(f"   {line.strip().split(': ', 1)[-1]}")
             break
+    else:
+        process.wait(timeout=10)
+        raise RuntimeError("server.py exited before serving: " + "".join(seen[-5:]))
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import requests
 from support import ACCOUNT, SmallDay
 
 from ringConnector.config import Settings
+from ringConnector.demo import running_server
 from ringConnector.emulator.server import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,36 +131,11 @@ def test_create_auth_file_with_a_wrong_password(settings: Settings) -> None:
     assert settings.oauth_file.read_bytes() == before
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(settings: Settings, emulator: Emulator) -> Iterator[str]:
-    """server.py in a subprocess; yields its base URL once waitress says it is serving."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "server.py")],
-        env=environment(settings, PORT=str(port)),
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
-    seen = []
-    for line in process.stderr:  # waitress logs "Serving on http://..." once it listens
-        seen.append(line)
-        if "Serving on" in line:
-            break
-    else:
-        pytest.fail("server.py exited: " + "".join(seen))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stderr.close()
+    """server.py in a subprocess, aimed at the emulator."""
+    with running_server(environment(settings)) as base:
+        yield base
 
 
 def test_the_server_answers_over_a_real_socket(server: str, emulator: Emulator) -> None:

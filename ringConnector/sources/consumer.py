@@ -89,7 +89,7 @@ class ConnectorAuth(Auth):
             return token
 
 
-class _ConfiguredRing(Ring):
+class ConfiguredRing(Ring):
     """ring_doorbell's Ring with RING_API_URL instead of the base URI frozen in its defaults."""
 
     def __init__(self, auth: Auth, api_url: str) -> None:
@@ -195,7 +195,7 @@ class ConsumerSource:
         if self._ring is None:
             token = await asyncio.to_thread(self._store.load)
             auth = ConnectorAuth(self._store, token, http=self._http)
-            ring = _ConfiguredRing(auth, self._settings.ring_api_url)
+            ring = ConfiguredRing(auth, self._settings.ring_api_url)
             await self._retrying(ring.async_create_session, what="session")
             self._ring = ring
         return self._ring

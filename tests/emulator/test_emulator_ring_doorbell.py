@@ -7,35 +7,13 @@ import hashlib
 from typing import Any
 
 import pytest
-from ring_doorbell import Auth, Ring
-from ring_doorbell.const import API_URI, OAuth
+from ring_doorbell import Auth
+from ring_doorbell.const import OAuth
 from ring_doorbell.exceptions import AuthenticationError, Requires2FAError, RingError
 
 from ringConnector.emulator import Emulator, Scenario
 from ringConnector.emulator.seed import DEMO_CODE, DEMO_PASSWORD, DEMO_USERNAME
-
-
-class EmulatedRing(Ring):
-    """Ring pointed at the emulator: ring_doorbell binds API_URI as a default argument value."""
-
-    def __init__(self, auth: Auth, api_url: str) -> None:
-        """Remember the emulator's API URL."""
-        super().__init__(auth)
-        self._api_url = api_url
-
-    async def _async_query(  # type: ignore[override]
-        self,
-        url: str,
-        method: str = "GET",
-        extra_params: dict[str, Any] | None = None,
-        data: bytes | None = None,
-        json: dict[Any, Any] | None = None,
-        timeout: float | None = None,
-        base_uri: str = API_URI,
-    ) -> Auth.Response:
-        if base_uri == API_URI:
-            base_uri = self._api_url
-        return await super()._async_query(url, method, extra_params, data, json, timeout, base_uri)
+from ringConnector.sources.consumer import ConfiguredRing
 
 
 @pytest.fixture
@@ -57,7 +35,7 @@ async def _session_against(emu: Emulator, scenario: Scenario) -> tuple[list[dict
         token = await auth.async_fetch_token(DEMO_USERNAME, DEMO_PASSWORD, DEMO_CODE)
         assert token["scope"] == ["client"] and token["expires_at"] > 0
 
-        ring = EmulatedRing(auth, emu.api_url)
+        ring = ConfiguredRing(auth, emu.api_url)
         await ring.async_create_session()
         await ring.async_update_devices()
         await ring.async_update_data()
