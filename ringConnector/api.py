@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from ringConnector.core import DayReport
 from ringConnector.days import parse_day
 from ringConnector.errors import BadRequest
+from ringConnector.record import check_seconds
 from ringConnector.service import Connector
 
 bp = Blueprint("connector", __name__)
@@ -43,6 +44,15 @@ def download_day(day: str) -> Response:
     """
     wanted = parse_day(day)
     return report_response(connector().download_day(wanted, skip=skip_list()))
+
+
+@bp.post("/connector/record/<device_id>")
+def record_on_demand(device_id: str) -> dict[str, Any]:
+    """Record `seconds` (query) on a device through a live view, then answer the clip's event JSON."""
+    raw = request.args.get("seconds", "")
+    if not raw.isdigit():
+        raise BadRequest(f"seconds must be a whole number of seconds, e.g. ?seconds=10; got {raw!r}")
+    return connector().record(device_id, check_seconds(int(raw)))
 
 
 def skip_list() -> list[str]:

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,10 +17,13 @@ from ring_doorbell import AuthenticationError, Requires2FAError
 from ringConnector.config import Settings
 from ringConnector.errors import LoginRejected, RingUnavailable
 from ringConnector.sources.consumer import ConnectorAuth, point_library_at
+from ringConnector.sources.partner_api import PartnerClient
 from ringConnector.tokens import TokenStore
 
 _LOGGER = logging.getLogger(__name__)
 Prompt = Callable[[str], str]
+# Ring's developer Playground hands out access tokens that live 30 minutes (RING_APIS.md).
+PLAYGROUND_LIFETIME = 1800
 
 
 async def create_token(
@@ -70,9 +74,41 @@ def write_auth_file(
     print(f"Token written to {settings.oauth_file}; keep it private.")
 
 
+def write_partner_token_file(
+    settings: Settings,
+    *,
+    ask: Prompt = input,
+    ask_secret: Prompt = getpass.getpass,
+    client: PartnerClient | None = None,
+) -> None:
+    """Link a Partner API app: exchange an authorization code, or save a pasted token.
+
+    Either way the token goes to RING_PARTNER_TOKEN_FILE (0600, atomically) and is never shown.
+    """
+    client = client or PartnerClient(settings)
+    print(f"Linking Ring's Partner API; the token will be written to {settings.partner_token_file}")
+    code = ask_secret("Authorization code (Enter to paste a token instead): ").strip()
+    if code:
+        client.exchange_code(code)
+    else:
+        access = ask_secret("Access token: ").strip()
+        if not access:
+            raise LoginRejected("no access token was given")
+        refresh = ask_secret("Refresh token (Enter if none, e.g. a Playground token): ").strip()
+        lifetime = ask(f"Seconds until the access token expires [{PLAYGROUND_LIFETIME}]: ").strip()
+        if lifetime and not lifetime.isdigit():
+            raise LoginRejected(f"expiry must be a whole number of seconds, got {lifetime!r}")
+        token: dict[str, Any] = {"access_token": access, "token_type": "Bearer"}
+        if refresh:
+            token["refresh_token"] = refresh
+        token["expires_at"] = time.time() + int(lifetime or PLAYGROUND_LIFETIME)
+        client.store.save(token)
+    print(f"Partner token written to {settings.partner_token_file}; keep it private.")
+
+
 def parser() -> argparse.ArgumentParser:
     """Arguments of startCreateAuthFile.py."""
-    return argparse.ArgumentParser(
+    parser = argparse.ArgumentParser(
         prog="startCreateAuthFile.py",
         description=(
             "Sign in to Ring and write the OAuth token file the connector uses. "
@@ -82,6 +118,13 @@ def parser() -> argparse.ArgumentParser:
         epilog=(
             "Settings (environment or .env): OAUTH_FILE (default oauth-authorization.json), "
             "RING_OAUTH_URL. The hardware id beside the token file keeps Ring's list of "
-            "authorized client devices from growing."
+            "authorized client devices from growing. With --partner: RING_PARTNER_TOKEN_FILE, "
+            "RING_PARTNER_TOKEN_URL, RING_PARTNER_CLIENT_ID and RING_PARTNER_CLIENT_SECRET."
         ),
     )
+    parser.add_argument(
+        "--partner",
+        action="store_true",
+        help="link a Partner API app instead: exchange an authorization code or paste a token",
+    )
+    return parser

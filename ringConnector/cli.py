@@ -11,8 +11,9 @@ from ringConnector import authorization
 from ringConnector.config import Settings, load_settings
 from ringConnector.core import DayReport
 from ringConnector.days import CLI_DAY, parse_day
-from ringConnector.errors import AuthorizationRequired, ConnectorError, LoginRejected
+from ringConnector.errors import AuthorizationRequired, BadRequest, ConnectorError, LoginRejected
 from ringConnector.logs import configure_logging
+from ringConnector.record import check_seconds
 from ringConnector.service import Connector
 
 # Exit statuses: 0 all done, 1 something failed (retry later), 2 bad usage (argparse's own),
@@ -48,6 +49,14 @@ def download_parser() -> argparse.ArgumentParser:
         nargs="?",
         help="the day, YYYY-MM-DD, in TIME_ZONE (default: today)",
     )
+    parser.add_argument(
+        "--record",
+        metavar="DEVICE",
+        help="record on demand (RING_SOURCE=partner): open a live view of DEVICE, then download it",
+    )
+    parser.add_argument(
+        "--seconds", type=int, default=10, help="with --record: how long to record (default 10)"
+    )
     return parser
 
 
@@ -57,9 +66,21 @@ def download_main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         day = parse_day(args.day, CLI_DAY) if args.day else None
+        if args.record is not None:
+            if day is not None:
+                raise BadRequest("give either a day or --record, not both")
+            seconds = check_seconds(args.seconds)
+            return _guarded(lambda settings: _record(settings, args.record, seconds))
     except ConnectorError as ex:
         parser.error(str(ex))  # one line and exit status 2
     return _guarded(lambda settings: _download(settings, day))
+
+
+def _record(settings: Settings, device_id: str, seconds: int) -> int:
+    with Connector(settings) as connector:
+        body = connector.record(device_id, seconds)
+    print(f"recorded {body['ringId']} {body['eventName']} {body['deviceName']} -> {body['videoFileName']}")
+    return 0
 
 
 def _download(settings: Settings, day: date | None) -> int:
@@ -90,10 +111,13 @@ def print_report(report: DayReport) -> None:
 
 def auth_main(argv: Sequence[str] | None = None) -> int:
     """Run startCreateAuthFile.py; returns the exit status."""
-    authorization.parser().parse_args(argv)
+    args = authorization.parser().parse_args(argv)
 
     def run(settings: Settings) -> int:
-        authorization.write_auth_file(settings)
+        if args.partner:
+            authorization.write_partner_token_file(settings)
+        else:
+            authorization.write_auth_file(settings)
         return 0
 
     return _guarded(run)

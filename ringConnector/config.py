@@ -21,16 +21,33 @@ from ringConnector.errors import ConfigError
 VIDEO_DEVICE_TYPES = ("doorbots", "authorized_doorbots", "stickup_cams")
 # Event kinds found in a doorbell's history (RING_APIS.md, section 1).
 EVENT_KINDS = ("ding", "motion", "on_demand")
+# The Partner API also filters motion by sub type (RING_APIS.md, section 2).
+PARTNER_EVENT_KINDS = (*EVENT_KINDS, "motion.human", "motion.vehicle", "motion.animal", "motion.other_motion")
+SOURCES = ("consumer", "partner")
+# The Partner API's limits on clip options (shared/seeds/002: "Video Options").
+CLIP_CODECS = ("avc", "hevc")
+MAX_CLIP_FRAME_RATE, MAX_CLIP_WIDTH, MAX_CLIP_HEIGHT = 25, 1920, 1080
 
 
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the connector, typed; see `.env.example` for each one's meaning."""
 
+    source: str = "consumer"
     oauth_file: Path = Path("oauth-authorization.json")
     data_dir: Path = Path("data")
     ring_api_url: str = "https://api.ring.com"
     ring_oauth_url: str = "https://oauth.ring.com/oauth/token"
+    partner_api_url: str = "https://api.amazonvision.com"
+    partner_token_url: str = "https://oauth.ring.com/oauth/token"  # noqa: S105 - a URL, not a secret
+    partner_token_file: Path = Path("partner-token.json")
+    partner_client_id: str = ""
+    partner_client_secret: str = ""
+    clip_codec: str = ""  # empty: each option is left to the device
+    clip_frame_rate: int = 0
+    clip_width: int = 0
+    clip_height: int = 0
+    clip_audio: bool | None = None
     time_zone: str = ""  # empty: the machine's local zone
     device_types: tuple[str, ...] = ("doorbots", "authorized_doorbots")
     event_kinds: tuple[str, ...] = ("ding",)
@@ -45,7 +62,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work, with a message naming the setting."""
-        for name, url in (("RING_API_URL", self.ring_api_url), ("RING_OAUTH_URL", self.ring_oauth_url)):
+        if self.source not in SOURCES:
+            raise ConfigError(f"RING_SOURCE must be one of {', '.join(SOURCES)}; got {self.source!r}")
+        for name, url in self._urls():
             _check_url(name, url)
         unknown = set(self.device_types) - set(VIDEO_DEVICE_TYPES)
         if unknown or not self.device_types:
@@ -53,12 +72,14 @@ class Settings:
                 f"RING_DEVICE_TYPES must be a comma list of {', '.join(VIDEO_DEVICE_TYPES)}; "
                 f"got {','.join(self.device_types)!r}"
             )
-        unknown = set(self.event_kinds) - set(EVENT_KINDS)
+        kinds = PARTNER_EVENT_KINDS if self.source == "partner" else EVENT_KINDS
+        unknown = set(self.event_kinds) - set(kinds)
         if unknown or not self.event_kinds:
             raise ConfigError(
-                f"RING_EVENT_KINDS must be a comma list of {', '.join(EVENT_KINDS)}; "
-                f"got {','.join(self.event_kinds)!r}"
+                f"RING_EVENT_KINDS must be a comma list of {', '.join(kinds)} "
+                f"(with RING_SOURCE={self.source}); got {','.join(self.event_kinds)!r}"
             )
+        self._check_clip_options()
         if self.download_concurrency < 1:
             raise ConfigError("DOWNLOAD_CONCURRENCY must be at least 1")
         if min(self.retry_max_wait, self.retry_initial_delay, self.retry_max_delay) < 0:
@@ -68,6 +89,27 @@ class Settings:
         if not 0 < self.port < 65536:
             raise ConfigError("PORT must be between 1 and 65535")
         self.zone  # noqa: B018 - validates TIME_ZONE now rather than at the first request
+
+    def _urls(self) -> tuple[tuple[str, str], ...]:
+        return (
+            ("RING_API_URL", self.ring_api_url),
+            ("RING_OAUTH_URL", self.ring_oauth_url),
+            ("RING_PARTNER_API_URL", self.partner_api_url),
+            ("RING_PARTNER_TOKEN_URL", self.partner_token_url),
+        )
+
+    def _check_clip_options(self) -> None:
+        if self.clip_codec and self.clip_codec not in CLIP_CODECS:
+            raise ConfigError(f"CLIP_VIDEO_CODEC must be one of {', '.join(CLIP_CODECS)} or empty")
+        for name, value, limit in (
+            ("CLIP_FRAME_RATE", self.clip_frame_rate, MAX_CLIP_FRAME_RATE),
+            ("CLIP_WIDTH", self.clip_width, MAX_CLIP_WIDTH),
+            ("CLIP_HEIGHT", self.clip_height, MAX_CLIP_HEIGHT),
+        ):
+            if not 0 <= value <= limit:
+                raise ConfigError(f"{name} must be between 1 and {limit} (0 or empty: the device's default)")
+        if bool(self.clip_width) != bool(self.clip_height):
+            raise ConfigError("CLIP_WIDTH and CLIP_HEIGHT must be set together")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -143,11 +185,34 @@ def _number(name: str, cast: Callable[[str], Any]) -> Callable[[str], Any]:
     return convert
 
 
+def _boolean(name: str) -> Callable[[str], bool | None]:
+    def convert(raw: str) -> bool | None:
+        value = raw.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name} must be true or false (or empty: the device's default), got {raw!r}")
+
+    return convert
+
+
 _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
+    ("source", "RING_SOURCE", lambda raw: raw.strip().lower()),
     ("oauth_file", "OAUTH_FILE", Path),
     ("data_dir", "DATA_DIR", Path),
     ("ring_api_url", "RING_API_URL", lambda raw: raw.rstrip("/")),
     ("ring_oauth_url", "RING_OAUTH_URL", str),
+    ("partner_api_url", "RING_PARTNER_API_URL", lambda raw: raw.rstrip("/")),
+    ("partner_token_url", "RING_PARTNER_TOKEN_URL", str),
+    ("partner_token_file", "RING_PARTNER_TOKEN_FILE", Path),
+    ("partner_client_id", "RING_PARTNER_CLIENT_ID", str),
+    ("partner_client_secret", "RING_PARTNER_CLIENT_SECRET", str),
+    ("clip_codec", "CLIP_VIDEO_CODEC", lambda raw: raw.strip().lower()),
+    ("clip_frame_rate", "CLIP_FRAME_RATE", _number("CLIP_FRAME_RATE", int)),
+    ("clip_width", "CLIP_WIDTH", _number("CLIP_WIDTH", int)),
+    ("clip_height", "CLIP_HEIGHT", _number("CLIP_HEIGHT", int)),
+    ("clip_audio", "CLIP_AUDIO", _boolean("CLIP_AUDIO")),
     ("time_zone", "TIME_ZONE", str),
     ("device_types", "RING_DEVICE_TYPES", _csv),
     ("event_kinds", "RING_EVENT_KINDS", _csv),
@@ -160,3 +225,5 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("port", "PORT", _number("PORT", int)),
     ("log_level", "LOG_LEVEL", lambda raw: raw.upper()),
 )
+# Every setting's name, for documentation checks.
+SETTING_NAMES = tuple(env_name for _, env_name, _ in _FIELDS)

@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ringConnector.days import DayWindow
-from ringConnector.errors import AuthorizationRequired, ConnectorError, RingUnavailable, TransientError
+from ringConnector.errors import (
+    AuthorizationRequired,
+    ConnectorError,
+    NoFootage,
+    RingUnavailable,
+    TransientError,
+)
 from ringConnector.events import RingEvent, event_json
 from ringConnector.retry import RetryPolicy
 from ringConnector.sources import Source
@@ -121,6 +127,9 @@ class DayDownload:
                 body = await self._fetch(event)
             done.set_result(True)
             return body
+        except NoFootage:
+            # The camera recorded nothing then: nothing to retry (Partner API's 416).
+            report.skipped.append((event.id, "no footage"))
         except AuthorizationRequired as ex:
             report.fatal = ex
             report.failed.append(Failure(event.id, event.device.name, str(ex)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 AUTH_FIX = "run ./startCreateAuthFile.py to sign in to Ring again"
+PARTNER_AUTH_FIX = "link the account again: run ./startCreateAuthFile.py --partner"
 
 
 class ConnectorError(Exception):
@@ -58,6 +59,20 @@ class TransientError(ConnectorError):
         super().__init__(message)
         self.cause = cause
         self.retry_after = retry_after
+
+
+class NoFootage(ConnectorError):
+    """The camera has no recording for the requested time (Partner API: 416 TIMESTAMP_NOT_FOUND)."""
+
+    status = 404
+    code = "no_footage"
+
+
+class NotFound(ConnectorError):
+    """Something the caller named does not exist (a device id, an event id)."""
+
+    status = 404
+    code = "not_found"
 
 
 class DownloadFailed(ConnectorError):

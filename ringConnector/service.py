@@ -19,6 +19,7 @@ import aiohttp
 from ringConnector.config import Settings
 from ringConnector.core import DayDownload, DayReport
 from ringConnector.days import day_window, today
+from ringConnector.record import record
 from ringConnector.retry import RetryPolicy, Sleep
 from ringConnector.sources import Source, open_source
 from ringConnector.store import DataStore
@@ -62,6 +63,20 @@ class Connector:
         window = day_window(day or self.today(), self.settings.zone)
         return self._run(self._download(window, frozenset(str(item) for item in skip)))
 
+    def record(self, device_id: str, seconds: int) -> dict[str, Any]:
+        """Record `seconds` on a device now (Partner API) and return the clip's event JSON."""
+        return self._run(
+            record(
+                self._get_source(),
+                self.store,
+                device_id,
+                seconds,
+                policy=self._policy,
+                now=self._now,
+                zone=self.settings.zone,
+            )
+        )
+
     def close(self) -> None:
         """Close the HTTP session and stop the loop thread."""
         if not self._thread.is_alive():
@@ -96,7 +111,9 @@ class Connector:
             # Created inside the loop: aiohttp sessions belong to the loop that made them.
             limit = max(self.settings.download_concurrency * 2, 10)
             self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit))
-            self._source = open_source(self.settings, self._http, self._policy)
+            self._source = open_source(
+                self.settings, self._http, self._policy, wall_clock=lambda: self._now().timestamp()
+            )
         return self._source
 
     async def _close(self) -> None:

@@ -20,9 +20,16 @@ PRIVATE = 0o600
 class TokenStore:
     """Reads and writes the OAuth token JSON (OAUTH_FILE) and the hardware id beside it."""
 
-    def __init__(self, path: Path) -> None:
-        """Keep the token at `path`; the hardware id and a lock file live beside it."""
+    def __init__(
+        self, path: Path, *, fix: str = AUTH_FIX, required: tuple[str, ...] = ("refresh_token",)
+    ) -> None:
+        """Keep the token at `path`; the hardware id and a lock file live beside it.
+
+        `fix` tells the user how to get a new token; `required` are the fields a usable token has.
+        """
         self.path = path
+        self.fix = fix
+        self.required = required
         self.hardware_id_path = path.with_name(path.name + ".hardware_id")
         # One lock for every process using this token: a refresh in one must be seen by the others.
         self.lock = FileLock(str(path.with_name("." + path.name + ".lock")))
@@ -32,11 +39,11 @@ class TokenStore:
         try:
             token = json.loads(self.path.read_text())
         except FileNotFoundError as ex:
-            raise AuthorizationRequired(f"no Ring token at {self.path}: {AUTH_FIX}") from ex
+            raise AuthorizationRequired(f"no Ring token at {self.path}: {self.fix}") from ex
         except (OSError, ValueError) as ex:
-            raise AuthorizationRequired(f"the Ring token file {self.path} is unreadable: {AUTH_FIX}") from ex
-        if not isinstance(token, dict) or not token.get("refresh_token"):
-            raise AuthorizationRequired(f"the Ring token file {self.path} holds no token: {AUTH_FIX}")
+            raise AuthorizationRequired(f"the Ring token file {self.path} is unreadable: {self.fix}") from ex
+        if not isinstance(token, dict) or not all(token.get(name) for name in self.required):
+            raise AuthorizationRequired(f"the Ring token file {self.path} holds no token: {self.fix}")
         return token
 
     def peek(self) -> dict[str, Any] | None:

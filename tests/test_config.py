@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from decouple import Config, RepositoryEnv
 
-from ringConnector.config import Settings, load_settings
+from ringConnector.config import SETTING_NAMES, Settings, load_settings
 from ringConnector.errors import ConfigError
 
 
@@ -75,3 +76,48 @@ def test_plain_http_only_for_loopback_stand_ins() -> None:
     local = Settings(ring_api_url="http://127.0.0.1:1", ring_oauth_url="http://localhost:2/oauth/token")
     assert local.plain_http_allowed
     assert not Settings().plain_http_allowed
+
+
+def test_env_example_lists_every_setting_and_loads() -> None:
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    names = {
+        line.split("=", 1)[0]
+        for line in example.read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    assert names == set(SETTING_NAMES)
+    assert load_settings(Config(RepositoryEnv(str(example)))) == Settings()
+
+
+def test_partner_settings() -> None:
+    settings = load_settings(
+        reader(
+            {
+                "RING_SOURCE": "partner",
+                "RING_EVENT_KINDS": "ding,motion.human",
+                "CLIP_VIDEO_CODEC": "HEVC",
+                "CLIP_WIDTH": "1280",
+                "CLIP_HEIGHT": "720",
+                "CLIP_AUDIO": "yes",
+            }
+        )
+    )
+    assert settings.event_kinds == ("ding", "motion.human")
+    assert (settings.clip_codec, settings.clip_width, settings.clip_audio) == ("hevc", 1280, True)
+
+
+@pytest.mark.parametrize(
+    ("values", "mentions"),
+    [
+        ({"RING_SOURCE": "cloud"}, "RING_SOURCE"),
+        ({"RING_EVENT_KINDS": "motion.human"}, "RING_SOURCE=consumer"),
+        ({"RING_SOURCE": "partner", "CLIP_VIDEO_CODEC": "vp9"}, "CLIP_VIDEO_CODEC"),
+        ({"RING_SOURCE": "partner", "CLIP_FRAME_RATE": "30"}, "CLIP_FRAME_RATE"),
+        ({"RING_SOURCE": "partner", "CLIP_WIDTH": "1280"}, "together"),
+        ({"RING_SOURCE": "partner", "CLIP_AUDIO": "maybe"}, "CLIP_AUDIO"),
+        ({"RING_PARTNER_API_URL": "http://api.amazonvision.com"}, "loopback"),
+    ],
+)
+def test_bad_partner_settings(values: dict[str, str], mentions: str) -> None:
+    with pytest.raises(ConfigError, match=mentions):
+        load_settings(reader(values))

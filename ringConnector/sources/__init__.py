@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
 import aiohttp
@@ -37,8 +37,18 @@ class Source(Protocol):
         ...
 
 
-def open_source(settings: Settings, http: aiohttp.ClientSession, policy: RetryPolicy) -> Source:
-    """The source the settings select."""
+def open_source(
+    settings: Settings,
+    http: aiohttp.ClientSession,
+    policy: RetryPolicy,
+    wall_clock: Callable[[], float],
+) -> Source:
+    """The source RING_SOURCE selects."""
+    if settings.source == "partner":
+        from ringConnector.sources.partner import PartnerSource
+        from ringConnector.sources.partner_api import PartnerClient
+
+        return PartnerSource(settings, policy, PartnerClient(settings, wall_clock=wall_clock))
     from ringConnector.sources.consumer import ConsumerSource
 
     return ConsumerSource(settings, http, policy)

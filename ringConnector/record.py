@@ -1,0 +1,76 @@
+"""Record on demand (the Partner API page's record_and_download): open a live view for N
+seconds, stop it, then download the clip of exactly that window."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from ringConnector.days import day_window
+from ringConnector.errors import BadRequest
+from ringConnector.events import RingEvent, event_json
+from ringConnector.retry import RetryPolicy
+from ringConnector.sources import Source
+from ringConnector.sources.partner import PartnerSource, to_ms
+from ringConnector.store import DataStore
+
+_LOGGER = logging.getLogger(__name__)
+# A clip request covers at most 15 minutes (shared/seeds/002), so a recording does too.
+MAX_RECORD_SECONDS = 900
+# The Partner API page waits 2 s after stopping "to allow media processing".
+PROCESSING_DELAY = 2.0
+
+
+def check_seconds(seconds: int) -> int:
+    """Validate a recording length."""
+    if not 1 <= seconds <= MAX_RECORD_SECONDS:
+        raise BadRequest(f"seconds must be between 1 and {MAX_RECORD_SECONDS}, got {seconds}")
+    return seconds
+
+
+async def record(
+    source: Source,
+    store: DataStore,
+    device_id: str,
+    seconds: int,
+    *,
+    policy: RetryPolicy,
+    now: Callable[[], datetime],
+    zone: Any,
+) -> dict[str, Any]:
+    """Record `seconds` on the device, download that window, and return its event JSON."""
+    if not isinstance(source, PartnerSource):
+        raise BadRequest("recording on demand needs Ring's Partner API: set RING_SOURCE=partner")
+    check_seconds(seconds)
+    from ringConnector.whep import LiveView  # aiortc (and PyAV) load only when recording
+
+    device = await source.device(device_id)
+    async with LiveView(source.client, device.id):
+        started = now()
+        await policy.sleep(seconds)
+    await policy.sleep(PROCESSING_DELAY)
+    start_ms = to_ms(started)
+    ring_id = await source.recent_event(device, "on_demand", started) or f"on_demand-{device.id}-{start_ms}"
+    event = RingEvent(
+        id=ring_id, device=device, created_at=started, kind="on_demand", duration=float(seconds)
+    )
+    window = day_window(started.astimezone(zone).date(), zone)
+    stem = event.file_stem(window)
+    out = await asyncio.to_thread(store.open_video, stem)
+    what = f"recording of {device.name}"
+    try:
+        extra, _ = await policy.run(
+            lambda: source.fetch_window(device, start_ms, seconds * 1000, out, what=what), what=what
+        )
+        await asyncio.to_thread(out.commit)
+    except BaseException:
+        out.discard()
+        raise
+    body = event_json(event, window, store.video_path(stem))
+    body.update(extra)
+    await asyncio.to_thread(store.save_event, stem, body)
+    _LOGGER.info("recorded %d s on %s: event %s, %d bytes", seconds, device.name, ring_id, out.written)
+    return body

@@ -1,0 +1,204 @@
+"""Ring's Partner API as a source: devices, history events and one clip per event."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from ringConnector.config import Settings
+from ringConnector.days import DayWindow
+from ringConnector.errors import NoFootage, NotFound
+from ringConnector.events import Device, RingEvent
+from ringConnector.files import AtomicFile
+from ringConnector.retry import RetryPolicy
+from ringConnector.sources.partner_api import HISTORY_PAGE_SIZE, MAX_CLIP_MS, Clip, PartnerClient, device_path
+
+_LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# The Partner API's device types, mapped onto the consumer API's lists so RING_DEVICE_TYPES
+# means the same for both sources (the Partner API does not tell shared doorbells apart).
+_DEVICE_LISTS = {"doorbell": ("doorbots", "authorized_doorbots"), "camera": ("stickup_cams",)}
+
+
+def from_ms(value: int | float) -> datetime:
+    """Epoch milliseconds as an aware UTC datetime."""
+    return datetime.fromtimestamp(value / 1000, UTC)
+
+
+def to_ms(moment: datetime) -> int:
+    """An aware datetime as epoch milliseconds."""
+    return round(moment.timestamp() * 1000)
+
+
+def iso_ms(value: int) -> str:
+    """Epoch milliseconds in the event JSON's UTC format."""
+    return from_ms(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class PartnerSource:
+    """Devices, history and clips from Ring's Partner API (RING_SOURCE=partner)."""
+
+    def __init__(self, settings: Settings, policy: RetryPolicy, client: PartnerClient) -> None:
+        """Use `client` for every request; calls run in worker threads (requests is sync)."""
+        self._settings = settings
+        self._policy = policy
+        self.client = client
+
+    async def devices(self) -> list[Device]:
+        """The account's devices that have video, of the configured types."""
+        document = await self._retrying(
+            self.client.get_json, "v1/devices", what="device list", params={"include": "capabilities"}
+        )
+        capabilities = {
+            item.get("id"): item.get("attributes") or {}
+            for item in document.get("included") or []
+            if item.get("type") == "capabilities"
+        }
+        found = []
+        for item in document.get("data") or []:
+            attributes = item.get("attributes") or {}
+            kind = str(attributes.get("device_type", ""))
+            video = (capabilities.get(item.get("id")) or {}).get("video") or {}
+            if not video.get("supported", kind in _DEVICE_LISTS):
+                continue  # chimes and other devices without a camera
+            lists = _DEVICE_LISTS.get(kind, ("stickup_cams",))
+            if not set(lists) & set(self._settings.device_types):
+                continue
+            found.append(
+                Device(
+                    id=str(item["id"]),
+                    name=str(attributes.get("name") or item["id"]),
+                    kind=kind,
+                    device_type=lists[0],
+                )
+            )
+        return found
+
+    async def device(self, device_id: str) -> Device:
+        """One video device by id, or NotFound."""
+        for device in await self.devices():
+            if device.id == device_id:
+                return device
+        raise NotFound(f"no video device {device_id!r} on this account")
+
+    async def events(self, device: Device, window: DayWindow) -> AsyncIterator[RingEvent]:
+        """The device's events of the configured types on the day, newest first.
+
+        Pages follow `links.next` and stop at the first event older than the day.
+        """
+        url: str | None = f"v1/history/devices/{device_path(device.id)}/events"
+        params: dict[str, str] | None = {
+            "event_types": ",".join(self._settings.event_kinds),
+            "page[size]": str(HISTORY_PAGE_SIZE),
+        }
+        while url:
+            what = f"history of {device.name}"
+            document = await self._retrying(self.client.get_json, url, what=what, params=params)
+            params = None  # links.next carries the filters and the cursor
+            for item in document.get("data") or []:
+                event = _event(item, device)
+                if event.created_at < window.start:
+                    return
+                if event.created_at < window.end:
+                    yield event
+            url = (document.get("links") or {}).get("next")
+
+    async def recent_event(
+        self, device: Device, kind: str, near: datetime, *, within: float = 10.0
+    ) -> str | None:
+        """The id of the device's latest `kind` event starting within `within` s of `near`."""
+        document = await self._retrying(
+            self.client.get_json,
+            f"v1/history/devices/{device_path(device.id)}/events",
+            what=f"history of {device.name}",
+            params={"event_types": kind, "page[size]": "10"},
+        )
+        candidates = [_event(item, device) for item in document.get("data") or []]
+        close = [e for e in candidates if abs((e.created_at - near).total_seconds()) <= within]
+        return min(close, key=lambda e: abs(e.created_at - near)).id if close else None
+
+    async def fetch_recording(self, event: RingEvent, out: AtomicFile) -> dict[str, Any]:
+        """One attempt at the event's clip(s): [start, end] in pieces of at most 15 minutes."""
+        start = to_ms(event.created_at)
+        total = round((event.duration or 0) * 1000) or MAX_CLIP_MS
+        return await self.fetch_window(event.device, start, total, out, what=f"clip of event {event.id}")
+
+    async def fetch_window(
+        self, device: Device, start_ms: int, total_ms: int, out: AtomicFile, *, what: str
+    ) -> dict[str, Any]:
+        """Download [start_ms, start_ms + total_ms) into `out` (and `.partN.mp4` files beside it)."""
+        clips: list[tuple[AtomicFile, Clip]] = []
+        parts: list[AtomicFile] = []  # files for the second and later clips
+        try:
+            for number, offset in enumerate(range(0, total_ms, MAX_CLIP_MS), start=1):
+                target = out
+                if number > 1:
+                    target = AtomicFile(out.path.with_name(f"{out.path.stem}.part{number}.mp4"))
+                    parts.append(target)
+                length = min(MAX_CLIP_MS, total_ms - offset)
+                try:
+                    clip = await asyncio.to_thread(
+                        self.client.download_clip,
+                        device.id,
+                        start_ms + offset,
+                        length,
+                        target,
+                        what=f"{what} on {device.name}",
+                    )
+                except NoFootage:
+                    if number == 1:
+                        raise
+                    break  # the footage ended early: keep what there is
+                clips.append((target, clip))
+            for target, _ in clips[1:]:
+                await asyncio.to_thread(target.commit)
+        finally:
+            for target in parts:
+                target.discard()  # a no-op for the committed ones (their temporary is gone)
+        first = clips[0][1]
+        extra: dict[str, Any] = {
+            "clipStart": iso_ms(first.start_ms),
+            "clipLengthMs": sum(clip.length_ms for _, clip in clips),
+            "partial": any(clip.partial for _, clip in clips),
+        }
+        if len(clips) > 1:
+            extra["clips"] = [
+                {
+                    "videoFileName": str(target.path),
+                    "clipStart": iso_ms(clip.start_ms),
+                    "clipLengthMs": clip.length_ms,
+                }
+                for target, clip in clips
+            ]
+        return extra
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        await asyncio.to_thread(self.client.close)
+
+    async def _retrying(self, func: Callable[..., T], *args: Any, what: str, **kwargs: Any) -> T:
+        async def attempt() -> T:
+            return await asyncio.to_thread(func, *args, what=what, **kwargs)
+
+        result, _ = await self._policy.run(attempt, what=what)
+        return result
+
+
+def _event(item: dict[str, Any], device: Device) -> RingEvent:
+    attributes = item.get("attributes") or {}
+    start = from_ms(attributes["start"])
+    end = attributes.get("end")
+    extra = {"subType": attributes.get("sub_type")} if attributes.get("sub_type") else {}
+    return RingEvent(
+        id=str(item["id"]),
+        device=device,
+        created_at=start,
+        kind=str(attributes.get("event_type")),
+        duration=(end - attributes["start"]) / 1000 if end else None,
+        ready=end is not None,  # an event without an end is still going on
+        extra=extra,
+    )
