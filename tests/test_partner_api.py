@@ -1,0 +1,271 @@
+"""The Partner API client, one request at a time (responses): each answer case and the tokens."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import responses
+from responses import matchers
+
+from ringConnector.config import Settings
+from ringConnector.errors import AuthorizationRequired, DownloadFailed, NoFootage, TransientError
+from ringConnector.files import AtomicFile
+from ringConnector.sources.partner_api import PartnerClient
+from ringConnector.tokens import TokenStore
+
+API = "https://api.amazonvision.com"
+TOKEN_URL = "https://oauth.ring.com/oauth/token"
+STORAGE = "https://clips.example-bucket.s3.amazonaws.com/clip.mp4?X-Amz-Signature=abc"
+DEVICE = "ava1.ring.device.1001"
+CLIP_URL = f"{API}/v1/devices/{DEVICE}/media/video/download"
+NOW = 1_800_000_000.0
+BODY = b"\x00\x00\x00\x18ftypmp42" + b"clip" * 1000
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        source="partner",
+        partner_token_file=tmp_path / "partner-token.json",
+        partner_client_id="client-1",
+        partner_client_secret="secret-1",
+        data_dir=tmp_path / "data",
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> PartnerClient:
+    TokenStore(settings.partner_token_file).save(
+        {"access_token": "access-1", "refresh_token": "refresh-1", "expires_at": NOW + 3600}
+    )
+    return PartnerClient(settings, wall_clock=lambda: NOW)
+
+
+@pytest.fixture
+def mocked() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock() as mock:
+        yield mock
+
+
+def download(client: PartnerClient, tmp_path: Path, duration: int = 30_000):  # type: ignore[no-untyped-def]
+    out = AtomicFile(tmp_path / "clip.mp4")
+    try:
+        return client.download_clip(DEVICE, 1_799_999_000_000, duration, out, what="clip of event E"), out
+    finally:
+        out.discard()
+
+
+def test_200_streams_the_whole_clip(
+    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+) -> None:
+    mocked.post(
+        CLIP_URL,
+        body=BODY,
+        headers={"X-Media-Timestamp": "1799999000000", "X-Media-Length": "30000"},
+        content_type="video/mp4",
+        match=[
+            matchers.json_params_matcher({"timestamp": 1_799_999_000_000, "duration": 30_000}),
+            matchers.header_matcher({"Authorization": "Bearer access-1"}),
+        ],
+    )
+    clip, out = download(client, tmp_path)
+    assert (clip.partial, clip.start_ms, clip.length_ms, clip.size) == (
+        False,
+        1_799_999_000_000,
+        30_000,
+        len(BODY),
+    )
+    assert out.written == len(BODY)
+
+
+def test_206_keeps_the_part_and_its_real_window(
+    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+) -> None:
+    mocked.post(
+        CLIP_URL,
+        body=BODY,
+        status=206,
+        headers={"X-Media-Timestamp": "1799999005000", "X-Media-Length": "3000"},
+    )
+    clip, _ = download(client, tmp_path)
+    assert (clip.partial, clip.start_ms, clip.length_ms) == (True, 1_799_999_005_000, 3000)
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307])
+def test_redirects_are_followed_with_get_and_no_bearer_to_another_host(
+    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path, status: int
+) -> None:
+    mocked.post(CLIP_URL, status=status, headers={"Location": STORAGE})
+    storage = mocked.get(STORAGE, body=BODY, headers={"X-Media-Timestamp": "1799999000000"})
+    clip, _ = download(client, tmp_path)
+    assert clip.size == len(BODY)
+    assert "Authorization" not in storage.calls[0].request.headers
+
+
+def test_a_redirect_on_the_same_host_keeps_the_bearer(
+    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+) -> None:
+    mocked.post(CLIP_URL, status=303, headers={"Location": "/v1/media/clips/42"})
+    same = mocked.get(f"{API}/v1/media/clips/42", body=BODY)
+    download(client, tmp_path)
+    assert same.calls[0].request.headers["Authorization"] == "Bearer access-1"
+
+
+def test_416_is_no_footage(client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path) -> None:
+    mocked.post(
+        CLIP_URL,
+        status=416,
+        json={"errors": [{"status": "416", "code": "TIMESTAMP_NOT_FOUND", "title": "Range Not Satisfiable"}]},
+    )
+    with pytest.raises(NoFootage):
+        download(client, tmp_path)
+
+
+@pytest.mark.parametrize(("status", "cause"), [(429, "rate_limited"), (503, "unavailable")])
+def test_429_and_503_wait_for_retry_after(
+    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path, status: int, cause: str
+) -> None:
+    mocked.post(
+        CLIP_URL, status=status, headers={"Retry-After": "7"}, json={"errors": [{"status": str(status)}]}
+    )
+    with pytest.raises(TransientError) as caught:
+        download(client, tmp_path)
+    assert (caught.value.cause, caught.value.retry_after) == (cause, 7.0)
+
+
+def test_500_and_dropped_connections_are_transient(
+    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+) -> None:
+    mocked.post(CLIP_URL, status=500, json={"errors": [{"status": "500", "title": "Internal Server Error"}]})
+    with pytest.raises(TransientError, match="500"):
+        download(client, tmp_path)
+    mocked.replace(responses.POST, CLIP_URL, body=requests.ConnectionError("reset by peer"))
+    with pytest.raises(TransientError) as caught:
+        download(client, tmp_path)
+    assert caught.value.cause == "network"
+
+
+@pytest.mark.parametrize("status", [400, 403, 404])
+def test_client_errors_name_the_device_and_event(
+    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path, status: int
+) -> None:
+    mocked.post(
+        CLIP_URL, status=status, json={"errors": [{"status": str(status), "detail": "duration too long"}]}
+    )
+    with pytest.raises(DownloadFailed, match=f"clip of event E: HTTP {status} duration too long"):
+        download(client, tmp_path)
+
+
+def test_clip_options_come_from_the_settings(
+    settings: Settings, mocked: responses.RequestsMock, tmp_path: Path
+) -> None:
+    tuned = settings.replace(
+        clip_codec="hevc", clip_frame_rate=5, clip_width=1280, clip_height=720, clip_audio=False
+    )
+    TokenStore(tuned.partner_token_file).save({"access_token": "a", "expires_at": NOW + 3600})
+    expected = {
+        "timestamp": 1_799_999_000_000,
+        "duration": 30_000,
+        "video_options": {"codec": "hevc", "frame_rate": 5, "resolution": {"width": 1280, "height": 720}},
+        "audio_options": {"audio_enabled": False},
+    }
+    mocked.post(CLIP_URL, body=BODY, match=[matchers.json_params_matcher(expected)])
+    download(PartnerClient(tuned, wall_clock=lambda: NOW), tmp_path)
+
+
+def refreshed(mocked: responses.RequestsMock, access: str = "access-2") -> responses.BaseResponse:
+    return mocked.post(
+        TOKEN_URL,
+        json={
+            "access_token": access,
+            "refresh_token": "refresh-2",
+            "expires_in": 14400,
+            "token_type": "Bearer",
+        },
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "grant_type": "refresh_token",
+                    "refresh_token": "refresh-1",
+                    "client_id": "client-1",
+                    "client_secret": "secret-1",
+                }
+            )
+        ],
+    )
+
+
+def test_a_401_refreshes_once_and_retries(
+    client: PartnerClient, mocked: responses.RequestsMock, settings: Settings
+) -> None:
+    mocked.get(
+        f"{API}/v1/devices", status=401, match=[matchers.header_matcher({"Authorization": "Bearer access-1"})]
+    )
+    token = refreshed(mocked)
+    mocked.get(
+        f"{API}/v1/devices",
+        json={"data": []},
+        match=[matchers.header_matcher({"Authorization": "Bearer access-2"})],
+    )
+    assert client.get_json("v1/devices", what="devices") == {"data": []}
+    assert len(token.calls) == 1
+    saved = json.loads(settings.partner_token_file.read_text())
+    assert (saved["access_token"], saved["refresh_token"]) == ("access-2", "refresh-2")
+    assert saved["expires_at"] == NOW + 14400
+    assert stat.S_IMODE(settings.partner_token_file.stat().st_mode) == 0o600
+
+
+def test_the_token_is_refreshed_before_it_expires(settings: Settings, mocked: responses.RequestsMock) -> None:
+    TokenStore(settings.partner_token_file).save(
+        {"access_token": "access-1", "refresh_token": "refresh-1", "expires_at": NOW + 60}
+    )
+    token = refreshed(mocked)
+    mocked.get(
+        f"{API}/v1/devices",
+        json={"data": []},
+        match=[matchers.header_matcher({"Authorization": "Bearer access-2"})],
+    )
+    PartnerClient(settings, wall_clock=lambda: NOW).get_json("v1/devices", what="devices")
+    assert len(token.calls) == 1
+
+
+def test_a_rejected_refresh_says_how_to_link_again(
+    client: PartnerClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(f"{API}/v1/devices", status=401)
+    mocked.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
+    with pytest.raises(AuthorizationRequired, match="--partner"):
+        client.get_json("v1/devices", what="devices")
+
+
+def test_still_401_after_a_refresh_is_an_authorization_error(
+    client: PartnerClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(f"{API}/v1/devices", status=401)
+    refreshed(mocked)
+    with pytest.raises(AuthorizationRequired):
+        client.get_json("v1/devices", what="devices")
+
+
+def test_exchanging_a_code_saves_the_pair(settings: Settings, mocked: responses.RequestsMock) -> None:
+    mocked.post(
+        TOKEN_URL,
+        json={"access_token": "a", "refresh_token": "r", "expires_in": 14400, "scope": "partner"},
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "grant_type": "authorization_code",
+                    "code": "code-1",
+                    "client_id": "client-1",
+                    "client_secret": "secret-1",
+                }
+            )
+        ],
+    )
+    PartnerClient(settings, wall_clock=lambda: NOW).exchange_code("code-1")
+    assert json.loads(settings.partner_token_file.read_text())["refresh_token"] == "r"
