@@ -1,10 +1,11 @@
-"""A Ring emulator on loopback: the consumer API, its OAuth endpoint and the recordings' storage."""
+"""A Ring emulator on loopback: the consumer API, the Partner API, their OAuth endpoint and storage."""
 
 from __future__ import annotations
 
 from .clock import ManualClock
 from .faults import Fault, RandomFaults
-from .scenario import Account, Device, Event, Scenario, load_scenario
+from .partner_payloads import partner_device_id, partner_event_id
+from .scenario import Account, Device, Event, PartnerApp, Scenario, load_scenario
 from .seed import bulk_scenario, demo_scenario
 from .server import Emulator
 
@@ -15,9 +16,12 @@ __all__ = [
     "Event",
     "Fault",
     "ManualClock",
+    "PartnerApp",
     "RandomFaults",
     "Scenario",
     "bulk_scenario",
     "demo_scenario",
     "load_scenario",
+    "partner_device_id",
+    "partner_event_id",
 ]

@@ -28,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
     parser.add_argument("--api-port", type=int, default=8700, help="0 picks a free port")
     parser.add_argument("--storage-port", type=int, default=8701, help="0 picks a free port")
+    parser.add_argument("--partner-port", type=int, default=8702, help="Partner API; 0 picks a free port")
     parser.add_argument("--storage-latency", type=float, default=0.0, help="seconds to first byte")
     parser.add_argument("--storage-bandwidth", type=float, help="bytes/s per connection")
     parser.add_argument("--api-latency", type=float, default=0.0, help="seconds per API answer")
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         api_port=args.api_port,
         storage_port=args.storage_port,
+        partner_port=args.partner_port,
         storage_first_byte_latency=args.storage_latency,
         storage_bandwidth=args.storage_bandwidth,
         api_latency=args.api_latency,
@@ -89,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         # A parent process reads this line to learn the ports: flush it now.
         urls = {"api_url": emulator.api_url, "oauth_url": emulator.oauth_url}
         urls["storage_url"] = emulator.storage_url
+        urls["partner_url"] = emulator.partner_url
         print(json.dumps(urls), flush=True)
         stop.wait()
     finally:

@@ -61,6 +61,42 @@ async def admin_revoke(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+async def admin_partner_code(request: web.Request) -> web.Response:
+    """POST /_emulator/partner/code: a one-time authorization code, as Ring sends the partner."""
+    return web.json_response({"code": request.app[GATE].state.partner.tokens.issue_code()})
+
+
+async def admin_partner_tokens(request: web.Request) -> web.Response:
+    """POST /_emulator/partner/tokens/{action}: expire access tokens, or revoke every token."""
+    tokens = request.app[GATE].state.partner.tokens
+    if request.match_info["action"] == "expire":
+        tokens.expire_access()
+    else:
+        tokens.revoke_all()
+    return web.json_response({"ok": True})
+
+
+async def admin_partner_device(request: web.Request) -> web.Response:
+    """POST /_emulator/partner/offline {"device_id": "ava1.ring.device.N", "offline": true}."""
+    try:
+        body = await request.json()
+        device_id, offline = str(body["device_id"]), bool(body["offline"])
+    except (TypeError, KeyError, ValueError) as ex:
+        return json_error(400, {"error": "bad request", "error_description": str(ex)})
+    request.app[GATE].state.partner.set_offline(device_id, offline)
+    return web.json_response({"ok": True})
+
+
+async def admin_clip_redirect(request: web.Request) -> web.Response:
+    """POST /_emulator/partner/clip_redirect {"status": 301|302|303|307|null}."""
+    try:
+        body = await request.json()
+        request.app[GATE].state.partner.set_clip_redirect(body["status"])
+    except (TypeError, KeyError, ValueError) as ex:
+        return json_error(400, {"error": "bad request", "error_description": str(ex)})
+    return web.json_response({"ok": True})
+
+
 def add_admin_routes(app: web.Application) -> None:
     """Add the /_emulator/... routes (their names start with "admin", so the gate skips them)."""
     add = app.router.add_route
@@ -69,3 +105,7 @@ def add_admin_routes(app: web.Application) -> None:
     add("POST", PREFIX + "/faults", admin_faults, name="admin_faults")
     add("POST", PREFIX + "/tokens/expire", admin_expire, name="admin_expire")
     add("POST", PREFIX + "/tokens/revoke", admin_revoke, name="admin_revoke")
+    add("POST", PREFIX + "/partner/code", admin_partner_code, name="admin_partner_code")
+    add("POST", PREFIX + "/partner/tokens/{action:expire|revoke}", admin_partner_tokens, name="admin_ptokens")
+    add("POST", PREFIX + "/partner/offline", admin_partner_device, name="admin_partner_offline")
+    add("POST", PREFIX + "/partner/clip_redirect", admin_clip_redirect, name="admin_clip_redirect")

@@ -1,4 +1,4 @@
-"""The API host: Ring's OAuth token endpoint, the consumer API, and the emulator's admin routes."""
+"""The API host: Ring's OAuth token endpoint (both APIs), the consumer API, and the admin routes."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from aiohttp import web
 from . import payloads
 from .admin import add_admin_routes
 from .gate import GATE, GateConfig, gate, json_error
+from .partner_oauth import is_partner_grant, partner_grant
 from .scenario import VIDEO_DEVICE_TYPES
 from .state import EmulatorState
 
@@ -37,10 +38,13 @@ def _authorize(request: web.Request) -> web.Response | None:
     return json_error(401, {"error": "Unauthorized", "error_description": "invalid access token"})
 
 
-async def token(request: web.Request) -> web.Response:
-    """POST /oauth/token: password grant (with 2FA) and refresh grant."""
+async def token(request: web.Request) -> web.StreamResponse:
+    """POST /oauth/token: password grant (with 2FA) and refresh grant, or a partner client's grant."""
     state = request.app[GATE].state
     form = await request.post()
+    # Ring serves both APIs' grants at oauth.ring.com/oauth/token.
+    if is_partner_grant(request, form):
+        return await partner_grant(request, form)
     grant = str(form.get("grant_type", ""))
     if grant == "refresh_token":
         pair = state.tokens.refresh(str(form.get("refresh_token", "")))

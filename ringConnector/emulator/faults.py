@@ -22,6 +22,15 @@ ROUTES = frozenset(
         "storage",
         "dings_active",
         "groups",
+        # The Partner API host, its clips on the storage host, and its grants on the token route.
+        "partner_token",
+        "partner_devices",
+        "partner_capabilities",
+        "partner_history",
+        "partner_clip",
+        "clip_storage",
+        "whep",
+        "whep_delete",
     }
 )
 KINDS = frozenset({"status", "drop", "short", "stall"})
@@ -41,7 +50,8 @@ class Fault:
     times: int = 1
     status: int | None = None
     retry_after: float | None = None
-    # An event id (history: device id, groups: location id) as a string.
+    # An event id (history: device id, groups: location id, partner routes: the partner device
+    # id such as "ava1.ring.device.1001") as a string.
     key: str | None = None
 
     def __post_init__(self) -> None:

@@ -1,4 +1,4 @@
-"""The per-request gate both hosts share: counting, latency, fault injection and error bodies."""
+"""The per-request gate every host shares: counting, latency, fault injection and error bodies."""
 
 from __future__ import annotations
 
@@ -42,6 +42,8 @@ class GateConfig:
     latency: float
     xml_errors: bool
     authorize: Authorizer | None = None
+    # The Partner API host answers errors as JSON:API documents.
+    jsonapi_errors: bool = False
 
 
 GATE = web.AppKey("gate", GateConfig)
@@ -53,6 +55,28 @@ def json_error(
 ) -> web.Response:
     """Return a JSON error answer."""
     return web.json_response(body, status=status, headers=headers)
+
+
+# Titles the Partner API's documentation uses where they differ from Python's reason phrases.
+_JSONAPI_TITLES = {416: "Range Not Satisfiable", 429: "Rate Limit Exceeded"}
+JSONAPI = "application/vnd.api+json"
+
+
+def jsonapi_error(
+    status: int, detail: str, *, code: str | None = None, headers: dict[str, str] | None = None
+) -> web.Response:
+    """Return a JSON:API error document, as the Partner API answers every error."""
+    error = {"status": str(status), "title": _JSONAPI_TITLES.get(status) or _phrase(status), "detail": detail}
+    if code is not None:
+        error["code"] = code
+    return web.json_response({"errors": [error]}, status=status, headers=headers, content_type=JSONAPI)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 def s3_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
@@ -102,17 +126,35 @@ def _retry_after(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def fault_status(fault: Fault, *, xml: bool) -> web.Response:
+def fault_status(fault: Fault, *, xml: bool, jsonapi: bool = False) -> web.Response:
     """Return the error answer of a "status" fault."""
     status = fault.status or 500
     headers = {} if fault.retry_after is None else {"Retry-After": _retry_after(fault.retry_after)}
     if xml:
         return s3_error(status, _S3_CODES.get(status, "Error"), "Injected fault", headers)
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = "Error"
-    return json_error(status, {"error": reason, "error_description": "injected fault"}, headers)
+    if jsonapi:
+        return jsonapi_error(status, "injected fault", headers=headers)
+    return json_error(status, {"error": _phrase(status), "error_description": "injected fault"}, headers)
+
+
+async def inject_fault(request: web.Request, route: str, key: str | None) -> web.StreamResponse | None:
+    """Apply the fault due for (route, key), if any: return its answer, or mark the request short."""
+    config = request.app[GATE]
+    fault = config.state.faults.pick(route, key)
+    if fault is None:
+        return None
+    _LOGGER.info("injecting %s fault on %s (key %s)", fault.kind, route, key)
+    if fault.kind == "status":
+        return fault_status(fault, xml=config.xml_errors, jsonapi=config.jsonapi_errors)
+    if fault.kind == "drop":
+        return drop(request)
+    if fault.kind == "stall":
+        # Hold the request until the client gives up (aiohttp then cancels this handler)
+        # or the emulator stops, so stop() never waits on a stalled connection.
+        await config.stopping.wait()
+        return drop(request)
+    request[SHORT] = True
+    return None
 
 
 @web.middleware
@@ -126,19 +168,8 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
     config.state.count_request(route, key, request.headers.get("hardware_id"))
     if await pause(config.latency, config.stopping):
         return drop(request)
-    fault = config.state.faults.pick(route, key)
-    if fault is not None:
-        _LOGGER.info("injecting %s fault on %s (key %s)", fault.kind, route, key)
-        if fault.kind == "status":
-            return fault_status(fault, xml=config.xml_errors)
-        if fault.kind == "drop":
-            return drop(request)
-        if fault.kind == "stall":
-            # Hold the request until the client gives up (aiohttp then cancels this handler)
-            # or the emulator stops, so stop() never waits on a stalled connection.
-            await config.stopping.wait()
-            return drop(request)
-        request[SHORT] = True
+    if (faulted := await inject_fault(request, route, key)) is not None:
+        return faulted
     if config.authorize is not None and (denied := config.authorize(request)) is not None:
         return denied
     response = await handler(request)

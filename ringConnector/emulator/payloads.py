@@ -151,10 +151,10 @@ def history_item(event: Event, device: Device) -> dict[str, Any]:
     return item
 
 
-def presigned_url(storage_url: str, event_id: int, signature: str, now: datetime) -> str:
-    """Return an S3-style pre-signed URL of a recording on the storage host."""
+def amz_query(signature: str, now: datetime) -> str:
+    """Return the query string of an S3 pre-signed GET URL valid for an hour from `now`."""
     stamp = now.astimezone(UTC)
-    query = urlencode(
+    return urlencode(
         {
             "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
             "X-Amz-Credential": f"EMULATORKEY/{stamp:%Y%m%d}/us-east-1/s3/aws4_request",
@@ -164,4 +164,8 @@ def presigned_url(storage_url: str, event_id: int, signature: str, now: datetime
             "X-Amz-Signature": signature,
         }
     )
-    return f"{storage_url}/recordings/{event_id}.mp4?{query}"
+
+
+def presigned_url(storage_url: str, event_id: int, signature: str, now: datetime) -> str:
+    """Return an S3-style pre-signed URL of a recording on the storage host."""
+    return f"{storage_url}/recordings/{event_id}.mp4?{amz_query(signature, now)}"

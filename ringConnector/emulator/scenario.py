@@ -15,6 +15,16 @@ _LOGGER = logging.getLogger(__name__)
 DEVICE_TYPES = ("doorbots", "authorized_doorbots", "stickup_cams", "chimes")
 # Chimes make no recordings, so they have no history.
 VIDEO_DEVICE_TYPES = ("doorbots", "authorized_doorbots", "stickup_cams")
+# The Partner API's motion sub types (history filter "motion.human" and so on).
+MOTION_SUB_TYPES = ("human", "vehicle", "animal", "other_motion")
+
+
+@dataclass
+class PartnerApp:
+    """The one Partner API client (an app registered with Ring) the emulator accepts."""
+
+    client_id: str = "ringconnector-test-client"
+    client_secret: str = "ringconnector-test-secret"  # noqa: S105 - the emulator's fake client
 
 
 @dataclass
@@ -65,11 +75,15 @@ class Event:
     prepare_after_hits: int = 0
     # Storage answers 404 until this many seconds after the emulator started.
     prepare_after_seconds: float = 0.0
+    # Motions only: what the Partner API says moved (one of MOTION_SUB_TYPES), None if unknown.
+    sub_type: str | None = None
 
     def __post_init__(self) -> None:
-        """Insist on aware datetimes: Ring's created_at is UTC and days are local."""
+        """Insist on aware datetimes (Ring's created_at is UTC, days are local) and known sub types."""
         if self.created_at.tzinfo is None:
             raise ValueError(f"event {self.id}: created_at must be timezone-aware")
+        if self.sub_type is not None and (self.kind != "motion" or self.sub_type not in MOTION_SUB_TYPES):
+            raise ValueError(f"event {self.id}: sub_type must be one of {MOTION_SUB_TYPES}, on motions only")
         self.created_at = self.created_at.astimezone(UTC)
 
 
@@ -80,6 +94,7 @@ class Scenario:
     account: Account
     devices: list[Device] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    partner_app: PartnerApp = field(default_factory=PartnerApp)
 
     def __post_init__(self) -> None:
         """Check ids are unique and every event belongs to a video device."""
@@ -110,7 +125,9 @@ class Scenario:
             item["id"] = int(item["id"])
             devices.append(Device(**item))
         account = Account(**_known_fields(Account, data["account"]))
-        return cls(account=account, devices=devices, events=events)
+        # Scenarios written before the Partner API have no partner_app: the default client.
+        app = PartnerApp(**_known_fields(PartnerApp, data.get("partner_app", {})))
+        return cls(account=account, devices=devices, events=events, partner_app=app)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the scenario as JSON-ready plain data."""

@@ -49,26 +49,27 @@ def _spec(offset: int, clock: str, device_id: int, kind: str, **extra: Any) -> _
 
 # A day of a house: dings on the two doorbells, motions on all three cameras, and the awkward
 # cases the connector must cope with (processing, no duration, fresh, same-second, near midnight).
+# Some motions carry the Partner API's sub type; the rest have none, as when Ring classified nothing.
 _DEMO_DAY = (
-    _spec(-1, "21:14:05", FRONT_DOOR, "motion"),
+    _spec(-1, "21:14:05", FRONT_DOOR, "motion", sub_type="human"),
     _spec(-1, "23:52:40", FRONT_DOOR, "ding"),
-    _spec(0, "00:03:12", GARAGE, "motion"),
-    _spec(0, "06:58:30.412", FRONT_DOOR, "motion"),
+    _spec(0, "00:03:12", GARAGE, "motion", sub_type="animal"),
+    _spec(0, "06:58:30.412", FRONT_DOOR, "motion", sub_type="human"),
     _spec(0, "07:42:10", FRONT_DOOR, "ding"),
-    _spec(0, "08:15:44", GARAGE, "motion"),
+    _spec(0, "08:15:44", GARAGE, "motion", sub_type="vehicle"),
     _spec(0, "09:15:03.087", BACK_DOOR, "ding", answered=True),
-    _spec(0, "10:02:19", FRONT_DOOR, "motion"),
+    _spec(0, "10:02:19", FRONT_DOOR, "motion", sub_type="vehicle"),
     _spec(0, "11:30:27", FRONT_DOOR, "ding", duration=None),
     _spec(0, "12:02:45", FRONT_DOOR, "ding"),
     _spec(0, "12:02:45", BACK_DOOR, "ding"),
-    _spec(0, "12:40:09", BACK_DOOR, "motion"),
+    _spec(0, "12:40:09", BACK_DOOR, "motion", sub_type="human"),
     _spec(0, "13:05:51", GARAGE, "motion"),
     _spec(0, "15:11:37", BACK_DOOR, "motion"),
     _spec(0, "16:45:12", BACK_DOOR, "ding"),
-    _spec(0, "17:20:02.950", FRONT_DOOR, "motion"),
+    _spec(0, "17:20:02.950", FRONT_DOOR, "motion", sub_type="other_motion"),
     _spec(0, "18:05:33", FRONT_DOOR, "ding", answered=True),
     _spec(0, "19:30:15", BACK_DOOR, "motion"),
-    _spec(0, "20:12:48", FRONT_DOOR, "motion"),
+    _spec(0, "20:12:48", FRONT_DOOR, "motion", sub_type="human"),
     _spec(0, "21:03:05", GARAGE, "motion"),
     _spec(0, "22:41:17", FRONT_DOOR, "ding", recording_status="processing"),
     _spec(0, "23:10:58", BACK_DOOR, "ding", prepare_after_hits=2),
@@ -135,6 +136,7 @@ def bulk_scenario(
     devices: int = 1,
     kind: str = "ding",
     start_hour: int = 0,
+    sub_type: str | None = None,
 ) -> Scenario:
     """Return `events` evenly spaced events from `start_hour` to midnight of local `day`."""
     if events < 0 or devices < 1 or not 0 <= start_hour <= 23:
@@ -151,7 +153,7 @@ def bulk_scenario(
     stamped = [
         (
             start + timedelta(milliseconds=int(n * step_ms)),
-            {"device_id": cameras[n % devices].id, "kind": kind, "size": size},
+            {"device_id": cameras[n % devices].id, "kind": kind, "size": size, "sub_type": sub_type},
         )
         for n in range(events)
     ]

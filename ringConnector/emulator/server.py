@@ -1,4 +1,4 @@
-"""The Emulator: both hosts on loopback, served from a background thread with its own event loop."""
+"""The Emulator: API, storage and partner hosts on loopback, served from one background thread."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from typing import Any
 
 from aiohttp import web
 
+from .clips import add_clip_storage_routes
 from .consumer import create_api_app
 from .faults import Fault, RandomFaults
 from .hosting import LoopbackHosts
 from .media import recording_sha256
+from .partner_api import create_partner_app
+from .partner_controls import PartnerControls
 from .scenario import Event, Scenario
 from .state import EmulatorState
 from .storage import create_storage_app
@@ -22,8 +25,8 @@ from .storage import create_storage_app
 _LOGGER = logging.getLogger(__name__)
 
 
-class Emulator:
-    """Ring's API host and storage host on loopback, controllable from tests."""
+class Emulator(PartnerControls):
+    """Ring's API, storage and Partner API hosts on loopback, controllable from tests."""
 
     def __init__(
         self,
@@ -32,23 +35,33 @@ class Emulator:
         host: str = "127.0.0.1",
         api_port: int = 0,
         storage_port: int = 0,
+        partner_port: int = 0,
         storage_first_byte_latency: float = 0.0,
         storage_bandwidth: float | None = None,
         api_latency: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        clip_bytes_per_second: int = 50_000,
     ) -> None:
-        """Prepare the emulator; nothing listens until start()."""
+        """Prepare the emulator; nothing listens until start().
+
+        `clock` times the consumer side (tokens, storage readiness, signatures); `wall_clock`
+        (epoch seconds) is the partner side's now: timestamps, codes, tokens and live views.
+        """
         if storage_bandwidth is not None and storage_bandwidth <= 0:
             raise ValueError("storage_bandwidth must be positive, or None for unlimited")
         if min(storage_first_byte_latency, api_latency) < 0:
             raise ValueError("latencies cannot be negative")
-        self._hosts = LoopbackHosts(host, [api_port, storage_port])
-        self.state = EmulatorState(scenario, clock)
+        if clip_bytes_per_second < 1:
+            raise ValueError("clip_bytes_per_second must be positive")
+        self._hosts = LoopbackHosts(host, [api_port, storage_port, partner_port])
+        self.state = EmulatorState(scenario, clock, wall_clock, clip_bytes_per_second)
         self._storage_latency = storage_first_byte_latency
         self._storage_bandwidth = storage_bandwidth
         self._api_latency = api_latency
         self.api_url = ""
         self.storage_url = ""
+        self.partner_url = ""
 
     @property
     def oauth_url(self) -> str:
@@ -61,10 +74,12 @@ class Emulator:
         return self._hosts.running
 
     def start(self) -> Emulator:
-        """Bind both ports and serve from a background thread; return once both listen."""
-        self.api_url, self.storage_url = self._hosts.bind()
+        """Bind every port and serve from a background thread; return once all listen."""
+        self.api_url, self.storage_url, self.partner_url = self._hosts.bind()
         self._hosts.start(self._build_apps)
-        _LOGGER.info("Ring emulator: API %s, storage %s", self.api_url, self.storage_url)
+        _LOGGER.info(
+            "Ring emulator: API %s, storage %s, partner %s", self.api_url, self.storage_url, self.partner_url
+        )
         return self
 
     def _build_apps(self, stopping: asyncio.Event) -> list[web.Application]:
@@ -75,10 +90,20 @@ class Emulator:
             first_byte_latency=self._storage_latency,
             bandwidth=self._storage_bandwidth,
         )
-        return [api, storage]
+        add_clip_storage_routes(storage)
+        partner = create_partner_app(
+            self.state,
+            stopping,
+            base_url=self.partner_url,
+            storage_url=self.storage_url,
+            latency=self._api_latency,
+            first_byte_latency=self._storage_latency,
+            bandwidth=self._storage_bandwidth,
+        )
+        return [api, storage, partner]
 
     def stop(self) -> None:
-        """Stop serving, close both ports and join the thread (also ends stalled requests)."""
+        """Stop serving, close every port and join the thread (also ends stalled requests)."""
         self._hosts.stop()
 
     def __enter__(self) -> Emulator:

@@ -6,11 +6,13 @@ import dataclasses
 import logging
 import secrets
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from .faults import FaultBook
+from .partner_state import PartnerState
 from .scenario import VIDEO_DEVICE_TYPES, Device, Event, Scenario
 from .tokens import TokenStore
 
@@ -21,9 +23,15 @@ SIGNATURE_LIFETIME = 3600
 
 
 class EmulatorState:
-    """Events, counters, signatures, tokens and faults; every method is thread-safe."""
+    """Events, counters, signatures, tokens, faults and the partner side; every method is thread-safe."""
 
-    def __init__(self, scenario: Scenario, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        clock: Callable[[], float],
+        wall_clock: Callable[[], float] = time.time,
+        clip_bytes_per_second: int = 50_000,
+    ) -> None:
         """Copy the scenario so that runtime changes never leak into the caller's objects."""
         self._lock = threading.Lock()
         self.clock = clock
@@ -31,6 +39,7 @@ class EmulatorState:
         self.account = dataclasses.replace(scenario.account)
         self.faults = FaultBook()
         self.tokens = TokenStore(clock)
+        self.partner = PartnerState(scenario.partner_app, wall_clock, clip_bytes_per_second)
         self._devices = {d.id: dataclasses.replace(d) for d in scenario.devices}
         self._events = {e.id: dataclasses.replace(e) for e in scenario.events}
         self._requests: Counter[tuple[str, str | None]] = Counter()
@@ -116,7 +125,8 @@ class EmulatorState:
             return {route: n for (route, key), n in self._requests.items() if key is None}
 
     def reset_counters(self) -> None:
-        """Zero request counts, download counts and byte counts."""
+        """Zero request counts, download counts (clips' too) and byte counts."""
+        self.partner.reset_counters()
         with self._lock:
             self._requests.clear()
             self._downloads.clear()
@@ -165,10 +175,10 @@ class EmulatorState:
         with self._lock:
             self._bytes[event_id] += n
 
-    def record_download(self, event_id: int) -> None:
-        """Count one completed 200 download of an event."""
+    def record_download(self, event_id: int, n: int = 1) -> None:
+        """Count one completed 200 download of an event (n=-1 takes one back)."""
         with self._lock:
-            self._downloads[event_id] += 1
+            self._downloads[event_id] += n
 
     def downloads(self, event_id: int) -> int:
         """Return the completed downloads of one event."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -13,6 +13,8 @@ from ringConnector.emulator import Emulator, ManualClock, Scenario, demo_scenari
 
 DAY = date(2024, 3, 9)
 TZ = "America/New_York"
+# The partner side's "now": after every event of the demo day (which spills into March 10).
+WALL_START = datetime(2024, 3, 11, tzinfo=UTC).timestamp()
 
 
 @pytest.fixture
@@ -22,15 +24,21 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
+def wall() -> ManualClock:
+    """A fake wall clock (epoch seconds) for the partner side: timestamps, codes, live views."""
+    return ManualClock(start=WALL_START)
+
+
+@pytest.fixture
 def scenario() -> Scenario:
     """The demo day."""
     return demo_scenario(DAY, TZ)
 
 
 @pytest.fixture
-def emu(scenario: Scenario, clock: ManualClock) -> Iterator[Emulator]:
-    """A running emulator serving the demo day on the fake clock."""
-    with Emulator(scenario, clock=clock) as emulator:
+def emu(scenario: Scenario, clock: ManualClock, wall: ManualClock) -> Iterator[Emulator]:
+    """A running emulator serving the demo day on the fake clocks."""
+    with Emulator(scenario, clock=clock, wall_clock=wall) as emulator:
         yield emulator
 
 
@@ -51,3 +59,9 @@ def token(emu: Emulator) -> dict[str, Any]:
 def auth(token: dict[str, Any]) -> dict[str, str]:
     """Headers carrying the bearer token, as ring_doorbell sends them."""
     return {"Authorization": f"Bearer {token['access_token']}", "hardware_id": "test-hw-1"}
+
+
+@pytest.fixture
+def pauth(emu: Emulator) -> dict[str, str]:
+    """Headers carrying a valid Partner API bearer token."""
+    return {"Authorization": f"Bearer {emu.issue_partner_token()['access_token']}"}

@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ringConnector.emulator import Scenario, bulk_scenario, demo_scenario, load_scenario
+from ringConnector.emulator import (
+    PartnerApp,
+    Scenario,
+    bulk_scenario,
+    demo_scenario,
+    load_scenario,
+    partner_device_id,
+    partner_event_id,
+)
 from ringConnector.emulator.scenario import Account, Device, Event
 from ringConnector.emulator.seed import BACK_DOOR, FRONT_DOOR
 
@@ -111,6 +119,28 @@ def test_from_dict_with_defaults() -> None:
     assert scenario.account.two_factor_code == "123456"
 
 
+def test_partner_additions_default_and_round_trip() -> None:
+    """Old scenario data gets the default partner app; sub types and the app survive JSON."""
+    old = Scenario.from_dict({"account": {"username": "u", "password": "p"}})
+    assert old.partner_app == PartnerApp("ringconnector-test-client", "ringconnector-test-secret")
+    demo = demo_scenario(DAY, TZ)
+    demo.partner_app = PartnerApp("my-app", "my-secret")
+    data = json.loads(json.dumps(demo.to_dict()))
+    assert data["partner_app"] == {"client_id": "my-app", "client_secret": "my-secret"}
+    assert Scenario.from_dict(data) == demo
+    sub_types = {e.sub_type for e in demo.events if e.kind == "motion"}
+    assert sub_types == {None, "human", "vehicle", "animal", "other_motion"}
+    assert all(e.sub_type is None for e in demo.events if e.kind != "motion")
+    bulk = bulk_scenario(DAY, TZ, events=3, size=1000, kind="motion", sub_type="animal")
+    assert {e.sub_type for e in bulk.events} == {"animal"}
+
+
+def test_partner_ids() -> None:
+    """Partner ids wrap the consumer ids."""
+    assert partner_device_id(1001) == "ava1.ring.device.1001"
+    assert partner_event_id(7330963245622279024) == "ava1.ring.event.7330963245622279024"
+
+
 _ACCOUNT = Account("u", "p")
 _DOORBELL = Device(1, "D", "lpd_v2", "doorbots")
 _CHIME = Device(2, "C", "chime", "chimes")
@@ -126,6 +156,8 @@ _NOW = datetime(2024, 1, 1, tzinfo=UTC)
         (lambda: Scenario(_ACCOUNT, [_DOORBELL], [Event(1, 1, _NOW), Event(1, 1, _NOW)]), "event ids"),
         (lambda: Scenario(_ACCOUNT, [_CHIME], [Event(1, 2, _NOW)]), "no video device"),
         (lambda: Scenario.from_dict({"account": {"username": "u", "password": "p", "x": 1}}), "unknown"),
+        (lambda: Event(1, 1, _NOW, kind="motion", sub_type="cat"), "sub_type"),
+        (lambda: Event(1, 1, _NOW, kind="ding", sub_type="human"), "sub_type"),
     ],
 )
 def test_invalid_scenarios_are_refused(build: Any, message: str) -> None:

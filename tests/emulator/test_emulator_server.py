@@ -17,13 +17,13 @@ def _port(url: str) -> int:
 
 
 def test_start_and_stop_leave_no_thread_or_socket(scenario: Scenario) -> None:
-    """Both ports listen while running; after stop the thread is gone and the ports refuse."""
+    """All three ports listen while running; after stop the thread is gone and the ports refuse."""
     before = set(threading.enumerate())
     emu = Emulator(scenario)
     emu.start()
-    urls = (emu.api_url, emu.storage_url)
+    urls = (emu.api_url, emu.storage_url, emu.partner_url)
     assert emu.oauth_url == emu.api_url + "/oauth/token"
-    assert _port(urls[0]) != _port(urls[1])
+    assert len({_port(url) for url in urls}) == 3
     for url in urls:
         socket.create_connection(("127.0.0.1", _port(url)), timeout=2).close()
     assert len(set(threading.enumerate()) - before) == 1
@@ -37,12 +37,12 @@ def test_start_and_stop_leave_no_thread_or_socket(scenario: Scenario) -> None:
 
 def test_fixed_ports_are_used(scenario: Scenario) -> None:
     """Given ports are bound as asked (taken from the OS first, so they are free)."""
-    with socket.socket() as a, socket.socket() as b:
-        a.bind(("127.0.0.1", 0))
-        b.bind(("127.0.0.1", 0))
-        ports = (a.getsockname()[1], b.getsockname()[1])
-    with Emulator(scenario, api_port=ports[0], storage_port=ports[1]) as emu:
-        assert (_port(emu.api_url), _port(emu.storage_url)) == ports
+    with socket.socket() as a, socket.socket() as b, socket.socket() as c:
+        for sock in (a, b, c):
+            sock.bind(("127.0.0.1", 0))
+        ports = (a.getsockname()[1], b.getsockname()[1], c.getsockname()[1])
+    with Emulator(scenario, api_port=ports[0], storage_port=ports[1], partner_port=ports[2]) as emu:
+        assert (_port(emu.api_url), _port(emu.storage_url), _port(emu.partner_url)) == ports
 
 
 def test_busy_port_fails_start_cleanly(scenario: Scenario) -> None:

@@ -1,0 +1,151 @@
+"""Partner API history: event_types filters, items in epoch ms, and paging through links.next."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+import requests
+
+from ringConnector.emulator import (
+    Emulator,
+    Event,
+    ManualClock,
+    Scenario,
+    bulk_scenario,
+    partner_device_id,
+    partner_event_id,
+)
+from ringConnector.emulator.seed import CHIME, FRONT_DOOR, event_id
+
+FRONT, CHIME_ID = partner_device_id(FRONT_DOOR), partner_device_id(CHIME)
+HISTORY = "/v1/history/devices/{}/events"
+
+
+def _history(
+    emu: Emulator, http: requests.Session, auth: dict[str, str], device: str, **params: Any
+) -> dict[str, Any]:
+    answer = http.get(emu.partner_url + HISTORY.format(device), params=params, headers=auth)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def _expected(scenario: Scenario, device_id: int, keep: Any = lambda e: True) -> list[str]:
+    events = sorted(
+        (e for e in scenario.events if e.device_id == device_id and keep(e)),
+        key=lambda e: (e.created_at, e.id),
+        reverse=True,
+    )
+    return [partner_event_id(e.id) for e in events]
+
+
+@pytest.mark.parametrize(
+    ("event_types", "keep"),
+    [
+        (None, lambda e: True),
+        ("ding", lambda e: e.kind == "ding"),
+        ("motion", lambda e: e.kind == "motion"),
+        ("motion.human", lambda e: e.sub_type == "human"),
+        ("ding,motion.vehicle", lambda e: e.kind == "ding" or e.sub_type == "vehicle"),
+        ("on_demand", lambda e: False),
+    ],
+)
+def test_history_filters(
+    emu: Emulator,
+    http: requests.Session,
+    pauth: dict[str, str],
+    scenario: Scenario,
+    event_types: str | None,
+    keep: Any,
+) -> None:
+    """event_types picks types and motion sub types; items come newest first."""
+    params = {"page[size]": 50} | ({} if event_types is None else {"event_types": event_types})
+    body = _history(emu, http, pauth, FRONT, **params)
+    assert [item["id"] for item in body["data"]] == _expected(scenario, FRONT_DOOR, keep)
+    assert "next" not in body["links"]
+
+
+def test_history_items_carry_times_in_ms(
+    emu: Emulator, http: requests.Session, pauth: dict[str, str], scenario: Scenario
+) -> None:
+    """start/end are epoch ms (end = start + duration, 30 s when unknown); sub_type when known."""
+    items = {i["id"]: i for i in _history(emu, http, pauth, FRONT, **{"page[size]": 50})["data"]}
+    for event in (e for e in scenario.events if e.device_id == FRONT_DOOR):
+        item = items[partner_event_id(event.id)]
+        attributes = item["attributes"]
+        start = round(event.created_at.timestamp() * 1000)
+        duration = 30_000 if event.duration is None else round(event.duration * 1000)
+        assert item["type"] == "history-events"
+        assert (attributes["start"], attributes["end"]) == (start, start + duration)
+        assert attributes["event_type"] == event.kind
+        assert attributes.get("sub_type") == event.sub_type
+        assert attributes["is_third_party_reviewed"] is False
+
+
+def test_chime_history_is_empty(emu: Emulator, http: requests.Session, pauth: dict[str, str]) -> None:
+    """A chime is a device, so its history exists; it just holds nothing."""
+    assert _history(emu, http, pauth, CHIME_ID)["data"] == []
+
+
+@pytest.fixture
+def paging_emu() -> Iterator[Emulator]:
+    """120 events on one doorbell and one on a second, seen from two days later."""
+    scenario = bulk_scenario(date(2024, 3, 9), "UTC", events=120, size=1000)
+    second = bulk_scenario(date(2024, 3, 9), "UTC", events=0, size=1000, devices=2).devices[1]
+    moment = datetime(2024, 3, 9, 12, 0, 1, tzinfo=UTC)
+    scenario = Scenario(
+        scenario.account,
+        [*scenario.devices, second],
+        [*scenario.events, Event(event_id(moment), second.id, moment)],
+    )
+    wall = ManualClock(start=datetime(2024, 3, 11, tzinfo=UTC).timestamp())
+    with Emulator(scenario, wall_clock=wall) as emulator:
+        yield emulator
+
+
+def test_links_next_walks_120_events_once_newest_first(paging_emu: Emulator, http: requests.Session) -> None:
+    """Following links.next with page[size]=50 gives 50, 50, 20; the last page has no next."""
+    auth = {"Authorization": f"Bearer {paging_emu.issue_partner_token()['access_token']}"}
+    device = partner_device_id(300_000_001)
+    url: str | None = paging_emu.partner_url + HISTORY.format(device) + "?event_types=ding&page[size]=50"
+    seen: list[dict[str, Any]] = []
+    sizes = []
+    while url is not None:
+        answer = http.get(url, headers=auth)
+        assert answer.status_code == 200
+        body = answer.json()
+        # urllib3 percent-encodes the brackets of page[size] on the way out.
+        assert unquote(body["links"]["self"]) == unquote(url)
+        sizes.append(len(body["data"]))
+        seen.extend(body["data"])
+        url = body["links"].get("next")
+        if url is not None:
+            assert url.startswith(paging_emu.partner_url + HISTORY.format(device) + "?")
+            query = parse_qs(urlsplit(url).query)
+            assert query["event_types"] == ["ding"] and query["page[size]"] == ["50"]
+    assert sizes == [50, 50, 20]
+    starts = [(item["attributes"]["start"], item["id"]) for item in seen]
+    assert len({item["id"] for item in seen}) == 120
+    assert starts == sorted(starts, reverse=True)
+    assert paging_emu.count("partner_history") == 3
+
+
+def test_page_size_default_and_cap(paging_emu: Emulator, http: requests.Session) -> None:
+    """20 events without page[size]; 500 is capped at 50 without complaint."""
+    auth = {"Authorization": f"Bearer {paging_emu.issue_partner_token()['access_token']}"}
+    url = paging_emu.partner_url + HISTORY.format(partner_device_id(300_000_001))
+    assert len(http.get(url, headers=auth).json()["data"]) == 20
+    assert len(http.get(url, params={"page[size]": 500}, headers=auth).json()["data"]) == 50
+
+
+def test_a_cursor_belongs_to_its_device(paging_emu: Emulator, http: requests.Session) -> None:
+    """A page[key] from one device's history is a 400 on another's."""
+    auth = {"Authorization": f"Bearer {paging_emu.issue_partner_token()['access_token']}"}
+    first = http.get(paging_emu.partner_url + HISTORY.format(partner_device_id(300_000_001)), headers=auth)
+    cursor = parse_qs(urlsplit(first.json()["links"]["next"]).query)["page[key]"][0]
+    other = paging_emu.partner_url + HISTORY.format(partner_device_id(300_000_002))
+    answer = http.get(other, params={"page[key]": cursor}, headers=auth)
+    assert answer.status_code == 400 and answer.json()["errors"][0]["status"] == "400"
