@@ -3,7 +3,11 @@
 
 import sys
 
-from ringConnector.serve import main
+from ringConnector.launch import use_project_venv
+
+use_project_venv()
+
+from ringConnector.serve import main  # noqa: E402 - after choosing the interpreter
 
 if __name__ == "__main__":
     sys.exit(main())

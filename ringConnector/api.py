@@ -42,7 +42,7 @@ def download_day(day: str) -> Response:
 
     GET (no skip list) is there for a person with curl; the article's callers POST.
     """
-    wanted = parse_day(day)
+    wanted = None if day == "today" else parse_day(day)  # POST .../today may carry a skip list too
     return report_response(connector().download_day(wanted, skip=skip_list()))
 
 
@@ -83,7 +83,8 @@ def report_response(report: DayReport) -> Response:
         raise report.fatal
     response = jsonify(report.downloaded)
     failed_ids = [failure.ring_id for failure in report.failed if failure.ring_id]
-    failed_devices = [failure.device for failure in report.failed if failure.ring_id is None]
+    # Ids, not names: header values must be ASCII, and names may hold commas or umlauts.
+    failed_devices = [failure.device_id for failure in report.failed if failure.ring_id is None]
     response.headers["X-Download-Complete"] = "true" if report.complete else "false"
     response.headers["X-Events-Downloaded"] = str(len(report.downloaded))
     response.headers["X-Events-Skipped"] = str(len(report.skipped))
@@ -92,4 +93,6 @@ def report_response(report: DayReport) -> Response:
         response.headers["X-Events-Failed-Ids"] = ",".join(failed_ids)
     if failed_devices:
         response.headers["X-Devices-Failed"] = ",".join(failed_devices)
+    if report.fatal is not None:
+        response.headers["X-Ring-Authorization-Required"] = "true"
     return response

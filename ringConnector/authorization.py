@@ -11,12 +11,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
-from ring_doorbell import AuthenticationError, Requires2FAError
+from ring_doorbell import Requires2FAError
 
 from ringConnector.config import Settings
-from ringConnector.errors import LoginRejected, RingUnavailable
-from ringConnector.sources.consumer import ConnectorAuth, point_library_at
+from ringConnector.errors import LoginRejected, RingUnavailable, TransientError
+from ringConnector.sources.consumer import point_library_at
+from ringConnector.sources.consumer_auth import ConnectorAuth
 from ringConnector.sources.partner_api import PartnerClient
 from ringConnector.tokens import TokenStore
 
@@ -35,7 +35,7 @@ async def create_token(
     """
     point_library_at(settings)
     store = TokenStore(settings.oauth_file)
-    auth = ConnectorAuth(store, None, http=None)
+    auth = ConnectorAuth(store, None, http=None, timeout=settings.http_timeout)
     try:
         try:
             token: dict[str, Any] = await auth.async_fetch_token(username, password)
@@ -44,13 +44,9 @@ async def create_token(
             try:
                 token = await auth.async_fetch_token(username, password, code)
             except Requires2FAError as ex:
-                raise LoginRejected("Ring did not accept the 2FA code") from ex
-            except AuthenticationError as ex:
-                raise LoginRejected("Ring rejected the 2FA code (wrong or expired)") from ex
-        except AuthenticationError as ex:
-            raise LoginRejected("Ring rejected the user name or password") from ex
-        except (aiohttp.ClientError, TimeoutError) as ex:
-            raise RingUnavailable(f"could not reach Ring at {settings.ring_oauth_url}: {ex}") from ex
+                raise LoginRejected("Ring asked for a 2FA code again: the code was not accepted") from ex
+    except TransientError as ex:
+        raise RingUnavailable(f"Ring's sign-in is unavailable right now ({ex}); try again later") from ex
     finally:
         await auth.async_close()
     return token

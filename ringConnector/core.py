@@ -30,8 +30,9 @@ class Failure:
     """Something that could not be done this time; the next call tries it again."""
 
     ring_id: str | None  # None when a whole device's history could not be read
-    device: str
+    device: str  # its name, for people
     reason: str
+    device_id: str = ""
 
 
 @dataclass
@@ -88,12 +89,15 @@ class DayDownload:
                 raise
             except ConnectorError as ex:
                 _LOGGER.error("history of %s could not be read: %s", device.name, ex)
-                report.failed.append(Failure(None, device.name, str(ex)))
+                report.failed.append(Failure(None, device.name, str(ex), device.id))
         _LOGGER.info("%s: %d event(s) to download, %d skipped", report.day, len(wanted), len(report.skipped))
         gate = asyncio.Semaphore(self.concurrency)
         events = sorted(wanted.values(), key=lambda e: (e.created_at, e.id))
-        results = await asyncio.gather(*(self._download(event, gate, report) for event in events))
-        report.downloaded = [body for body in results if body is not None]
+        # A TaskGroup cancels the other downloads if one fails unexpectedly, rather than
+        # leaving them to finish unreported in the background.
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(self._download(event, gate, report)) for event in events]
+        report.downloaded = [body for task in tasks if (body := task.result()) is not None]
         return report
 
     def _skip_reason(self, event: RingEvent, known: Iterable[str]) -> str | None:
@@ -111,8 +115,10 @@ class DayDownload:
         running = self.inflight.get(event.id)
         if running is not None:
             # Another call is fetching it right now: wait for it rather than fetch it twice.
-            await asyncio.shield(running)
-            report.skipped.append((event.id, "downloaded by a concurrent call"))
+            if await asyncio.shield(running):
+                report.skipped.append((event.id, "downloaded by a concurrent call"))
+            else:
+                report.failed.append(Failure(event.id, event.device.name, "failed in a concurrent call"))
             return None
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self.inflight[event.id] = done

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from ringConnector.errors import BadRequest
 
 # The article's two spellings of a day: YYYYMMDD in URLs, YYYY-MM-DD on the command line.
-URL_DAY = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-CLI_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# [0-9], not \d: \d also matches other scripts' digits, e.g. fullwidth ones.
+URL_DAY = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+CLI_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class DayWindow:
 
 def parse_day(text: str, pattern: re.Pattern[str] = URL_DAY) -> date:
     """Parse a day in `pattern`'s format; anything else, or an impossible date, is a BadRequest."""
-    match = pattern.match(text)
+    match = pattern.fullmatch(text)  # fullmatch: "$" would accept a trailing newline
     if match is None:
         shape = "YYYYMMDD" if pattern is URL_DAY else "YYYY-MM-DD"
         raise BadRequest(f"{text!r} is not a date in the form {shape}")

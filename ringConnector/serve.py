@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
+from collections.abc import Sequence
 
 import waitress
 
@@ -17,8 +19,16 @@ _LOGGER = logging.getLogger(__name__)
 THREADS = 8
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Serve the REST API on HOST:PORT until interrupted."""
+    argparse.ArgumentParser(
+        prog="server.py",
+        description="Serve ringConnector's REST API with waitress (a production WSGI server).",
+        epilog=(
+            "Settings (environment or .env, see .env.example): HOST (default 127.0.0.1), PORT "
+            "(default 5000), LOG_LEVEL, and those of startDownload.py (DATA_DIR, TIME_ZONE, ...)."
+        ),
+    ).parse_args(argv)
     try:
         settings = load_settings()
     except ConnectorError as ex:

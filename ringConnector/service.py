@@ -110,7 +110,12 @@ class Connector:
         if self._source is None:
             # Created inside the loop: aiohttp sessions belong to the loop that made them.
             limit = max(self.settings.download_concurrency * 2, 10)
-            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit))
+            timeout = self.settings.http_timeout
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=limit),
+                # No total deadline (a large recording takes long), but no silent stall either.
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout),
+            )
             self._source = open_source(
                 self.settings, self._http, self._policy, wall_clock=lambda: self._now().timestamp()
             )

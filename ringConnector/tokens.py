@@ -32,7 +32,9 @@ class TokenStore:
         self.required = required
         self.hardware_id_path = path.with_name(path.name + ".hardware_id")
         # One lock for every process using this token: a refresh in one must be seen by the others.
-        self.lock = FileLock(str(path.with_name("." + path.name + ".lock")))
+        # Not thread-local: the async refresh takes it in a worker thread and releases it in the
+        # event loop's; callers serialize their own threads with a lock of their own first.
+        self.lock = FileLock(str(path.with_name("." + path.name + ".lock")), thread_local=False)
 
     def load(self) -> dict[str, Any]:
         """The saved token; a missing or corrupt file is an AuthorizationRequired naming the fix."""

@@ -58,7 +58,8 @@ async def stream_to_file(
     out.reset()
     client_timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
     try:
-        async with http.get(url, timeout=client_timeout) as response:
+        # identity: a compressed body would be decompressed and never match Content-Length.
+        async with http.get(url, timeout=client_timeout, headers={"Accept-Encoding": "identity"}) as response:
             if response.status != 200:
                 raise classify(response.status, response.headers, what)
             expected = response.content_length

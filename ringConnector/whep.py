@@ -13,7 +13,7 @@ import logging
 from types import TracebackType
 from urllib.parse import urljoin
 
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaBlackhole
 
 from ringConnector.errors import ConnectorError, DownloadFailed
@@ -37,7 +37,9 @@ class LiveView:
         """Nothing happens until the view is entered."""
         self._client = client
         self._device_id = device_id
-        self._peer = RTCPeerConnection()
+        # No STUN/TURN servers: aiortc's default is a public Google STUN server, a third party
+        # we never contact. Ring's WHEP endpoint is public, so our host candidates suffice.
+        self._peer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self._sink = MediaBlackhole()  # we want the recording Ring makes, not the frames
         self._location: str | None = None
 

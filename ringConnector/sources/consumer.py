@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiohttp
-from ring_doorbell import Auth, AuthenticationError, Ring, RingError, RingTimeout
+from ring_doorbell import Auth, Ring, RingError, RingTimeout
 from ring_doorbell.const import API_URI, OAuth
 from ring_doorbell.doorbot import RingDoorBell
 from ring_doorbell.ring import RingDevices
@@ -20,6 +20,7 @@ from ringConnector.days import DayWindow, parse_ring_time
 from ringConnector.errors import (
     AUTH_FIX,
     AuthorizationRequired,
+    ConnectorError,
     DownloadFailed,
     RingUnavailable,
     TransientError,
@@ -27,15 +28,17 @@ from ringConnector.errors import (
 from ringConnector.events import Device, RingEvent
 from ringConnector.files import AtomicFile
 from ringConnector.retry import RetryPolicy
+from ringConnector.sources.consumer_auth import ConnectorAuth
 from ringConnector.tokens import TokenStore
 from ringConnector.transfer import retry_after, stream_to_file
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
 
-USER_AGENT = "ringConnector"
 # Ring returns at most 100 history events a page, whatever `limit` asks (RING_APIS.md).
 HISTORY_PAGE = 100
+# A call that meets a 401 again right after a refresh gets one more refresh, then gives up.
+MAX_REFRESHES_PER_CALL = 2
 # The device list changes rarely; re-reading it on every cron call would only add a request.
 DEVICE_LIST_TTL = 300.0
 
@@ -47,46 +50,6 @@ def point_library_at(settings: Settings) -> None:
         # oauthlib refuses http:// ("OAuth 2 MUST utilize https"); config.py allows http
         # only for loopback hosts, i.e. the emulator on this machine.
         os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
-
-
-class ConnectorAuth(Auth):
-    """ring_doorbell's Auth, refreshing once for concurrent callers and processes."""
-
-    def __init__(
-        self,
-        store: TokenStore,
-        token: dict[str, Any] | None,
-        *,
-        http: aiohttp.ClientSession | None,
-    ) -> None:
-        """Persist every new token through `store`, with this installation's hardware id."""
-        super().__init__(
-            USER_AGENT,
-            token,
-            store.save,
-            store.hardware_id(),
-            http_client_session=http,
-        )
-        self._store = store
-        self._refresh_lock = asyncio.Lock()
-
-    async def async_refresh_tokens(self) -> dict[str, Any]:
-        """Refresh unless someone already did: Ring rotates refresh tokens, so a second
-        refresh with the old one would be rejected (invalid_grant)."""
-        stale = self._token.get("access_token")
-        async with self._refresh_lock:
-            if self._token.get("access_token") != stale:
-                return self._token  # another task of this process refreshed meanwhile
-            on_disk = await asyncio.to_thread(self._store.peek)
-            if on_disk and on_disk.get("access_token") not in (None, stale):
-                _LOGGER.info("using the token another process refreshed")
-                self._token = on_disk
-                self._oauth_client.token = on_disk
-                self._oauth_client.populate_token_attributes(on_disk)
-                return self._token
-            _LOGGER.info("refreshing the Ring access token")
-            token: dict[str, Any] = await super().async_refresh_tokens()
-            return token
 
 
 class ConfiguredRing(Ring):
@@ -122,6 +85,8 @@ class ConsumerSource:
         self._policy = policy
         self._store = TokenStore(settings.oauth_file)
         self._ring: Ring | None = None
+        self._auth: ConnectorAuth | None = None
+        self._connecting = asyncio.Lock()
         self._devices: dict[str, RingDoorBell] = {}
         self._devices_read_at = -DEVICE_LIST_TTL
 
@@ -192,12 +157,15 @@ class ConsumerSource:
         """Nothing of its own to close: the HTTP session belongs to the caller."""
 
     async def _connect(self) -> Ring:
-        if self._ring is None:
-            token = await asyncio.to_thread(self._store.load)
-            auth = ConnectorAuth(self._store, token, http=self._http)
-            ring = ConfiguredRing(auth, self._settings.ring_api_url)
-            await self._retrying(ring.async_create_session, what="session")
-            self._ring = ring
+        async with self._connecting:  # concurrent first calls share one session
+            if self._ring is None:
+                token = await asyncio.to_thread(self._store.load)
+                self._auth = ConnectorAuth(
+                    self._store, token, http=self._http, timeout=self._settings.http_timeout
+                )
+                ring = ConfiguredRing(self._auth, self._settings.ring_api_url)
+                await self._retrying(ring.async_create_session, what="session")
+                self._ring = ring
         return self._ring
 
     async def _retrying(self, func: Callable[..., Awaitable[T]], *args: Any, what: str, **kwargs: Any) -> T:
@@ -213,24 +181,32 @@ class ConsumerSource:
         not_found_is_transient: bool = False,
         **kwargs: Any,
     ) -> T:
-        """Call ring_doorbell, translating its errors; on a 401 retry once (the library has
-        refreshed the token by then, but does not retry the call itself)."""
-        for attempt in (1, 2):
+        """Call ring_doorbell, translating its errors. On a 401 the library refreshes the token
+        but does not retry the call; it is retried here, once per refresh."""
+        for attempt in range(1, MAX_REFRESHES_PER_CALL + 2):
+            before = self._auth.access_token if self._auth else None
             try:
                 return await func(*args, **kwargs)
-            except AuthenticationError as ex:
-                raise AuthorizationRequired(f"Ring rejected the saved token: {AUTH_FIX}") from ex
+            except ConnectorError:
+                raise  # from our token refresh, which the library calls on a 401
             except RingTimeout as ex:
                 raise TransientError(f"{what}: Ring timed out", cause="timeout") from ex
             except RingError as ex:
+                if isinstance(ex.__cause__, ConnectorError):
+                    raise ex.__cause__ from None  # our refresh's error, wrapped by the library
                 status, headers = _http_status(ex)
-                if status == 401 and attempt == 1:
-                    _LOGGER.info("%s: Ring answered 401; token refreshed, retrying once", what)
+                refreshed = self._auth is not None and self._auth.access_token != before
+                if status == 401 and refreshed and attempt <= MAX_REFRESHES_PER_CALL:
+                    _LOGGER.info("%s: Ring answered 401; token refreshed, retrying", what)
                     continue
                 raise _translate(status, headers, what, not_found_is_transient=not_found_is_transient) from ex
+            except (aiohttp.ClientError, TimeoutError) as ex:
+                raise TransientError(
+                    f"{what}: could not reach Ring ({type(ex).__name__})", cause="network"
+                ) from ex
             except (ValueError, KeyError, TypeError) as ex:
                 raise RingUnavailable(f"{what}: Ring's answer was not understood ({ex})") from ex
-        raise AuthorizationRequired(f"{what}: Ring refused the refreshed token: {AUTH_FIX}")
+        raise AuthorizationRequired(f"{what}: Ring keeps refusing refreshed tokens: {AUTH_FIX}")
 
 
 def _event(item: dict[str, Any], device: Device, created: Any) -> RingEvent:
