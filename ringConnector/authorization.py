@@ -7,7 +7,6 @@ import argparse
 import asyncio
 import getpass
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -97,7 +96,7 @@ def write_partner_token_file(
         token: dict[str, Any] = {"access_token": access, "token_type": "Bearer"}
         if refresh:
             token["refresh_token"] = refresh
-        token["expires_at"] = time.time() + int(lifetime or PLAYGROUND_LIFETIME)
+        token["expires_at"] = client.wall_clock() + int(lifetime or PLAYGROUND_LIFETIME)
         client.store.save(token)
     print(f"Partner token written to {settings.partner_token_file}; keep it private.")
 

@@ -65,17 +65,7 @@ class Connector:
 
     def record(self, device_id: str, seconds: int) -> dict[str, Any]:
         """Record `seconds` on a device now (Partner API) and return the clip's event JSON."""
-        return self._run(
-            record(
-                self._get_source(),
-                self.store,
-                device_id,
-                seconds,
-                policy=self._policy,
-                now=self._now,
-                zone=self.settings.zone,
-            )
-        )
+        return self._run(self._record(device_id, seconds))
 
     def close(self) -> None:
         """Close the HTTP session and stop the loop thread."""
@@ -105,6 +95,17 @@ class Connector:
             skip=skip,
         )
         return await job.run()
+
+    async def _record(self, device_id: str, seconds: int) -> dict[str, Any]:
+        return await record(
+            self._get_source(),
+            self.store,
+            device_id,
+            seconds,
+            policy=self._policy,
+            now=self._now,
+            zone=self.settings.zone,
+        )
 
     def _get_source(self) -> Source:
         if self._source is None:

@@ -70,7 +70,7 @@ class PartnerClient:
         self._settings = settings
         self._base = settings.partner_api_url + "/"
         self._http = session or requests.Session()
-        self._clock = wall_clock
+        self.wall_clock = wall_clock
         self._timeout = (settings.http_timeout, settings.http_timeout)
         self.store = TokenStore(settings.partner_token_file, fix=PARTNER_AUTH_FIX, required=("access_token",))
         self._lock = threading.Lock()
@@ -91,7 +91,7 @@ class PartnerClient:
             if self._token is None:
                 self._token = self.store.load()
             token = self._token
-        if float(token.get("expires_at") or 0) - REFRESH_MARGIN <= self._clock():
+        if float(token.get("expires_at") or 0) - REFRESH_MARGIN <= self.wall_clock():
             self.refresh(stale=str(token["access_token"]))
             with self._lock:
                 assert self._token is not None
@@ -141,7 +141,7 @@ class PartnerClient:
         token: dict[str, Any] = {
             key: body[key] for key in ("access_token", "refresh_token", "token_type", "scope") if key in body
         }
-        token["expires_at"] = self._clock() + float(body.get("expires_in", 14400))
+        token["expires_at"] = self.wall_clock() + float(body.get("expires_in", 14400))
         self.store.save(token)  # the store's file lock is re-entrant: fine inside refresh()
         return token
 

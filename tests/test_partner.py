@@ -1,0 +1,351 @@
+"""The Partner API source end to end against the emulator: the same days, files and event JSON."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from support import ACCOUNT, BACK, DAY, FRONT, ZONE, SmallDay, devices, make_event, sha256
+
+from ringConnector.app import create_app
+from ringConnector.authorization import write_partner_token_file
+from ringConnector.config import Settings
+from ringConnector.emulator import partner_device_id, partner_event_id
+from ringConnector.emulator.clock import ManualClock
+from ringConnector.emulator.faults import Fault
+from ringConnector.emulator.scenario import Event, PartnerApp, Scenario
+from ringConnector.emulator.server import Emulator
+from ringConnector.errors import AuthorizationRequired
+from ringConnector.service import Connector
+from ringConnector.sources.partner_api import PartnerClient
+from ringConnector.tokens import TokenStore
+
+# The day after DAY, so every event of DAY is in the past (the Partner API refuses the future).
+LATER = (datetime.combine(DAY + timedelta(days=1), datetime.min.time()) + timedelta(hours=12)).replace(
+    tzinfo=UTC
+)
+CLIP_RATE = 2_000  # bytes per second of clip: small files, same code paths
+FRONT_ID = partner_device_id(FRONT)
+
+
+class SharedSleep:
+    """The connector's sleep: moves the one clock shared with the emulator, never waits."""
+
+    def __init__(self, wall: ManualClock) -> None:
+        self.wall = wall
+        self.waits: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.waits.append(delay)
+        self.wall.advance(delay)
+
+
+def long_event() -> Event:
+    return make_event(FRONT, DAY, "15:00:00", duration=1000.0)  # over the 15-minute clip limit
+
+
+def partial_events() -> list[Event]:
+    # The second event has no footage of its own; its window overlaps the first's for 10 s.
+    with_footage = make_event(BACK, DAY, "16:00:00", duration=30.0)
+    without = make_event(BACK, DAY, "16:00:20", duration=40.0, recording_status=None)
+    return [with_footage, without]
+
+
+@pytest.fixture
+def scenario() -> Scenario:
+    events = [*SmallDay.events(), long_event(), *partial_events()]
+    events.append(make_event(FRONT, DAY, "11:00:00", kind="motion", sub_type="human"))
+    events.append(make_event(FRONT, DAY, "11:05:00", kind="motion", sub_type="animal"))
+    return Scenario(account=ACCOUNT, devices=devices(), events=events)
+
+
+@pytest.fixture
+def wall() -> ManualClock:
+    return ManualClock(start=LATER.timestamp())
+
+
+@pytest.fixture
+def emulator(scenario: Scenario, wall: ManualClock) -> Iterator[Emulator]:
+    with Emulator(scenario, wall_clock=wall, clip_bytes_per_second=CLIP_RATE) as emu:
+        yield emu
+
+
+@pytest.fixture
+def settings(tmp_path: Path, emulator: Emulator) -> Settings:
+    app = PartnerApp()
+    settings = Settings(
+        source="partner",
+        partner_api_url=emulator.partner_url,
+        partner_token_url=emulator.oauth_url,
+        partner_token_file=tmp_path / "partner-token.json",
+        partner_client_id=app.client_id,
+        partner_client_secret=app.client_secret,
+        data_dir=tmp_path / "data",
+        time_zone=ZONE,
+        http_timeout=5,
+    )
+    TokenStore(settings.partner_token_file).save(emulator.issue_partner_token())
+    return settings
+
+
+@pytest.fixture
+def sleep(wall: ManualClock) -> SharedSleep:
+    return SharedSleep(wall)
+
+
+@pytest.fixture
+def connector(settings: Settings, sleep: SharedSleep, wall: ManualClock) -> Iterator[Connector]:
+    with Connector(settings, sleep=sleep, now=lambda: datetime.fromtimestamp(wall(), UTC)) as conn:
+        yield conn
+
+
+@pytest.fixture
+def client(settings: Settings, connector: Connector) -> FlaskClient:
+    return create_app(settings, connector=connector).test_client()
+
+
+def partner_ids(*events: Event) -> set[str]:
+    return {partner_event_id(e.id) for e in events}
+
+
+def by_id(bodies: list[dict[str, object]]) -> dict[str, dict[str, object]]:
+    return {str(body["ringId"]): body for body in bodies}
+
+
+def expected_dings() -> set[str]:
+    """The dings of the day on the doorbells: the Partner API has no "processing" state, and
+    the Shed (no plan on the consumer side) has footage too."""
+    return partner_ids(
+        SmallDay.first, SmallDay.answered, SmallDay.shared_no_duration, SmallDay.same_second,
+        SmallDay.processing, SmallDay.shed, SmallDay.last, long_event(), *partial_events(),
+    )  # fmt: skip
+
+
+def test_a_day_downloads_through_the_partner_api(connector: Connector, emulator: Emulator) -> None:
+    report = connector.download_day(DAY)
+    assert set(by_id(report.downloaded)) == expected_dings()
+    first = by_id(report.downloaded)[partner_event_id(SmallDay.first.id)]
+    assert first["eventName"] == "20261122-000005"
+    assert first["createdAt"] == "2026-11-21T10:00:05.000000Z"
+    assert first["kind"] == "ding" and first["status"] == "UNPROCESSED" and first["duration"] == 30.0
+    assert first["partial"] is False and first["clipLengthMs"] == 30_000
+    video = Path(str(first["videoFileName"]))
+    start = int(SmallDay.first.created_at.timestamp() * 1000)
+    assert sha256(video) == emulator.expected_clip_sha256(FRONT_ID, start, 30_000)
+    assert json.loads(video.with_suffix(".json").read_text()) == first
+
+
+def test_the_same_day_twice_downloads_nothing_new(connector: Connector, emulator: Emulator) -> None:
+    connector.download_day(DAY)
+    before = len(emulator.clip_requests())
+    assert connector.download_day(DAY).downloaded == []
+    assert len(emulator.clip_requests()) == before
+
+
+def test_devices_without_video_are_not_walked(connector: Connector, emulator: Emulator) -> None:
+    connector.download_day(DAY)
+    assert emulator.count("partner_history", partner_device_id(3 + FRONT)) == 0  # the chime
+    assert emulator.count("partner_history", FRONT_ID) >= 1
+
+
+def test_a_partly_recorded_window_keeps_the_part(connector: Connector) -> None:
+    body = by_id(connector.download_day(DAY).downloaded)[partner_event_id(partial_events()[1].id)]
+    assert body["partial"] is True
+    assert body["clipStart"] == "2026-11-22T02:00:20.000000Z"  # 16:00:20 at UTC+14
+    assert body["clipLengthMs"] == 10_000
+
+
+def test_an_event_longer_than_15_minutes_is_fetched_as_consecutive_clips(connector: Connector) -> None:
+    body = by_id(connector.download_day(DAY).downloaded)[partner_event_id(long_event().id)]
+    clips = body["clips"]
+    assert isinstance(clips, list)
+    assert [clip["clipLengthMs"] for clip in clips] == [900_000, 100_000]
+    assert [
+        Path(clip["videoFileName"]).name.endswith(s)
+        for clip, s in zip(clips, (".mp4", ".part2.mp4"), strict=True)
+    ]
+    assert all(Path(clip["videoFileName"]).exists() for clip in clips)
+
+
+def test_no_footage_is_skipped_not_failed(
+    settings: Settings, sleep: SharedSleep, wall: ManualClock, emulator: Emulator
+) -> None:
+    lonely = make_event(FRONT, DAY, "20:00:00", recording_status=None)
+    emulator.add_events([lonely])
+    with Connector(settings, sleep=sleep, now=lambda: datetime.fromtimestamp(wall(), UTC)) as connector:
+        report = connector.download_day(DAY)
+    assert (partner_event_id(lonely.id), "no footage") in report.skipped
+    assert report.complete
+    assert [
+        r["status"]
+        for r in emulator.clip_requests()
+        if r["body"]["timestamp"] == int(lonely.created_at.timestamp() * 1000)
+    ] == [416]
+
+
+def test_motion_sub_types_are_selectable(settings: Settings, sleep: SharedSleep, wall: ManualClock) -> None:
+    humans = settings.replace(event_kinds=("motion.human",))
+    with Connector(humans, sleep=sleep, now=lambda: datetime.fromtimestamp(wall(), UTC)) as connector:
+        report = connector.download_day(DAY)
+    assert [(body["kind"], body["subType"]) for body in report.downloaded] == [("motion", "human")]
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307])
+def test_redirected_clips_are_fetched_without_the_bearer(
+    connector: Connector, emulator: Emulator, status: int
+) -> None:
+    emulator.set_clip_redirect(status)
+    report = connector.download_day(DAY)
+    assert report.complete and report.downloaded
+    fetches = emulator.clip_fetches()
+    assert fetches and all(f["method"] == "GET" and not f["authorization"] for f in fetches)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("partner_clip", "status", status=429, retry_after=9, times=2),
+        Fault("partner_clip", "status", status=503, retry_after=4),
+        Fault("partner_clip", "status", status=500, times=2),
+        Fault("partner_clip", "drop"),
+        Fault("partner_clip", "short"),
+        Fault("partner_history", "status", status=429, retry_after=3),
+        Fault("partner_devices", "status", status=502),
+    ],
+    ids=lambda f: f"{f.route}-{f.kind}-{f.status}",
+)
+def test_transient_answers_are_retried(
+    connector: Connector, emulator: Emulator, sleep: SharedSleep, fault: Fault
+) -> None:
+    emulator.add_fault(fault)
+    report = connector.download_day(DAY)
+    assert report.complete
+    assert set(by_id(report.downloaded)) == expected_dings()
+    if fault.retry_after:
+        assert sleep.waits[0] >= fault.retry_after
+
+
+@pytest.mark.parametrize("status", [400, 403, 404])
+def test_client_errors_fail_the_event_naming_device_and_event(
+    connector: Connector, emulator: Emulator, status: int
+) -> None:
+    emulator.add_fault(Fault("partner_clip", "status", status=status, key=FRONT_ID))
+    report = connector.download_day(DAY)
+    assert len(report.failed) == 1
+    failure = report.failed[0]
+    assert failure.ring_id is not None and failure.ring_id.startswith("ava1.ring.event.")
+    assert "Front Door" in failure.reason and failure.ring_id.split(".")[-1] in failure.reason
+    assert f"HTTP {status}" in failure.reason
+
+
+def test_an_offline_device_is_waited_for_then_reported(
+    connector: Connector, emulator: Emulator, sleep: SharedSleep
+) -> None:
+    emulator.set_device_offline(partner_device_id(BACK), True)
+    report = connector.download_day(DAY)
+    failed = {f.ring_id for f in report.failed}
+    assert partner_event_id(SmallDay.shared_no_duration.id) in failed
+    # Each of the Back Door's three events waits at most RETRY_MAX_WAIT (100 s) in all.
+    assert 100 < sum(sleep.waits) <= 3 * 100
+    emulator.set_device_offline(partner_device_id(BACK), False)
+    assert partner_event_id(SmallDay.shared_no_duration.id) in by_id(connector.download_day(DAY).downloaded)
+
+
+def test_an_expired_access_token_is_refreshed_and_the_pair_saved(
+    connector: Connector, emulator: Emulator, settings: Settings
+) -> None:
+    before = json.loads(settings.partner_token_file.read_text())
+    emulator.expire_partner_access_tokens()
+    assert connector.download_day(DAY).complete
+    after = json.loads(settings.partner_token_file.read_text())
+    assert after["refresh_token"] != before["refresh_token"]
+    assert stat.S_IMODE(settings.partner_token_file.stat().st_mode) == 0o600
+    assert emulator.count("partner_token") == 1
+
+
+def test_a_token_near_expiry_is_refreshed_before_use(
+    connector: Connector, emulator: Emulator, wall: ManualClock
+) -> None:
+    wall.advance(14_400 - 100)  # inside the refresh margin, not yet expired
+    assert connector.download_day(DAY).complete
+    assert emulator.count("partner_token") == 1
+
+
+def test_a_rejected_refresh_says_how_to_link_again(connector: Connector, emulator: Emulator) -> None:
+    emulator.revoke_partner_refresh_tokens()
+    emulator.expire_partner_access_tokens()
+    with pytest.raises(AuthorizationRequired, match="--partner"):
+        connector.download_day(DAY)
+
+
+def test_record_on_demand_downloads_exactly_the_window(
+    client: FlaskClient, emulator: Emulator, wall: ManualClock
+) -> None:
+    started = wall()
+    response = client.post(f"/connector/record/{FRONT_ID}?seconds=12")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    sessions = emulator.whep_sessions()
+    assert len(sessions) == 1 and sessions[0]["deleted_ms"] is not None
+    assert body["ringId"] == partner_event_id(sessions[0]["event_id"])  # the on_demand event of the live view
+    assert body["kind"] == "on_demand" and body["duration"] == 12.0
+    assert body["clipLengthMs"] == 12_000 and body["partial"] is False
+    clip = emulator.clip_requests()[-1]["body"]
+    assert clip["duration"] == 12_000 and clip["timestamp"] == pytest.approx(started * 1000, abs=1000)
+    video = Path(body["videoFileName"])
+    assert sha256(video) == emulator.expected_clip_sha256(FRONT_ID, clip["timestamp"], 12_000)
+
+
+@pytest.mark.parametrize("query", ["", "?seconds=0", "?seconds=901", "?seconds=abc", "?seconds=-3"])
+def test_record_rejects_bad_lengths(client: FlaskClient, emulator: Emulator, query: str) -> None:
+    response = client.post(f"/connector/record/{FRONT_ID}{query}")
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
+    assert emulator.whep_sessions() == []
+
+
+def test_record_on_an_unknown_device_is_a_404(client: FlaskClient, emulator: Emulator) -> None:
+    response = client.post("/connector/record/ava1.ring.device.999?seconds=5")
+    assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+
+
+def test_record_needs_the_partner_source(tmp_path: Path) -> None:
+    with Connector(Settings(data_dir=tmp_path)) as connector:
+        response = (
+            create_app(Settings(), connector=connector).test_client().post("/connector/record/x?seconds=5")
+        )
+    assert response.status_code == 400 and "RING_SOURCE=partner" in response.get_json()["message"]
+
+
+def test_linking_with_an_authorization_code(settings: Settings, emulator: Emulator) -> None:
+    settings.partner_token_file.unlink()
+    code = emulator.issue_partner_code()
+    write_partner_token_file(settings, ask=lambda _: "", ask_secret=lambda _: code)
+    saved = json.loads(settings.partner_token_file.read_text())
+    assert saved["access_token"] and saved["refresh_token"]
+    assert stat.S_IMODE(settings.partner_token_file.stat().st_mode) == 0o600
+
+
+def test_a_used_code_is_refused_and_the_old_token_kept(settings: Settings, emulator: Emulator) -> None:
+    code = emulator.issue_partner_code()
+    write_partner_token_file(settings, ask=lambda _: "", ask_secret=lambda _: code)
+    before = settings.partner_token_file.read_bytes()
+    with pytest.raises(AuthorizationRequired, match="invalid_grant"):
+        write_partner_token_file(settings, ask=lambda _: "", ask_secret=lambda _: code)
+    assert settings.partner_token_file.read_bytes() == before
+
+
+def test_linking_with_a_pasted_playground_token(
+    settings: Settings, connector: Connector, emulator: Emulator, wall: ManualClock
+) -> None:
+    pasted = emulator.issue_partner_token()
+    answers = iter(["", pasted["access_token"], ""])  # no code, the token, no refresh token
+    client = PartnerClient(settings, wall_clock=wall)
+    write_partner_token_file(settings, ask=lambda _: "", ask_secret=lambda _: next(answers), client=client)
+    saved = json.loads(settings.partner_token_file.read_text())
+    assert saved["access_token"] == pasted["access_token"] and "refresh_token" not in saved
+    assert connector.download_day(DAY).complete
