@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from conftest import Clock
 from flask.testing import FlaskClient
-from support import SmallDay
+from support import BACK, SmallDay, small_day
 
+from ringConnector.emulator.faults import Fault
+from ringConnector.emulator.scenario import Scenario
 from ringConnector.emulator.server import Emulator
 
 TODAY = "/connector/download/today"
@@ -144,3 +146,30 @@ def test_ring_down_is_a_json_502(client: FlaskClient, emulator: Emulator, settin
     emulator.stop()
     body = assert_json_error(client.post(DAY_URL), 502)
     assert body["error"] == "ring_unavailable"
+
+
+def test_post_today_takes_a_skip_list(client: FlaskClient) -> None:
+    response = client.post(TODAY, json=[str(SmallDay.first.id)])
+    assert ring_ids(response) == SmallDay.expected_dings() - {str(SmallDay.first.id)}
+
+
+@pytest.mark.parametrize("body", [b"not json", b'{"ids": []}'])
+def test_a_bad_body_on_get_is_a_400_too(client: FlaskClient, body: bytes) -> None:
+    assert_json_error(client.open(DAY_URL, method="GET", data=body), 400)
+
+
+class TestDeviceNamesInHeaders:
+    @pytest.fixture
+    def scenario(self) -> Scenario:
+        plain = small_day()
+        for device in plain.devices:
+            if device.id == BACK:
+                device.description = "Vordertür, Hof 🚪"
+        return plain
+
+    def test_a_failed_device_is_named_by_id_in_ascii(self, client: FlaskClient, emulator: Emulator) -> None:
+        emulator.add_fault(Fault("history", "status", status=404, key=str(BACK)))
+        response = client.post(DAY_URL)
+        assert response.status_code == 200
+        assert response.headers["X-Devices-Failed"] == str(BACK)
+        assert response.headers["X-Download-Complete"] == "false"

@@ -13,6 +13,7 @@ from support import ACCOUNT, small_day
 
 from ringConnector.authorization import create_token, write_auth_file
 from ringConnector.config import Settings
+from ringConnector.emulator.faults import Fault
 from ringConnector.emulator.scenario import Scenario
 from ringConnector.emulator.server import Emulator
 from ringConnector.errors import LoginRejected, RingUnavailable
@@ -106,3 +107,19 @@ def test_ring_unreachable_while_signing_in(fresh: Settings, emulator: Emulator) 
     with pytest.raises(RingUnavailable):
         sign_in(fresh)
     assert not Path(fresh.oauth_file).exists()
+
+
+@pytest.mark.parametrize(
+    "fault", [Fault("token", "status", status=503), Fault("token", "drop")], ids=["503", "drop"]
+)
+def test_a_ring_outage_while_signing_in_is_not_a_wrong_password(
+    fresh: Settings, emulator: Emulator, fault: Fault
+) -> None:
+    emulator.add_fault(fault)
+    asked: list[str] = []
+    with pytest.raises(RingUnavailable, match="try again later"):
+        asyncio.run(
+            create_token(fresh, ACCOUNT.username, ACCOUNT.password, lambda: asked.append("code") or "")
+        )
+    assert asked == []  # no 2FA code is asked for when Ring did not ask for one
+    assert not fresh.oauth_file.exists()

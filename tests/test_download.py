@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import stat
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from support import ACCOUNT, DAY, FRONT, ZONE, FakeSleep, SmallDay, leftovers, make_event, sha256
 
 from ringConnector.config import Settings
 from ringConnector.emulator.faults import Fault
-from ringConnector.emulator.scenario import Device, Scenario
+from ringConnector.emulator.scenario import Device, Event, Scenario
+from ringConnector.emulator.seed import event_id
 from ringConnector.emulator.server import Emulator
 from ringConnector.errors import AuthorizationRequired, RingUnavailable
 from ringConnector.service import Connector
@@ -289,3 +291,100 @@ class TestManyEvents:
         # 250 events of the day and the day before's first page: 3 pages, not the 6 of everything.
         assert emulator.count("history") == 3
         assert len({body["videoFileName"] for body in report.downloaded}) == 250
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("token", "status", status=500),
+        Fault("token", "status", status=429, retry_after=5),
+        Fault("token", "drop"),
+    ],
+    ids=lambda f: f"{f.kind}-{f.status}",
+)
+def test_a_ring_problem_during_a_refresh_is_retried_not_a_sign_in(
+    connector: Connector, emulator: Emulator, fault: Fault
+) -> None:
+    connector.download_day(DAY)
+    emulator.expire_access_tokens()
+    emulator.add_fault(fault)
+    emulator.set_event(SmallDay.processing.id, recording_status="ready")
+    report = connector.download_day(DAY)
+    assert ids(report.downloaded) == {str(SmallDay.processing.id)}
+    assert emulator.count("token") == 2  # the faulted refresh, then the one that worked
+
+
+def test_two_processes_sharing_the_token_refresh_it_once(
+    settings: Settings, emulator: Emulator, sleep: FakeSleep
+) -> None:
+    # Two Connectors share nothing but the token file, as a script beside the server does.
+    with Connector(settings, sleep=sleep) as one, Connector(settings, sleep=sleep) as other:
+        one.download_day(DAY)
+        other.download_day(DAY)
+        emulator.expire_access_tokens()
+        emulator.set_event(SmallDay.processing.id, recording_status="ready")
+        with ThreadPoolExecutor(2) as pool:
+            reports = list(pool.map(lambda c: c.download_day(DAY), (one, other)))
+    assert emulator.count("token") == 1  # the second adopted the token the first saved
+    assert all(report.fatal is None for report in reports)
+    assert sum(len(report.downloaded) for report in reports) == 1
+
+
+def test_a_failed_download_joined_by_another_call_is_failed_for_both(
+    settings: Settings, emulator: Emulator, sleep: FakeSleep
+) -> None:
+    stuck = str(SmallDay.first.id)
+    emulator.set_event(stuck, prepare_after_hits=10_000)
+    with Connector(settings, sleep=sleep) as connector, ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda _: connector.download_day(DAY), range(2)))
+    for report in reports:
+        assert not report.complete
+        assert [f.ring_id for f in report.failed] == [stuck]
+
+
+class TestABusyDayAfter:
+    """150 newer events on the next day must be paged past before the day itself."""
+
+    @pytest.fixture
+    def scenario(self) -> Scenario:
+        later = [
+            make_event(FRONT, DAY + timedelta(days=1), f"{h:02d}:{m:02d}:00", size=45_000)
+            for h in range(13) for m in range(0, 60, 5)
+        ][:150]  # fmt: skip
+        day = [make_event(FRONT, DAY, f"{h:02d}:30:00", size=45_000) for h in range(0, 24, 2)]
+        front = Device(FRONT, "Front Door", "lpd_v2", "doorbots", time_zone=ZONE)
+        return Scenario(account=ACCOUNT, devices=[front], events=later + day)
+
+    def test_paging_walks_past_newer_events(self, connector: Connector, emulator: Emulator) -> None:
+        report = connector.download_day(DAY)
+        assert len(report.downloaded) == 12
+        # 100 newer events, then 50 newer + the day's 12, then an empty page that ends history.
+        assert emulator.count("history") == 3
+        assert emulator.count("share_play") == 12  # nothing of the other day was fetched
+
+
+class TestADaylightSavingDay:
+    """25 hours in Berlin on 2026-10-25: both 02:30s belong to it, the next 00:10 does not."""
+
+    @pytest.fixture
+    def scenario(self) -> Scenario:
+        berlin = ZoneInfo("Europe/Berlin")
+        moments = [
+            datetime(2026, 10, 24, 21, 59, tzinfo=UTC),  # 23:59 CEST on the 24th: the day before
+            datetime(2026, 10, 24, 22, 30, tzinfo=UTC),  # 00:30 CEST
+            datetime(2026, 10, 25, 0, 30, tzinfo=UTC),  # 02:30 CEST
+            datetime(2026, 10, 25, 1, 30, tzinfo=UTC),  # 02:30 CET, an hour later
+            datetime(2026, 10, 25, 22, 59, tzinfo=UTC),  # 23:59 CET
+            datetime(2026, 10, 25, 23, 10, tzinfo=UTC),  # 00:10 CET on the 26th
+        ]
+        assert moments[2].astimezone(berlin).hour == moments[3].astimezone(berlin).hour == 2
+        events = [Event(id=event_id(m), device_id=FRONT, created_at=m) for m in moments]
+        front = Device(FRONT, "Front Door", "lpd_v2", "doorbots", time_zone="Europe/Berlin")
+        return Scenario(account=ACCOUNT, devices=[front], events=events)
+
+    def test_the_long_day_has_both_half_past_twos(self, settings: Settings, sleep: FakeSleep) -> None:
+        with Connector(settings.replace(time_zone="Europe/Berlin"), sleep=sleep) as connector:
+            report = connector.download_day(date(2026, 10, 25))
+        names = sorted(str(body["eventName"]) for body in report.downloaded)
+        assert names == ["20261025-003000", "20261025-023000", "20261025-023000", "20261025-235900"]
+        assert len({body["videoFileName"] for body in report.downloaded}) == 4

@@ -148,3 +148,15 @@ def test_the_server_answers_over_a_real_socket(server: str, emulator: Emulator) 
     assert bad.status_code == 400 and bad.json()["error"] == "bad_request"
     missing = requests.get(server + "/nowhere", timeout=10)
     assert missing.status_code == 404 and missing.headers["Content-Type"] == "application/json"
+
+
+def test_the_launchers_run_without_an_activated_venv() -> None:
+    # The interpreter the venv was made from has none of the requirements; the launcher
+    # must switch to .venv/bin/python by itself (as it does under cron).
+    base = getattr(sys, "_base_executable", sys.executable)
+    for script in ("startDownload.py", "startCreateAuthFile.py", "server.py"):
+        result = subprocess.run(
+            [base, str(ROOT / script), "--help"], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        assert "usage:" in result.stdout
