@@ -28,7 +28,13 @@ settings (environment or .env, see .env.example):
   RING_DEVICE_TYPES     doorbots,authorized_doorbots[,stickup_cams]
   RING_EVENT_KINDS      ding[,motion,on_demand]
   RETRY_MAX_WAIT        seconds one recording may wait for Ring to prepare it (default 100)
-  RING_API_URL, RING_OAUTH_URL, DOWNLOAD_CONCURRENCY, HTTP_TIMEOUT, LOG_LEVEL
+  RETRY_INITIAL_DELAY   first retry delay, doubling with jitter (default 2)
+  RETRY_MAX_DELAY       longest single retry delay unless Retry-After asks more (default 30)
+  RING_SOURCE           consumer (default) or partner (Ring's Partner API)
+  RING_API_URL, RING_OAUTH_URL, RING_PARTNER_*, CLIP_*, DOWNLOAD_CONCURRENCY, HTTP_TIMEOUT,
+  LOG_LEVEL             see .env.example
+
+Relative paths (OAUTH_FILE, DATA_DIR) are relative to the working directory.
 
 exit status: 0 all done, 1 some events failed (run again later), 2 bad arguments,
 3 Ring sign-in needed (run ./startCreateAuthFile.py)."""

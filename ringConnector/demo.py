@@ -17,8 +17,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
-from tzlocal import get_localzone_name
 
+from ringConnector.config import load_settings
 from ringConnector.days import today
 from ringConnector.emulator.scenario import Event
 from ringConnector.emulator.seed import (
@@ -32,6 +32,7 @@ from ringConnector.emulator.seed import (
 from ringConnector.emulator.server import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
+MARKER = ".ringconnector-demo"
 _PROMPTS = ("Ring user (e-mail): ", "Ring password: ", "Ring sent you a 2FA code; enter it: ")
 
 
@@ -42,10 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--data", type=Path, default=ROOT / "demo-data", help="where the demo writes (wiped first)"
     )
     args = parser.parse_args(argv)
-    zone_name = os.environ.get("TIME_ZONE") or get_localzone_name() or "UTC"
+    zone_name = load_settings().zone.key
     day = today(ZoneInfo(zone_name))
-    shutil.rmtree(args.data, ignore_errors=True)
-    args.data.mkdir(parents=True)
+    _fresh_folder(args.data)
 
     with Emulator(demo_scenario(day, zone_name)) as emulator:
         env = _environment(emulator, args.data, zone_name)
@@ -77,6 +77,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"   {path.name}")
     print("   ...")
     return 0 if ok else 1
+
+
+def _fresh_folder(folder: Path) -> None:
+    """Empty the demo's folder; refuse one that holds anything the demo did not make."""
+    marker = folder / MARKER
+    if folder.exists() and any(folder.iterdir()) and not marker.exists():
+        raise SystemExit(f"error: {folder} is not empty and not a demo folder; choose another --data")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    marker.write_text("made by scripts/demo.sh; wiped on each run\n")
 
 
 def _environment(emulator: Emulator, data: Path, zone: str) -> dict[str, str]:
