@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ringConnector.config import Settings
 from ringConnector.emulator.scenario import Account, Device, Event, Scenario
 from ringConnector.emulator.seed import event_id
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # UTC+14: a local day runs from 10:00 UTC the day before to 10:00 UTC, so a UTC "day" would
 # get most events wrong.
@@ -95,3 +101,42 @@ class FakeSleep:
     async def __call__(self, delay: float) -> None:
         self.waits.append(delay)
         await asyncio.sleep(0)
+
+
+def environment(settings: Settings, **extra: str) -> dict[str, str]:
+    """Every setting explicitly, so a developer's own .env cannot leak into the test."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("RING_", "OAUTHLIB"))}
+    env.update(
+        OAUTH_FILE=str(settings.oauth_file),
+        DATA_DIR=str(settings.data_dir),
+        RING_API_URL=settings.ring_api_url,
+        RING_OAUTH_URL=settings.ring_oauth_url,
+        TIME_ZONE=settings.time_zone,
+        RING_DEVICE_TYPES=",".join(settings.device_types),
+        RING_EVENT_KINDS=",".join(settings.event_kinds),
+        DOWNLOAD_CONCURRENCY="4",
+        RETRY_MAX_WAIT="0.5",
+        RETRY_INITIAL_DELAY="0.01",
+        RETRY_MAX_DELAY="0.05",
+        HTTP_TIMEOUT="5",
+        HOST="127.0.0.1",
+        PORT="5000",
+        LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+def run(
+    script: str, *args: str, env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / script), *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,  # no controlling terminal: getpass reads stdin like a pipe
+        check=False,
+    )

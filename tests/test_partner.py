@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from support import ACCOUNT, BACK, DAY, FRONT, ZONE, SmallDay, devices, make_event, sha256
+from support import ACCOUNT, BACK, DAY, FRONT, ZONE, SmallDay, devices, environment, make_event, run, sha256
 
 from ringConnector.app import create_app
 from ringConnector.authorization import write_partner_token_file
@@ -349,3 +350,56 @@ def test_linking_with_a_pasted_playground_token(
     saved = json.loads(settings.partner_token_file.read_text())
     assert saved["access_token"] == pasted["access_token"] and "refresh_token" not in saved
     assert connector.download_day(DAY).complete
+
+
+def test_the_download_endpoint_is_the_same(client: FlaskClient) -> None:
+    response = client.post("/connector/download/20261122", json=[partner_event_id(SmallDay.first.id)])
+    assert response.status_code == 200
+    assert set(by_id(response.get_json())) == expected_dings() - partner_ids(SmallDay.first)
+    assert response.headers["X-Download-Complete"] == "true"
+
+
+class TestTheScripts:
+    """The launchers on RING_SOURCE=partner, in subprocesses on the real clock."""
+
+    @pytest.fixture
+    def wall(self) -> ManualClock:  # the emulator on real time: the scripts run on it
+        return time.time  # type: ignore[return-value]
+
+    @pytest.fixture
+    def env(self, settings: Settings) -> dict[str, str]:
+        return environment(
+            settings,
+            RING_SOURCE="partner",
+            RING_PARTNER_API_URL=settings.partner_api_url,
+            RING_PARTNER_TOKEN_URL=settings.partner_token_url,
+            RING_PARTNER_TOKEN_FILE=str(settings.partner_token_file),
+            RING_PARTNER_CLIENT_ID=settings.partner_client_id,
+            RING_PARTNER_CLIENT_SECRET=settings.partner_client_secret,
+        )
+
+    def test_start_download_gets_the_day(self, env: dict[str, str]) -> None:
+        result = run("startDownload.py", "2026-11-22", env=env)
+        assert result.returncode == 0, result.stderr
+        assert f"20261122: {len(expected_dings())} downloaded" in result.stdout
+
+    def test_linking_through_the_script(
+        self, env: dict[str, str], settings: Settings, emulator: Emulator
+    ) -> None:
+        settings.partner_token_file.unlink()
+        result = run(
+            "startCreateAuthFile.py", "--partner", env=env, stdin=emulator.issue_partner_code() + "\n"
+        )
+        assert result.returncode == 0, result.stderr
+        assert stat.S_IMODE(settings.partner_token_file.stat().st_mode) == 0o600
+        token = json.loads(settings.partner_token_file.read_text())
+        assert token["access_token"] not in result.stdout + result.stderr
+
+    @pytest.mark.parametrize(
+        "args",
+        [("--record", FRONT_ID, "--seconds", "0"), ("--record", FRONT_ID, "2026-11-22"), ("--seconds", "x")],
+    )
+    def test_bad_record_arguments_are_one_line(self, env: dict[str, str], args: tuple[str, ...]) -> None:
+        result = run("startDownload.py", *args, env=env)
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines()[-1].startswith("startDownload.py: error:")
