@@ -129,8 +129,7 @@ class DayDownload:
             if await asyncio.to_thread(self.store.json_path(event.file_stem(self.window)).exists):
                 report.skipped.append((event.id, "already downloaded"))
                 return None
-            async with gate:
-                body = await self._fetch(event)
+            body = await self._fetch(event, gate)
             done.set_result(True)
             return body
         except NoFootage:
@@ -149,14 +148,19 @@ class DayDownload:
             del self.inflight[event.id]
         return None
 
-    async def _fetch(self, event: RingEvent) -> dict[str, Any]:
+    async def _fetch(self, event: RingEvent, gate: asyncio.Semaphore) -> dict[str, Any]:
         stem = event.file_stem(self.window)
         started = time.monotonic()
         out = await asyncio.to_thread(self.store.open_video, stem)
+
+        async def attempt() -> dict[str, Any]:
+            # The slot is held for an attempt only, not while waiting to retry: a recording
+            # Ring is still preparing must not hold up the others.
+            async with gate:
+                return await self.source.fetch_recording(event, out)
+
         try:
-            extra, attempts = await self.policy.run(
-                lambda: self.source.fetch_recording(event, out), what=f"event {event.id}"
-            )
+            extra, attempts = await self.policy.run(attempt, what=f"event {event.id}")
             await asyncio.to_thread(out.commit)
         except BaseException:
             out.discard()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -388,3 +389,18 @@ class TestADaylightSavingDay:
         names = sorted(str(body["eventName"]) for body in report.downloaded)
         assert names == ["20261025-003000", "20261025-023000", "20261025-023000", "20261025-235900"]
         assert len({body["videoFileName"] for body in report.downloaded}) == 4
+
+
+def test_a_recording_still_being_prepared_does_not_hold_up_the_others(
+    settings: Settings, emulator: Emulator, sleep: FakeSleep, caplog: pytest.LogCaptureFixture
+) -> None:
+    fresh = str(SmallDay.first.id)  # the oldest event: first in line for the only slot
+    emulator.set_event(fresh, prepare_after_hits=2)
+    caplog.set_level(logging.INFO, logger="ringConnector.core")
+    with Connector(settings.replace(download_concurrency=1), sleep=sleep) as connector:
+        report = connector.download_day(DAY)
+    assert ids(report.downloaded) == SmallDay.expected_dings()
+    order = [
+        r.getMessage().split()[2] for r in caplog.records if r.getMessage().startswith("downloaded event")
+    ]
+    assert order[-1] == fresh  # the others went ahead while it waited
