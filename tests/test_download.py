@@ -404,3 +404,31 @@ def test_a_recording_still_being_prepared_does_not_hold_up_the_others(
         r.getMessage().split()[2] for r in caplog.records if r.getMessage().startswith("downloaded event")
     ]
     assert order[-1] == fresh  # the others went ahead while it waited
+
+
+def test_a_warm_rerun_in_a_new_process_only_reads_history(
+    settings: Settings, emulator: Emulator, sleep: FakeSleep
+) -> None:
+    with Connector(settings, sleep=sleep) as first:
+        first.download_day(DAY)
+    emulator.reset_counters()
+    with Connector(settings, sleep=sleep) as second:  # a new process: nothing shared in memory
+        assert second.download_day(DAY).downloaded == []
+    counters = {route: n for route, n in emulator.counters().items() if n}
+    assert counters == {"history": 2}  # one page for each doorbell with recordings
+    cache = settings.oauth_file.with_name(settings.oauth_file.name + ".session.json")
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    assert TokenStore(settings.oauth_file).load()["access_token"] not in cache.read_text()
+
+
+def test_a_refreshed_token_opens_a_new_session(
+    settings: Settings, emulator: Emulator, sleep: FakeSleep
+) -> None:
+    with Connector(settings, sleep=sleep) as first:
+        first.download_day(DAY)
+        emulator.expire_access_tokens()
+        first.download_day(DAY)  # refreshes
+    emulator.reset_counters()
+    with Connector(settings, sleep=sleep) as second:
+        second.download_day(DAY)
+    assert emulator.count("session") == 1

@@ -29,6 +29,7 @@ from ringConnector.events import Device, RingEvent
 from ringConnector.files import AtomicFile
 from ringConnector.retry import RetryPolicy
 from ringConnector.sources.consumer_auth import ConnectorAuth
+from ringConnector.sources.session_cache import SessionCache
 from ringConnector.tokens import TokenStore
 from ringConnector.transfer import retry_after, stream_to_file
 
@@ -40,7 +41,8 @@ HISTORY_PAGE = 100
 # A call that meets a 401 again right after a refresh gets one more refresh, then gives up.
 MAX_REFRESHES_PER_CALL = 2
 # The device list changes rarely; re-reading it on every cron call would only add a request.
-DEVICE_LIST_TTL = 300.0
+# A new doorbell is picked up within the hour.
+DEVICE_LIST_TTL = 3600.0
 
 
 def point_library_at(settings: Settings) -> None:
@@ -84,6 +86,7 @@ class ConsumerSource:
         self._http = http
         self._policy = policy
         self._store = TokenStore(settings.oauth_file)
+        self._cache = SessionCache(settings.oauth_file)
         self._ring: Ring | None = None
         self._auth: ConnectorAuth | None = None
         self._connecting = asyncio.Lock()
@@ -94,8 +97,7 @@ class ConsumerSource:
         """The account's video devices of the configured types (RING_DEVICE_TYPES)."""
         ring = await self._connect()
         if time.monotonic() - self._devices_read_at >= DEVICE_LIST_TTL:
-            await self._retrying(ring.async_update_devices, what="device list")
-            self._devices_read_at = time.monotonic()
+            await self._read_devices(ring)
         listing = RingDevices(ring, ring.devices_data)
         found = []
         for device_type in self._settings.device_types:
@@ -156,6 +158,20 @@ class ConsumerSource:
     async def close(self) -> None:
         """Nothing of its own to close: the HTTP session belongs to the caller."""
 
+    async def _read_devices(self, ring: Ring) -> None:
+        token = self._auth.access_token if self._auth else None
+        cached = self._cache.devices(token, DEVICE_LIST_TTL) if token else None
+        if cached is None:
+            await self._retrying(ring.async_update_devices, what="device list")
+            cached = {kind: list(by_id.values()) for kind, by_id in ring.devices_data.items()}
+            if self._auth and self._auth.access_token:
+                await asyncio.to_thread(self._cache.save, self._auth.access_token, devices=cached)
+        else:
+            _LOGGER.debug("device list reused from %s", self._cache.path)
+            # The same indexing as ring_doorbell's async_update_devices.
+            ring.devices_data = {kind: {item["id"]: item for item in items} for kind, items in cached.items()}
+        self._devices_read_at = time.monotonic()
+
     async def _connect(self) -> Ring:
         async with self._connecting:  # concurrent first calls share one session
             if self._ring is None:
@@ -164,7 +180,15 @@ class ConsumerSource:
                     self._store, token, http=self._http, timeout=self._settings.http_timeout
                 )
                 ring = ConfiguredRing(self._auth, self._settings.ring_api_url)
-                await self._retrying(ring.async_create_session, what="session")
+                access = self._auth.access_token or ""
+                session = await asyncio.to_thread(self._cache.session, access)
+                if session is None:
+                    await self._retrying(ring.async_create_session, what="session")
+                    await asyncio.to_thread(self._cache.save, access, session=ring.session)
+                else:
+                    # ring_doorbell opens a session whenever Ring.session is None.
+                    ring.session = session  # type: ignore[assignment]  # typed as None in the library
+                    ring.session_refresh_time = time.monotonic()
                 self._ring = ring
         return self._ring
 
