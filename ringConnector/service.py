@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine, Iterable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -48,6 +48,13 @@ class Connector:
             sleep=sleep or asyncio.sleep,
         )
         self._loop = asyncio.new_event_loop()
+        # File commits and Partner API transfers run in worker threads; the default pool
+        # (cores + 4) would let a few long clip downloads starve the commits.
+        self._loop.set_default_executor(
+            ThreadPoolExecutor(
+                max_workers=settings.download_concurrency * 2 + 4, thread_name_prefix="ring-io"
+            )
+        )
         self._thread = threading.Thread(target=self._loop.run_forever, name="ring-loop", daemon=True)
         self._thread.start()
         self._http: aiohttp.ClientSession | None = None
@@ -127,6 +134,7 @@ class Connector:
             await self._source.close()
         if self._http is not None:
             await self._http.close()
+        await asyncio.get_running_loop().shutdown_default_executor()
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)

@@ -69,7 +69,7 @@ class PartnerClient:
         """Read the partner token lazily; nothing is requested until first used."""
         self._settings = settings
         self._base = settings.partner_api_url + "/"
-        self._http = session or requests.Session()
+        self._http = session or _session(settings.download_concurrency)
         self.wall_clock = wall_clock
         self._timeout = (settings.http_timeout, settings.http_timeout)
         self.store = TokenStore(settings.partner_token_file, fix=PARTNER_AUTH_FIX, required=("access_token",))
@@ -255,6 +255,15 @@ class PartnerClient:
         if settings.clip_audio is not None:
             options["audio_options"] = {"audio_enabled": settings.clip_audio}
         return options
+
+
+def _session(concurrency: int) -> requests.Session:
+    """A session whose connection pools hold one connection per concurrent download."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, concurrency * 2))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def partner_error(response: requests.Response, what: str) -> Exception:
