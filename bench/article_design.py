@@ -28,7 +28,7 @@ async def download_day(day: date, out_dir: Path) -> int:
     auth = Auth("Ringface", store.load(), store.save, store.hardware_id())
     ring = ConfiguredRing(auth, settings.ring_api_url)
     await ring.async_update_data()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before any download
     count = 0
     try:
         for doorbell in ring.devices()["doorbots"]:
@@ -36,7 +36,9 @@ async def download_day(day: date, out_dir: Path) -> int:
                 if event["created_at"].date() != day or event["recording"]["status"] != "ready":
                     continue
                 name = event["created_at"].strftime("%Y%m%d-%H%M%S")
-                await doorbell.async_recording_download(event["id"], filename=str(out_dir / f"{name}.mp4"), override=True)
+                await doorbell.async_recording_download(
+                    event["id"], filename=str(out_dir / f"{name}.mp4"), override=True
+                )
                 count += 1
     finally:
         await auth.async_close()

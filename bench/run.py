@@ -93,7 +93,8 @@ def measured(cmd: Sequence[str], env: dict[str, str]) -> tuple[float, float, str
 @contextmanager
 def emulator(events: int, size: int, latency: float, bandwidth: float | None) -> Iterator[dict[str, str]]:
     """The emulator in its own process, with one doorbell's day of `events` recordings."""
-    cmd = [PY, "-m", "ringConnector.emulator", "--api-port", "0", "--storage-port", "0", "--partner-port", "0",
+    cmd = [PY, "-m", "ringConnector.emulator",
+           "--api-port", "0", "--storage-port", "0", "--partner-port", "0",
            "--day", DAY, "--tz", "UTC", "--bulk-events", str(events), "--bulk-size", str(size),
            "--storage-latency", str(latency)]  # fmt: skip
     if bandwidth:
@@ -133,7 +134,9 @@ def environment(urls: dict[str, str], work: Path, data: Path, concurrency: int) 
 
 def sign_in(urls: dict[str, str], work: Path) -> None:
     settings = Settings(
-        oauth_file=work / "oauth-authorization.json", ring_api_url=urls["api_url"], ring_oauth_url=urls["oauth_url"]
+        oauth_file=work / "oauth-authorization.json",
+        ring_api_url=urls["api_url"],
+        ring_oauth_url=urls["oauth_url"],
     )
     asyncio.run(create_token(settings, DEMO_USERNAME, DEMO_PASSWORD, lambda: DEMO_CODE))
 
@@ -144,7 +147,9 @@ def total_bytes(folder: Path) -> int:
 
 def run_article(env: dict[str, str], data: Path) -> Run:
     seconds, rss, _ = measured([PY, str(ROOT / "bench" / "article_design.py"), DAY, str(data)], env)
-    return Run("(a) the article's design", seconds, rss, total_bytes(data), "sequential, whole body in memory")
+    return Run(
+        "(a) the article's design", seconds, rss, total_bytes(data), "sequential, whole body in memory"
+    )
 
 
 def run_script(env: dict[str, str], data: Path, concurrency: int) -> Run:
@@ -155,13 +160,16 @@ def run_script(env: dict[str, str], data: Path, concurrency: int) -> Run:
 def run_http(env: dict[str, str], data: Path, concurrency: int) -> Run:
     """server.py in its own process; the time of the POST, the server's peak RSS."""
     port = free_port()
-    process = subprocess.Popen([PY, str(ROOT / "server.py")], env={**env, "PORT": str(port), "LOG_LEVEL": "INFO"},
+    server_env = {**env, "PORT": str(port), "LOG_LEVEL": "INFO"}
+    process = subprocess.Popen([PY, str(ROOT / "server.py")], env=server_env,
                                stderr=subprocess.PIPE, text=True)  # fmt: skip
     for line in process.stderr:  # type: ignore[union-attr]
         if "Serving on" in line:
             break
     started = time.perf_counter()
-    response = requests.post(f"http://127.0.0.1:{port}/connector/download/{DAY.replace('-', '')}", timeout=600)
+    response = requests.post(
+        f"http://127.0.0.1:{port}/connector/download/{DAY.replace('-', '')}", timeout=600
+    )
     seconds = time.perf_counter() - started
     response.raise_for_status()
     peak = peak_rss_mb(process.pid)  # still running: its high-water mark is exact
@@ -175,16 +183,24 @@ def run_curl(urls: dict[str, str], env: dict[str, str], work: Path, parallel: in
     token = json.loads(Path(env["OAUTH_FILE"]).read_text())["access_token"]
     headers = {"Authorization": f"Bearer {token}", "hardware_id": "bench"}
     api = urls["api_url"]
-    device = requests.get(f"{api}/clients_api/ring_devices", headers=headers, timeout=10).json()["doorbots"][0]["id"]
-    history = requests.get(f"{api}/clients_api/doorbots/{device}/history", params={"limit": 100}, headers=headers, timeout=10).json()
+    device = requests.get(f"{api}/clients_api/ring_devices", headers=headers, timeout=10).json()["doorbots"][
+        0
+    ]["id"]
+    history = requests.get(
+        f"{api}/clients_api/doorbots/{device}/history", params={"limit": 100}, headers=headers, timeout=10
+    ).json()
     out = work / f"curl-{parallel}"
     out.mkdir()
     cmd = ["curl", "--silent", "--show-error", "--fail", "--parallel", "--parallel-max", str(parallel)]
     for event in history:
-        url = requests.get(f"{api}/clients_api/dings/{event['id']}/share/play", headers=headers, timeout=10).json()["url"]
+        url = requests.get(
+            f"{api}/clients_api/dings/{event['id']}/share/play", headers=headers, timeout=10
+        ).json()["url"]
         cmd += ["-o", str(out / f"{event['id']}.mp4"), url]
     seconds, rss, _ = measured(cmd, env)
-    return Run(f"(c) curl, {parallel} at once", seconds, rss, total_bytes(out), "storage only: no Ring API calls")
+    return Run(
+        f"(c) curl, {parallel} at once", seconds, rss, total_bytes(out), "storage only: no Ring API calls"
+    )
 
 
 def free_port() -> int:
@@ -197,7 +213,9 @@ def free_port() -> int:
 
 def table(runs: list[Run]) -> str:
     lines = ["| run | seconds | MB/s | peak RSS (MB) | note |", "|---|---:|---:|---:|---|"]
-    lines += [f"| {r.name} | {r.seconds:.2f} | {r.mb_per_s:.1f} | {r.peak_rss_mb:.0f} | {r.note} |" for r in runs]
+    lines += [
+        f"| {r.name} | {r.seconds:.2f} | {r.mb_per_s:.1f} | {r.peak_rss_mb:.0f} | {r.note} |" for r in runs
+    ]
     return "\n".join(lines)
 
 
@@ -208,11 +226,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.15, help="storage first-byte latency (s)")
     parser.add_argument("--bandwidth", type=float, default=20e6, help="storage bytes/s per connection")
     parser.add_argument("--concurrency", default="4,8", help="DOWNLOAD_CONCURRENCY values to measure")
-    parser.add_argument("--big", type=int, default=1_000_000_000, help="size of the single big recording (0: skip)")
+    parser.add_argument(
+        "--big", type=int, default=1_000_000_000, help="size of the single big recording (0: skip)"
+    )
     parser.add_argument("--update-readme", action="store_true", help="write the figures into README.md")
     args = parser.parse_args(argv)
     levels = [int(n) for n in args.concurrency.split(",")]
-    command = "./scripts/bench.sh " + " ".join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--update-readme")
+    command = "./scripts/bench.sh " + " ".join(
+        a for a in (argv if argv is not None else sys.argv[1:]) if a != "--update-readme"
+    )
 
     work = Path(tempfile.mkdtemp(prefix="ringconnector-bench-"))
     report: list[str] = []
@@ -223,7 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs = [run_article(environment(urls, work, work / "a", 1), work / "a")]
             by_level: dict[int, tuple[Run, Run, Run]] = {}
             for level in levels:
-                script = run_script(environment(urls, work, work / f"b{level}", level), work / f"b{level}", level)
+                script = run_script(
+                    environment(urls, work, work / f"b{level}", level), work / f"b{level}", level
+                )
                 http = run_http(environment(urls, work, work / f"h{level}", level), work / f"h{level}", level)
                 curl = run_curl(urls, environment(urls, work, work, level), work, level)
                 by_level[level] = (script, http, curl)
@@ -234,7 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             warm = counters(api)
         article = runs[0]
         report.append(
-            f"{args.events} recordings of {args.size / 1e6:.0f} MB; storage {args.latency * 1000:.0f} ms to first byte, "
+            f"{args.events} recordings of {args.size / 1e6:.0f} MB; "
+            f"storage {args.latency * 1000:.0f} ms to first byte, "
             f"{args.bandwidth / 1e6:.0f} MB/s per connection; {os.cpu_count()} cores."
         )
         report.append("")
@@ -243,12 +268,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for level, (script, http, curl) in by_level.items():
             report.append(
                 f"- {level} at once: script {article.seconds / script.seconds:.1f}× faster than (a), "
-                f"{script.seconds / curl.seconds:.2f}× curl's time; HTTP {article.seconds / http.seconds:.1f}× (a), "
+                f"{script.seconds / curl.seconds:.2f}× curl's time; "
+                f"HTTP {article.seconds / http.seconds:.1f}× (a), "
                 f"{http.seconds / curl.seconds:.2f}× curl."
             )
         api_requests = sum(warm.get(route, 0) for route in API_ROUTES)
         report.append(
-            f"- warm re-run (all downloaded, new process): {warm_seconds:.2f} s, {api_requests} Ring API request(s) "
+            f"- warm re-run (all downloaded, new process): {warm_seconds:.2f} s, "
+            f"{api_requests} Ring API request(s) "
             f"for 1 device ({', '.join(f'{k} {v}' for k, v in sorted(warm.items()) if v)}), "
             f"{warm.get('storage', 0)} storage request(s)."
         )
@@ -256,10 +283,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             with emulator(1, args.big, 0.0, None) as urls:
                 sign_in(urls, work)
                 big_a = run_article(environment(urls, work, work / "big-a", 1), work / "big-a")
-                big_b = run_script(environment(urls, work, work / "big-b", levels[0]), work / "big-b", levels[0])
+                big_b = run_script(
+                    environment(urls, work, work / "big-b", levels[0]), work / "big-b", levels[0]
+                )
             report.append(
-                f"- one {args.big / 1e9:.0f} GB recording: peak RSS {big_b.peak_rss_mb:.0f} MB for startDownload.py "
-                f"against {big_a.peak_rss_mb:.0f} MB for (a); {big_b.seconds:.1f} s against {big_a.seconds:.1f} s."
+                f"- one {args.big / 1e9:.0f} GB recording: peak RSS {big_b.peak_rss_mb:.0f} MB "
+                f"for startDownload.py against {big_a.peak_rss_mb:.0f} MB for (a); "
+                f"{big_b.seconds:.1f} s against {big_a.seconds:.1f} s."
             )
         report.append("")
         report.append(f"Command: `{command.strip()}`")
