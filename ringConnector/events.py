@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ringConnector.days import DayWindow
 
@@ -42,8 +43,11 @@ class RingEvent:
         return self.created_at.astimezone(window.zone).strftime("%Y%m%d-%H%M%S")
 
     def file_stem(self, window: DayWindow) -> str:
-        """The file name without suffix: eventName first, the ring id keeps it unique."""
-        return f"{self.event_name(window)}-{self.id}"
+        """The file name without suffix: eventName first, the ring id keeps it unique.
+
+        Ids are percent-escaped (Partner API ids are opaque strings: a "/" must not make a path).
+        """
+        return f"{self.event_name(window)}-{quote(self.id, safe='')}"
 
 
 def event_json(event: RingEvent, window: DayWindow, video_path: Path) -> dict[str, Any]:

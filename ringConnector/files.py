@@ -31,6 +31,9 @@ class AtomicFile:
             raise
         self.handle = os.fdopen(fd, "wb")
         self.written = 0
+        # Files that belong with this one (a long clip's later parts): committed after it,
+        # discarded with it, so none is ever under its final name without this one.
+        self.companions: list[AtomicFile] = []
 
     def write(self, data: bytes) -> None:
         """Append bytes to the temporary file."""
@@ -38,27 +41,40 @@ class AtomicFile:
         self.written += len(data)
 
     def reset(self) -> None:
-        """Throw away what was written (before a retry)."""
+        """Throw away what was written, companions included (before a retry)."""
         self.handle.seek(0)
         self.handle.truncate()
         self.written = 0
+        for companion in self.companions:
+            companion.discard()
+        self.companions.clear()
 
     def commit(self) -> None:
-        """Flush and fsync the data, rename it to the final name, fsync the folder (blocking)."""
+        """Flush and fsync the data, rename it to the final name, fsync the folder (blocking);
+        then the same for each companion. If any of them fails, none is left under its name."""
         try:
-            self.handle.flush()
-            os.fsync(self.handle.fileno())
-            self.handle.close()
-            os.replace(self.temp, self.path)
+            self._commit_own()
+            for companion in self.companions:
+                companion.commit()
         except BaseException:
             self.discard()
+            for done in (self, *self.companions):
+                done.path.unlink(missing_ok=True)
             raise
+
+    def _commit_own(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self.temp, self.path)
         fsync_dir(self.path.parent)
 
     def discard(self) -> None:
-        """Remove the temporary file; the final name is untouched."""
+        """Remove the temporary file (and the companions'); final names are untouched."""
         self.handle.close()
         self.temp.unlink(missing_ok=True)
+        for companion in self.companions:
+            companion.discard()
 
     def __enter__(self) -> AtomicFile:
         """Use as `with AtomicFile(path) as f:`: committed on a clean exit, discarded on error."""

@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from ringConnector.days import day_window
-from ringConnector.errors import BadRequest
+from ringConnector.errors import BadRequest, ConnectorError, NoFootage, TransientError
 from ringConnector.events import RingEvent, event_json
+from ringConnector.files import AtomicFile
 from ringConnector.retry import RetryPolicy
 from ringConnector.sources import Source
 from ringConnector.sources.partner import PartnerSource, to_ms
@@ -48,14 +49,33 @@ async def record(
     from ringConnector.whep import LiveView  # aiortc (and PyAV) load only when recording
 
     device = await source.device(device_id)
-    async with LiveView(source.client, device.id):
+    # A busy (429) or offline (503) camera is waited for, as for clips.
+    view, _ = await policy.run(
+        lambda: LiveView.open(source.client, device.id), what=f"live view of {device.name}"
+    )
+    try:
         started = now()
         await policy.sleep(seconds)
+    finally:
+        state = await view.close()
+    if state != "connected":
+        _LOGGER.warning(
+            "the live view of %s never connected (%s); the recording may be empty", device.name, state
+        )
     await policy.sleep(PROCESSING_DELAY)
     start_ms = to_ms(started)
-    ring_id = await source.recent_event(device, "on_demand", started) or f"on_demand-{device.id}-{start_ms}"
+    try:
+        ring_id = await source.recent_event(device, "on_demand", started)
+    except ConnectorError as ex:  # the recording exists; only its name is unknown
+        _LOGGER.warning("could not look up the on_demand event of %s: %s", device.name, ex)
+        ring_id = None
     event = RingEvent(
-        id=ring_id, device=device, created_at=started, kind="on_demand", duration=float(seconds)
+        id=ring_id or f"on_demand-{device.id}-{start_ms}",
+        device=device,
+        created_at=started,
+        kind="on_demand",
+        duration=float(seconds),
+        extra={"liveView": state},
     )
     window = day_window(started.astimezone(zone).date(), zone)
     stem = event.file_stem(window)
@@ -63,7 +83,7 @@ async def record(
     what = f"recording of {device.name}"
     try:
         extra, _ = await policy.run(
-            lambda: source.fetch_window(device, start_ms, seconds * 1000, out, what=what), what=what
+            lambda: _fetch_processed(source, device, start_ms, seconds, out, what), what=what
         )
         await asyncio.to_thread(out.commit)
     except BaseException:
@@ -72,5 +92,15 @@ async def record(
     body = event_json(event, window, store.video_path(stem))
     body.update(extra)
     await asyncio.to_thread(store.save_event, stem, body)
-    _LOGGER.info("recorded %d s on %s: event %s, %d bytes", seconds, device.name, ring_id, out.written)
+    _LOGGER.info("recorded %d s on %s: event %s, %d bytes", seconds, device.name, event.id, out.written)
     return body
+
+
+async def _fetch_processed(
+    source: PartnerSource, device: Any, start_ms: int, seconds: int, out: AtomicFile, what: str
+) -> dict[str, Any]:
+    try:
+        return await source.fetch_window(device, start_ms, seconds * 1000, out, what=what)
+    except NoFootage as ex:
+        # We just recorded it: no footage yet means Ring is still processing it.
+        raise TransientError(f"{what}: not processed yet", cause="not_ready") from ex

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from ringConnector.files import AtomicFile, write_json
 
@@ -28,7 +29,7 @@ class DataStore:
         for path in self.videos_dir.iterdir():
             match = _EVENT_FILE.match(path.name)
             if match:
-                found.add(match["ring_id"])
+                found.add(unquote(match["ring_id"]))  # file names hold escaped ids
         return found
 
     def video_path(self, stem: str) -> Path:

@@ -1,16 +1,16 @@
 """A receive-only WebRTC live view over WHEP (Partner API), made with aiortc.
 
-Why a real WebRTC peer rather than a hand-written offer: the offer aiortc makes is what a
-browser sends (ICE credentials, DTLS fingerprints, H264 and VP8, rtcp-mux, BUNDLE), and the
-peer then really completes ICE and DTLS and receives the stream. A server that sees no ICE
-agent behind an offer drops the session, and with it the recording we want.
+Why a real WebRTC peer rather than a hand-written offer: aiortc's offer carries real ICE
+credentials and host candidates, DTLS fingerprints, H264 and VP8, rtcp-mux and BUNDLE, and
+the peer then runs ICE and DTLS and takes in the stream, as a viewer does. A server that
+sees no ICE agent behind an offer may drop the session, and with it the recording we want.
+Whether the connection came up is logged and kept in the event JSON (`liveView`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from types import TracebackType
 from urllib.parse import urljoin
 
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
@@ -31,10 +31,10 @@ async def receive_only_offer(peer: RTCPeerConnection) -> str:
 
 
 class LiveView:
-    """`async with LiveView(client, device_id):` keeps a live view open (and the camera recording)."""
+    """An open live view of one camera (which makes the camera record)."""
 
     def __init__(self, client: PartnerClient, device_id: str) -> None:
-        """Nothing happens until the view is entered."""
+        """Use `LiveView.open`."""
         self._client = client
         self._device_id = device_id
         # No STUN/TURN servers: aiortc's default is a public Google STUN server, a third party
@@ -42,58 +42,67 @@ class LiveView:
         self._peer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self._sink = MediaBlackhole()  # we want the recording Ring makes, not the frames
         self._location: str | None = None
+        self.connected = False
 
-    async def __aenter__(self) -> LiveView:
-        """POST the offer (Content-Type application/sdp) and apply Ring's answer."""
+    @classmethod
+    async def open(cls, client: PartnerClient, device_id: str) -> LiveView:
+        """POST an offer (Content-Type application/sdp) and apply Ring's answer."""
+        view = cls(client, device_id)
+        try:
+            await view._start()
+        except BaseException:
+            await view.close()
+            raise
+        return view
+
+    async def _start(self) -> None:
         what = f"live view of {self._device_id}"
 
         @self._peer.on("track")
         def on_track(track: MediaStreamTrack) -> None:
             self._sink.addTrack(track)
 
+        @self._peer.on("connectionstatechange")
+        def on_state() -> None:
+            self.connected |= self._peer.connectionState == "connected"
+
+        offer = await receive_only_offer(self._peer)
+        response = await asyncio.to_thread(
+            self._client.request,
+            "POST",
+            f"v1/devices/{device_path(self._device_id)}/media/streaming/whep/sessions",
+            data=offer.encode(),
+            headers={"Content-Type": "application/sdp"},
+            what=what,
+        )
+        if response.status_code != 201:
+            raise partner_error(response, what)
+        location = response.headers.get("Location")
+        if not location:
+            raise DownloadFailed(f"{what}: Ring's answer has no session Location")
+        self._location = urljoin(response.url, location)
         try:
-            offer = await receive_only_offer(self._peer)
-            response = await asyncio.to_thread(
-                self._client.request,
-                "POST",
-                f"v1/devices/{device_path(self._device_id)}/media/streaming/whep/sessions",
-                data=offer.encode(),
-                headers={"Content-Type": "application/sdp"},
-                what=what,
-            )
-            if response.status_code != 201:
-                raise partner_error(response, what)
-            location = response.headers.get("Location")
-            if not location:
-                raise DownloadFailed(f"{what}: Ring's answer has no session Location")
-            self._location = urljoin(response.url, location)
-            try:
-                await self._peer.setRemoteDescription(RTCSessionDescription(sdp=response.text, type="answer"))
-            except ValueError as ex:
-                raise DownloadFailed(f"{what}: Ring's SDP answer was not understood ({ex})") from ex
-            await self._sink.start()
-        except BaseException:
-            await self._close()
-            raise
+            await self._peer.setRemoteDescription(RTCSessionDescription(sdp=response.text, type="answer"))
+        except ValueError as ex:
+            raise DownloadFailed(f"{what}: Ring's SDP answer was not understood ({ex})") from ex
+        await self._sink.start()
         _LOGGER.info("live view of %s started", self._device_id)
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """DELETE the session (stops the live view) and close the peer connection."""
-        await self._close()
-        _LOGGER.info("live view of %s stopped", self._device_id)
-
-    async def _close(self) -> None:
+    async def close(self) -> str:
+        """DELETE the session (stops the live view), close the peer; returns the ICE/DTLS state
+        reached: "connected" if media ever flowed, else the peer's last state."""
+        state = "connected" if self.connected else self._peer.connectionState
+        what = f"stopping the live view of {self._device_id}"
         try:
             if self._location:
                 location, self._location = self._location, None
-                what = f"stopping the live view of {self._device_id}"
-                response = await asyncio.to_thread(self._client.request, "DELETE", location, what=what)
+                # The session URL gets the token only on the Partner API's own origin.
+                if self._client.same_origin(location):
+                    response = await asyncio.to_thread(self._client.request, "DELETE", location, what=what)
+                else:
+                    response = await asyncio.to_thread(
+                        self._client.unauthenticated, "DELETE", location, what=what
+                    )
                 response.close()
                 if response.status_code not in (200, 204, 404):
                     _LOGGER.warning("%s: HTTP %d", what, response.status_code)
@@ -103,3 +112,5 @@ class LiveView:
         finally:
             await self._sink.stop()
             await self._peer.close()
+        _LOGGER.info("live view of %s stopped (%s)", self._device_id, state)
+        return state

@@ -121,10 +121,13 @@ async def history(request: web.Request) -> web.Response:
     if "page[key]" in query and after is None:
         return jsonapi_error(400, "page[key] is not a cursor of this device's history")
     settle_sessions(state)  # live views past their limit become events first
+    # Ring lists what has happened: an event starting after "now" is not history yet (and a
+    # clip of it would be refused as a future timestamp).
+    now_ms = int(state.partner.wall_clock() * 1000)
     keyed = [
         ((pp.event_window(e)[0], e.id), e)
         for e in state.history(device.id, _ALL, None)
-        if _matches(e.kind, e.sub_type, wanted)
+        if _matches(e.kind, e.sub_type, wanted) and pp.event_window(e)[0] <= now_ms
     ]
     keyed.sort(key=lambda item: item[0], reverse=True)
     if after is not None:

@@ -14,7 +14,7 @@ from ringConnector.errors import NoFootage, NotFound
 from ringConnector.events import Device, RingEvent
 from ringConnector.files import AtomicFile
 from ringConnector.retry import RetryPolicy
-from ringConnector.sources.partner_api import HISTORY_PAGE_SIZE, MAX_CLIP_MS, Clip, PartnerClient, device_path
+from ringConnector.sources.partner_api import MAX_CLIP_MS, Clip, PartnerClient, device_path
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,39 +48,35 @@ class PartnerSource:
         self._policy = policy
         self.client = client
 
-    async def devices(self) -> list[Device]:
-        """The account's devices that have video, of the configured types."""
+    async def devices(self, *, every_type: bool = False) -> list[Device]:
+        """The account's devices that have video, of the configured types (or all of them)."""
         document = await self._retrying(
             self.client.get_json, "v1/devices", what="device list", params={"include": "capabilities"}
         )
-        capabilities = {
-            item.get("id"): item.get("attributes") or {}
+        included = {
+            (item.get("type"), item.get("id")): item.get("attributes") or {}
             for item in document.get("included") or []
-            if item.get("type") == "capabilities"
         }
         found = []
         for item in document.get("data") or []:
             attributes = item.get("attributes") or {}
             kind = str(attributes.get("device_type", ""))
-            video = (capabilities.get(item.get("id")) or {}).get("video") or {}
+            # JSON:API: the device's capabilities are the included resource its relationship names.
+            link = ((item.get("relationships") or {}).get("capabilities") or {}).get("data") or {}
+            capabilities = included.get((link.get("type"), link.get("id"))) or {}
+            video = capabilities.get("video") or {}
             if not video.get("supported", kind in _DEVICE_LISTS):
                 continue  # chimes and other devices without a camera
             lists = _DEVICE_LISTS.get(kind, ("stickup_cams",))
-            if not set(lists) & set(self._settings.device_types):
+            if not every_type and not set(lists) & set(self._settings.device_types):
                 continue
-            found.append(
-                Device(
-                    id=str(item["id"]),
-                    name=str(attributes.get("name") or item["id"]),
-                    kind=kind,
-                    device_type=lists[0],
-                )
-            )
+            name = str(attributes.get("name") or item["id"])
+            found.append(Device(id=str(item["id"]), name=name, kind=kind, device_type=lists[0]))
         return found
 
     async def device(self, device_id: str) -> Device:
-        """One video device by id, or NotFound."""
-        for device in await self.devices():
+        """One video device by id, whatever RING_DEVICE_TYPES says, or NotFound."""
+        for device in await self.devices(every_type=True):
             if device.id == device_id:
                 return device
         raise NotFound(f"no video device {device_id!r} on this account")
@@ -91,16 +87,16 @@ class PartnerSource:
         Pages follow `links.next` and stop at the first event older than the day.
         """
         url: str | None = f"v1/history/devices/{device_path(device.id)}/events"
-        params: dict[str, str] | None = {
-            "event_types": ",".join(self._settings.event_kinds),
-            "page[size]": str(HISTORY_PAGE_SIZE),
-        }
+        # No page[size]: Ring does not document it, and the default pages work.
+        params: dict[str, str] | None = {"event_types": ",".join(self._settings.event_kinds)}
         while url:
             what = f"history of {device.name}"
             document = await self._retrying(self.client.get_json, url, what=what, params=params)
             params = None  # links.next carries the filters and the cursor
             for item in document.get("data") or []:
                 event = _event(item, device)
+                if event is None:
+                    continue
                 if event.created_at < window.start:
                     return
                 if event.created_at < window.end:
@@ -115,9 +111,9 @@ class PartnerSource:
             self.client.get_json,
             f"v1/history/devices/{device_path(device.id)}/events",
             what=f"history of {device.name}",
-            params={"event_types": kind, "page[size]": "10"},
+            params={"event_types": kind},
         )
-        candidates = [_event(item, device) for item in document.get("data") or []]
+        candidates = [e for item in document.get("data") or [] if (e := _event(item, device))]
         close = [e for e in candidates if abs((e.created_at - near).total_seconds()) <= within]
         return min(close, key=lambda e: abs(e.created_at - near)).id if close else None
 
@@ -125,40 +121,35 @@ class PartnerSource:
         """One attempt at the event's clip(s): [start, end] in pieces of at most 15 minutes."""
         start = to_ms(event.created_at)
         total = round((event.duration or 0) * 1000) or MAX_CLIP_MS
-        return await self.fetch_window(event.device, start, total, out, what=f"clip of event {event.id}")
+        return await self.fetch_window(
+            event.device, start, total, out, what=f"clip of event {event.id} on {event.device.name}"
+        )
 
     async def fetch_window(
         self, device: Device, start_ms: int, total_ms: int, out: AtomicFile, *, what: str
     ) -> dict[str, Any]:
         """Download [start_ms, start_ms + total_ms) into `out` (and `.partN.mp4` files beside it)."""
         clips: list[tuple[AtomicFile, Clip]] = []
-        parts: list[AtomicFile] = []  # files for the second and later clips
-        try:
-            for number, offset in enumerate(range(0, total_ms, MAX_CLIP_MS), start=1):
-                target = out
-                if number > 1:
-                    target = AtomicFile(out.path.with_name(f"{out.path.stem}.part{number}.mp4"))
-                    parts.append(target)
-                length = min(MAX_CLIP_MS, total_ms - offset)
-                try:
-                    clip = await asyncio.to_thread(
-                        self.client.download_clip,
-                        device.id,
-                        start_ms + offset,
-                        length,
-                        target,
-                        what=f"{what} on {device.name}",
-                    )
-                except NoFootage:
-                    if number == 1:
-                        raise
-                    break  # the footage ended early: keep what there is
-                clips.append((target, clip))
-            for target, _ in clips[1:]:
-                await asyncio.to_thread(target.commit)
-        finally:
-            for target in parts:
-                target.discard()  # a no-op for the committed ones (their temporary is gone)
+        for number, offset in enumerate(range(0, total_ms, MAX_CLIP_MS), start=1):
+            target = out
+            if number > 1:
+                # Committed with `out` by the caller, never before it (files.AtomicFile).
+                target = await asyncio.to_thread(
+                    AtomicFile, out.path.with_name(f"{out.path.stem}.part{number}.mp4")
+                )
+                out.companions.append(target)
+            length = min(MAX_CLIP_MS, total_ms - offset)
+            try:
+                clip = await asyncio.to_thread(
+                    self.client.download_clip, device.id, start_ms + offset, length, target, what=what
+                )
+            except NoFootage:
+                if number == 1:
+                    raise
+                out.companions.remove(target)
+                target.discard()
+                break  # the footage ended early: keep what there is
+            clips.append((target, clip))
         first = clips[0][1]
         extra: dict[str, Any] = {
             "clipStart": iso_ms(first.start_ms),
@@ -188,17 +179,22 @@ class PartnerSource:
         return result
 
 
-def _event(item: dict[str, Any], device: Device) -> RingEvent:
+def _event(item: dict[str, Any], device: Device) -> RingEvent | None:
     attributes = item.get("attributes") or {}
-    start = from_ms(attributes["start"])
-    end = attributes.get("end")
+    start_ms, end = attributes.get("start"), attributes.get("end")
+    if not isinstance(start_ms, int | float) or "id" not in item:
+        _LOGGER.warning("skipping a history item of %s without an id or start", device.name)
+        return None
+    if end is not None and (not isinstance(end, int | float) or end <= start_ms):
+        end = None  # a broken window: treat the event as not finished
+    start = from_ms(start_ms)
     extra = {"subType": attributes.get("sub_type")} if attributes.get("sub_type") else {}
     return RingEvent(
         id=str(item["id"]),
         device=device,
         created_at=start,
         kind=str(attributes.get("event_type")),
-        duration=(end - attributes["start"]) / 1000 if end else None,
+        duration=(end - start_ms) / 1000 if end else None,
         ready=end is not None,  # an event without an end is still going on
         extra=extra,
     )

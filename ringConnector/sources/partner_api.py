@@ -38,7 +38,6 @@ REFRESH_MARGIN = 300.0
 MAX_CLIP_MS = 900_000
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 5
-HISTORY_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,8 @@ def device_path(device_id: str) -> str:
 
 
 class PartnerClient:
-    """A thread-safe client of the Partner API for one linked account."""
+    """A client of the Partner API for one linked account, shared by worker threads: token
+    state is guarded by a lock; requests.Session is used as its connection pool."""
 
     def __init__(
         self,
@@ -69,6 +69,7 @@ class PartnerClient:
         """Read the partner token lazily; nothing is requested until first used."""
         self._settings = settings
         self._base = settings.partner_api_url + "/"
+        self._origin = origin(self._base)
         self._http = session or _session(settings.download_concurrency)
         self.wall_clock = wall_clock
         self._timeout = (settings.http_timeout, settings.http_timeout)
@@ -91,7 +92,10 @@ class PartnerClient:
             if self._token is None:
                 self._token = self.store.load()
             token = self._token
-        if float(token.get("expires_at") or 0) - REFRESH_MARGIN <= self.wall_clock():
+        expires, now = float(token.get("expires_at") or 0), self.wall_clock()
+        # Refresh early when we can; a token without a refresh token (Playground) is used to
+        # its last second.
+        if expires - REFRESH_MARGIN <= now and (token.get("refresh_token") or expires <= now):
             self.refresh(stale=str(token["access_token"]))
             with self._lock:
                 assert self._token is not None
@@ -131,12 +135,18 @@ class PartnerClient:
         try:
             response = self._http.post(settings.partner_token_url, data=form, timeout=self._timeout)
         except requests.RequestException as ex:
-            raise RingUnavailable(f"could not reach Ring's token endpoint: {type(ex).__name__}") from ex
+            raise TransientError(
+                f"Ring's token endpoint: {type(ex).__name__}", cause="token_endpoint"
+            ) from ex
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientError(
+                f"Ring's token endpoint answered HTTP {response.status_code}",
+                cause="token_endpoint",
+                retry_after=retry_after(response.headers),
+            )
         body = _json(response)
         if response.status_code != 200 or not body.get("access_token"):
             error = body.get("error", f"HTTP {response.status_code}")
-            if response.status_code >= 500:
-                raise RingUnavailable(f"Ring's token endpoint failed: {error}")
             raise AuthorizationRequired(f"Ring refused the partner credentials ({error}): {PARTNER_AUTH_FIX}")
         token: dict[str, Any] = {
             key: body[key] for key in ("access_token", "refresh_token", "token_type", "scope") if key in body
@@ -152,10 +162,14 @@ class PartnerClient:
     # --- requests ----------------------------------------------------------------------
 
     def request(self, method: str, path: str, *, what: str, **kwargs: Any) -> requests.Response:
-        """One authorized request; a 401 refreshes the token and is retried once."""
+        """One authorized request to the Partner API's own origin; a 401 refreshes the token and
+        is retried once. A URL on any other origin is refused: the bearer token never leaves."""
         url = urljoin(self._base, path)
+        if origin(url) != self._origin:
+            raise RingUnavailable(f"{what}: Ring pointed to {redact(url)}; not sending the token there")
         extra_headers = kwargs.pop("headers", None) or {}
-        for attempt in (1, 2):
+        attempt = 1
+        while True:
             token = self.access_token()
             headers = {**extra_headers, "Authorization": f"Bearer {token}"}
             try:
@@ -166,13 +180,27 @@ class PartnerClient:
                 raise TransientError(f"{what}: timed out", cause="timeout") from ex
             except requests.RequestException as ex:
                 raise TransientError(f"{what}: {type(ex).__name__}", cause="network") from ex
-            if response.status_code == 401 and attempt == 1:
-                response.close()
-                _LOGGER.info("%s: the Partner API answered 401; refreshing the token and retrying once", what)
-                self.refresh(stale=token)
-                continue
-            return response
-        raise AuthorizationRequired(f"{what}: Ring refused the refreshed partner token: {PARTNER_AUTH_FIX}")
+            if response.status_code != 401 or attempt == 2:
+                return response
+            response.close()
+            _LOGGER.info("%s: the Partner API answered 401; refreshing the token and retrying once", what)
+            self.refresh(stale=token)
+            attempt = 2
+
+    def unauthenticated(self, method: str, url: str, *, what: str, stream: bool = False) -> requests.Response:
+        """A request to another origin (a storage or session URL Ring handed out), without the token."""
+        try:
+            return self._http.request(
+                method, url, timeout=self._timeout, allow_redirects=False, stream=stream
+            )
+        except requests.Timeout as ex:
+            raise TransientError(f"{what}: timed out", cause="timeout") from ex
+        except requests.RequestException as ex:
+            raise TransientError(f"{what}: {type(ex).__name__}", cause="network") from ex
+
+    def same_origin(self, url: str) -> bool:
+        """True for URLs on the Partner API's own scheme, host and port."""
+        return origin(url) == self._origin
 
     def get_json(self, path: str, *, what: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """GET a JSON:API document; errors are translated."""
@@ -193,12 +221,17 @@ class PartnerClient:
             stream=True,
             what=what,
         )
-        response = self._follow(response, what)
+        response, media = self._follow(response, what)
         with response:
             if response.status_code == 416:
                 raise NoFootage(f"{what}: the camera has no footage then (416 TIMESTAMP_NOT_FOUND)")
             if response.status_code not in (200, 206):
                 raise partner_error(response, what)
+            # X-Media-* may come on the redirect rather than from storage: keep the latest seen.
+            media.update({k: v for k, v in response.headers.items() if k.lower().startswith("x-media-")})
+            media_start = _int_header(media, "X-Media-Timestamp", start_ms, what)
+            media_length = _int_header(media, "X-Media-Length", duration_ms, what)
+            expected = _int_header(response.headers, "Content-Length", -1, what)
             out.reset()
             try:
                 for chunk in response.iter_content(CHUNK_SIZE):
@@ -207,39 +240,35 @@ class PartnerClient:
                 raise TransientError(
                     f"{what}: the body ended early ({type(ex).__name__})", cause="short_body"
                 ) from ex
-            expected = response.headers.get("Content-Length")
-            if expected is not None and int(expected) != out.written:
+            if expected >= 0 and expected != out.written:
                 raise TransientError(f"{what}: got {out.written} of {expected} bytes", cause="short_body")
             return Clip(
-                start_ms=int(response.headers.get("X-Media-Timestamp") or start_ms),
-                length_ms=int(response.headers.get("X-Media-Length") or duration_ms),
-                partial=response.status_code == 206,
+                start_ms=media_start,
+                length_ms=media_length,
+                partial=response.status_code == 206 or media_length < duration_ms,
                 size=out.written,
             )
 
-    def _follow(self, response: requests.Response, what: str) -> requests.Response:
-        """Follow redirects with GET; the bearer token never goes to another host."""
-        api_host = urlsplit(self._base).netloc
+    def _follow(self, response: requests.Response, what: str) -> tuple[requests.Response, dict[str, str]]:
+        """Follow redirects with GET; the bearer token goes only to the Partner API's own origin
+        (scheme included: never over plain http). Returns the final response and the X-Media-*
+        headers seen on the way."""
+        media: dict[str, str] = {}
         for _ in range(MAX_REDIRECTS):
             if response.status_code not in REDIRECTS:
-                return response
+                return response, media
+            media.update({k: v for k, v in response.headers.items() if k.lower().startswith("x-media-")})
             location = response.headers.get("Location")
             response.close()
             if not location:
                 raise TransientError(f"{what}: a redirect without Location", cause="server_error")
             target = urljoin(response.url, location)
-            headers = {}
-            if urlsplit(target).netloc == api_host:
-                headers["Authorization"] = f"Bearer {self.access_token()}"
             _LOGGER.debug("%s: following %d to %s", what, response.status_code, redact(target))
-            try:
-                response = self._http.get(
-                    target, headers=headers, stream=True, timeout=self._timeout, allow_redirects=False
-                )
-            except requests.Timeout as ex:
-                raise TransientError(f"{what}: storage timed out", cause="timeout") from ex
-            except requests.RequestException as ex:
-                raise TransientError(f"{what}: {type(ex).__name__}", cause="network") from ex
+            if self.same_origin(target):
+                response = self.request("GET", target, what=what, stream=True)
+            else:
+                response = self.unauthenticated("GET", target, what=what, stream=True)
+        response.close()
         raise DownloadFailed(f"{what}: more than {MAX_REDIRECTS} redirects")
 
     def _clip_options(self) -> dict[str, Any]:
@@ -255,6 +284,23 @@ class PartnerClient:
         if settings.clip_audio is not None:
             options["audio_options"] = {"audio_enabled": settings.clip_audio}
         return options
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, with the default ports made explicit."""
+    parts = urlsplit(url)
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def _int_header(headers: Mapping[str, str], name: str, default: int, what: str) -> int:
+    value = headers.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as ex:
+        raise DownloadFailed(f"{what}: Ring sent a malformed {name} header") from ex
 
 
 def _session(concurrency: int) -> requests.Session:

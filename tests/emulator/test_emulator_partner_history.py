@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -149,3 +149,15 @@ def test_a_cursor_belongs_to_its_device(paging_emu: Emulator, http: requests.Ses
     other = paging_emu.partner_url + HISTORY.format(partner_device_id(300_000_002))
     answer = http.get(other, params={"page[key]": cursor}, headers=auth)
     assert answer.status_code == 400 and answer.json()["errors"][0]["status"] == "400"
+
+
+def test_events_after_now_are_not_history_yet(
+    emu: Emulator, http: requests.Session, pauth: dict[str, str]
+) -> None:
+    """An event that starts after the emulator's clock is not listed (nor clippable)."""
+    now = datetime.fromtimestamp(emu.state.partner.wall_clock(), UTC)
+    future = Event(id=event_id(now.replace(microsecond=0)) + (3600 << 32), device_id=FRONT_DOOR,
+                   created_at=now.replace(microsecond=0) + timedelta(hours=1))  # fmt: skip
+    emu.add_events([future])
+    listed = {item["id"] for item in _history(emu, http, pauth, partner_device_id(FRONT_DOOR))["data"]}
+    assert partner_event_id(future.id) not in listed
