@@ -50,7 +50,8 @@ def download_day(day: str) -> Response:
 def record_on_demand(device_id: str) -> dict[str, Any]:
     """Record `seconds` (query) on a device through a live view, then answer the clip's event JSON."""
     raw = request.args.get("seconds", "")
-    if not raw.isdigit():
+    # [0-9] only: str.isdigit() also takes "²", which int() then refuses.
+    if not raw or not raw.isascii() or not raw.isdecimal():
         raise BadRequest(f"seconds must be a whole number of seconds, e.g. ?seconds=10; got {raw!r}")
     return connector().record(device_id, check_seconds(int(raw)))
 

@@ -80,7 +80,17 @@ def write_partner_token_file(
 
     Either way the token goes to RING_PARTNER_TOKEN_FILE (0600, atomically) and is never shown.
     """
+    own_client = client is None
     client = client or PartnerClient(settings)
+    try:
+        _link_partner(settings, client, ask, ask_secret)
+    finally:
+        if own_client:
+            client.close()
+    print(f"Partner token written to {settings.partner_token_file}; keep it private.")
+
+
+def _link_partner(settings: Settings, client: PartnerClient, ask: Prompt, ask_secret: Prompt) -> None:
     print(f"Linking Ring's Partner API; the token will be written to {settings.partner_token_file}")
     code = ask_secret("Authorization code (Enter to paste a token instead): ").strip()
     if code:
@@ -91,14 +101,13 @@ def write_partner_token_file(
             raise LoginRejected("no access token was given")
         refresh = ask_secret("Refresh token (Enter if none, e.g. a Playground token): ").strip()
         lifetime = ask(f"Seconds until the access token expires [{PLAYGROUND_LIFETIME}]: ").strip()
-        if lifetime and not lifetime.isdigit():
+        if lifetime and not (lifetime.isascii() and lifetime.isdecimal()):
             raise LoginRejected(f"expiry must be a whole number of seconds, got {lifetime!r}")
         token: dict[str, Any] = {"access_token": access, "token_type": "Bearer"}
         if refresh:
             token["refresh_token"] = refresh
         token["expires_at"] = client.wall_clock() + int(lifetime or PLAYGROUND_LIFETIME)
         client.store.save(token)
-    print(f"Partner token written to {settings.partner_token_file}; keep it private.")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -142,6 +142,11 @@ class DayDownload:
             # OSError: the disk (full, read-only); the temporary file is already gone.
             _LOGGER.error("event %s failed: %s", event.id, ex)
             report.failed.append(Failure(event.id, event.device.name, str(ex)))
+        except Exception as ex:  # a bug or an answer nobody foresaw: fail this event, not the day
+            _LOGGER.exception("event %s failed unexpectedly", event.id)
+            report.failed.append(
+                Failure(event.id, event.device.name, f"unexpected error ({type(ex).__name__})")
+            )
         finally:
             if not done.done():
                 done.set_result(False)

@@ -9,6 +9,11 @@ import re
 # (our code, ring_doorbell's debug lines, aiohttp).
 _SECRETS = (
     (re.compile(r"(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s\"']+", re.I), r"\1…"),
+    # CloudFront and Google Cloud Storage sign URLs too, should Ring's storage move.
+    (
+        re.compile(r"([?&](?:Signature|Key-Pair-Id|Policy|X-Goog-Signature|X-Goog-Credential)=)[^&\s\"']+"),
+        r"\1…",
+    ),
     (re.compile(r"((?:access|refresh)_token[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+", re.I), r"\1…"),
     (re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I), r"\1…"),
     (re.compile(r"((?:password|2fa-code)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+", re.I), r"\1…"),
@@ -42,3 +47,6 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    # aiortc and aioice log every ICE candidate pair (with local addresses) at INFO.
+    for chatty in ("aioice", "aiortc"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

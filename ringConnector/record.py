@@ -51,7 +51,7 @@ async def record(
     device = await source.device(device_id)
     # A busy (429) or offline (503) camera is waited for, as for clips.
     view, _ = await policy.run(
-        lambda: LiveView.open(source.client, device.id), what=f"live view of {device.name}"
+        lambda: LiveView.open(source.client, device.id, policy), what=f"live view of {device.name}"
     )
     try:
         started = now()

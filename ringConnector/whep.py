@@ -17,6 +17,7 @@ from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSes
 from aiortc.contrib.media import MediaBlackhole
 
 from ringConnector.errors import ConnectorError, DownloadFailed
+from ringConnector.retry import RetryPolicy
 from ringConnector.sources.partner_api import PartnerClient, device_path, partner_error
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,9 +34,10 @@ async def receive_only_offer(peer: RTCPeerConnection) -> str:
 class LiveView:
     """An open live view of one camera (which makes the camera record)."""
 
-    def __init__(self, client: PartnerClient, device_id: str) -> None:
+    def __init__(self, client: PartnerClient, device_id: str, policy: RetryPolicy | None = None) -> None:
         """Use `LiveView.open`."""
         self._client = client
+        self._policy = policy
         self._device_id = device_id
         # No STUN/TURN servers: aiortc's default is a public Google STUN server, a third party
         # we never contact. Ring's WHEP endpoint is public, so our host candidates suffice.
@@ -45,9 +47,10 @@ class LiveView:
         self.connected = False
 
     @classmethod
-    async def open(cls, client: PartnerClient, device_id: str) -> LiveView:
-        """POST an offer (Content-Type application/sdp) and apply Ring's answer."""
-        view = cls(client, device_id)
+    async def open(cls, client: PartnerClient, device_id: str, policy: RetryPolicy | None = None) -> LiveView:
+        """POST an offer (Content-Type application/sdp) and apply Ring's answer; `policy`, if
+        given, retries stopping the session."""
+        view = cls(client, device_id, policy)
         try:
             await view._start()
         except BaseException:
@@ -96,16 +99,10 @@ class LiveView:
         try:
             if self._location:
                 location, self._location = self._location, None
-                # The session URL gets the token only on the Partner API's own origin.
-                if self._client.same_origin(location):
-                    response = await asyncio.to_thread(self._client.request, "DELETE", location, what=what)
-                else:
-                    response = await asyncio.to_thread(
-                        self._client.unauthenticated, "DELETE", location, what=what
-                    )
-                response.close()
-                if response.status_code not in (200, 204, 404):
-                    _LOGGER.warning("%s: HTTP %d", what, response.status_code)
+                if self._policy is None:
+                    await self._delete(location, what)
+                else:  # a session left open keeps the camera busy, and its footage unfinished
+                    await self._policy.run(lambda: self._delete(location, what), what=what)
         except ConnectorError as ex:
             # Ring ends an abandoned session by itself; the window we recorded is still good.
             _LOGGER.warning("could not stop the live view of %s: %s", self._device_id, ex)
@@ -114,3 +111,13 @@ class LiveView:
             await self._peer.close()
         _LOGGER.info("live view of %s stopped (%s)", self._device_id, state)
         return state
+
+    async def _delete(self, location: str, what: str) -> None:
+        # The session URL gets the token only on the Partner API's own origin.
+        if self._client.same_origin(location):
+            response = await asyncio.to_thread(self._client.request, "DELETE", location, what=what)
+        else:
+            response = await asyncio.to_thread(self._client.unauthenticated, "DELETE", location, what=what)
+        response.close()
+        if response.status_code not in (200, 204, 404):
+            raise partner_error(response, what)

@@ -95,3 +95,34 @@ def test_write_json_round_trips(tmp_path: Path) -> None:
 )
 def test_scrub_removes_secrets(line: str, secret: str) -> None:
     assert secret not in scrub(line)
+
+
+def test_companions_appear_with_their_main_file_or_not_at_all(tmp_path: Path) -> None:
+    main = AtomicFile(tmp_path / "e.mp4")
+    part = AtomicFile(tmp_path / "e.part2.mp4")
+    main.companions.append(part)
+    main.write(b"one")
+    part.write(b"two")
+    (tmp_path / "e.part2.mp4").mkdir()  # the part cannot take its name: the commit fails
+    with pytest.raises(OSError):
+        main.commit()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.part2.mp4"]  # just the blocking folder
+    assert not (tmp_path / "e.mp4").exists()
+
+
+def test_a_failed_main_commit_leaves_no_part(tmp_path: Path) -> None:
+    main = AtomicFile(tmp_path / "e.mp4")
+    part = AtomicFile(tmp_path / "e.part2.mp4")
+    main.companions.append(part)
+    (tmp_path / "e.mp4").mkdir()
+    with pytest.raises(OSError):
+        main.commit()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.mp4"]
+
+
+def test_reset_drops_the_companions(tmp_path: Path) -> None:
+    main = AtomicFile(tmp_path / "e.mp4")
+    main.companions.append(AtomicFile(tmp_path / "e.part2.mp4"))
+    main.reset()
+    main.commit()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.mp4"]

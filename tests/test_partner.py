@@ -11,7 +11,20 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from support import ACCOUNT, BACK, DAY, FRONT, ZONE, SmallDay, devices, environment, make_event, run, sha256
+from support import (
+    ACCOUNT,
+    BACK,
+    DAY,
+    FRONT,
+    GARAGE,
+    ZONE,
+    SmallDay,
+    devices,
+    environment,
+    make_event,
+    run,
+    sha256,
+)
 
 from ringConnector.app import create_app
 from ringConnector.authorization import write_partner_token_file
@@ -166,9 +179,9 @@ def test_an_event_longer_than_15_minutes_is_fetched_as_consecutive_clips(connect
     clips = body["clips"]
     assert isinstance(clips, list)
     assert [clip["clipLengthMs"] for clip in clips] == [900_000, 100_000]
-    assert [
-        Path(clip["videoFileName"]).name.endswith(s)
-        for clip, s in zip(clips, (".mp4", ".part2.mp4"), strict=True)
+    names = [Path(clip["videoFileName"]).name for clip in clips]
+    assert names == [
+        f"20261122-150000-{partner_event_id(long_event().id)}{suffix}" for suffix in (".mp4", ".part2.mp4")
     ]
     assert all(Path(clip["videoFileName"]).exists() for clip in clips)
 
@@ -227,6 +240,7 @@ def test_transient_answers_are_retried(
     report = connector.download_day(DAY)
     assert report.complete
     assert set(by_id(report.downloaded)) == expected_dings()
+    assert sleep.waits  # the fault happened and was waited out
     if fault.retry_after:
         assert sleep.waits[0] >= fault.retry_after
 
@@ -297,7 +311,8 @@ def test_record_on_demand_downloads_exactly_the_window(
     assert body["kind"] == "on_demand" and body["duration"] == 12.0
     assert body["clipLengthMs"] == 12_000 and body["partial"] is False
     clip = emulator.clip_requests()[-1]["body"]
-    assert clip["duration"] == 12_000 and clip["timestamp"] == pytest.approx(started * 1000, abs=1000)
+    assert clip == {"timestamp": int(started * 1000), "duration": 12_000}  # exactly the window
+    assert body["liveView"]  # the ICE/DTLS state reached (the emulator has no media behind it)
     video = Path(body["videoFileName"])
     assert sha256(video) == emulator.expected_clip_sha256(FRONT_ID, clip["timestamp"], 12_000)
 
@@ -403,3 +418,42 @@ class TestTheScripts:
         result = run("startDownload.py", *args, env=env)
         assert result.returncode == 2
         assert result.stderr.strip().splitlines()[-1].startswith("startDownload.py: error:")
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault("whep", "status", status=503, retry_after=6), Fault("whep", "status", status=429, retry_after=3)],
+    ids=["offline", "busy"],
+)
+def test_record_waits_for_a_busy_or_offline_camera(
+    client: FlaskClient, emulator: Emulator, sleep: SharedSleep, fault: Fault
+) -> None:
+    emulator.add_fault(fault)
+    response = client.post(f"/connector/record/{FRONT_ID}?seconds=5")
+    assert response.status_code == 200, response.get_json()
+    assert sleep.waits[0] >= (fault.retry_after or 0)
+    assert len(emulator.whep_sessions()) == 1
+
+
+def test_record_retries_footage_ring_has_not_processed(
+    client: FlaskClient, emulator: Emulator, sleep: SharedSleep
+) -> None:
+    emulator.add_fault(Fault("partner_clip", "status", status=416, key=FRONT_ID))
+    response = client.post(f"/connector/record/{FRONT_ID}?seconds=5")
+    assert response.status_code == 200, response.get_json()
+    assert sleep.waits[:2] == [5, 2]  # the recording, the processing delay, then a retry
+    assert len(sleep.waits) == 3
+
+
+def test_record_keeps_the_clip_when_stopping_fails(client: FlaskClient, emulator: Emulator) -> None:
+    emulator.add_fault(Fault("whep_delete", "status", status=500))
+    response = client.post(f"/connector/record/{FRONT_ID}?seconds=5")
+    assert response.status_code == 200
+    assert Path(response.get_json()["videoFileName"]).exists()
+
+
+def test_record_accepts_any_video_device(settings: Settings, sleep: SharedSleep, wall: ManualClock) -> None:
+    doorbells_only = settings.replace(device_types=("doorbots",))
+    with Connector(doorbells_only, sleep=sleep, now=lambda: datetime.fromtimestamp(wall(), UTC)) as connector:
+        body = connector.record(partner_device_id(GARAGE), 3)
+    assert body["deviceName"] == "Garage"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import stat
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,13 @@ import responses
 from responses import matchers
 
 from ringConnector.config import Settings
-from ringConnector.errors import AuthorizationRequired, DownloadFailed, NoFootage, TransientError
+from ringConnector.errors import (
+    AuthorizationRequired,
+    DownloadFailed,
+    NoFootage,
+    RingUnavailable,
+    TransientError,
+)
 from ringConnector.files import AtomicFile
 from ringConnector.sources.partner_api import PartnerClient
 from ringConnector.tokens import TokenStore
@@ -269,3 +276,89 @@ def test_exchanging_a_code_saves_the_pair(settings: Settings, mocked: responses.
     )
     PartnerClient(settings, wall_clock=lambda: NOW).exchange_code("code-1")
     assert json.loads(settings.partner_token_file.read_text())["refresh_token"] == "r"
+
+
+def test_the_bearer_never_goes_to_another_origin(client: PartnerClient) -> None:
+    # A links.next or session URL on another host is refused before any request is made.
+    for url in ("https://evil.example/v1/devices", "http://api.amazonvision.com/v1/devices"):
+        with pytest.raises(RingUnavailable, match="not sending the token"):
+            client.request("GET", url, what="history page")
+
+
+def test_a_redirect_to_plain_http_on_the_same_host_drops_the_bearer(
+    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+) -> None:
+    downgraded = "http://api.amazonvision.com/v1/media/clips/42"
+    mocked.post(CLIP_URL, status=302, headers={"Location": downgraded})
+    clear = mocked.get(downgraded, body=BODY)
+    download(client, tmp_path)
+    assert "Authorization" not in clear.calls[0].request.headers
+
+
+def test_x_media_headers_on_the_redirect_are_kept(
+    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+) -> None:
+    # Like S3: the storage answer itself has no X-Media-* headers.
+    mocked.post(
+        CLIP_URL,
+        status=303,
+        headers={"Location": STORAGE, "X-Media-Timestamp": "1799999004000", "X-Media-Length": "5000"},
+    )
+    mocked.get(STORAGE, body=BODY)
+    clip, _ = download(client, tmp_path)
+    assert (clip.start_ms, clip.length_ms, clip.partial) == (1_799_999_004_000, 5000, True)
+
+
+def test_a_timeout_is_transient(
+    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+) -> None:
+    mocked.post(CLIP_URL, body=requests.Timeout("read timed out"))
+    with pytest.raises(TransientError) as caught:
+        download(client, tmp_path)
+    assert caught.value.cause == "timeout"
+
+
+def test_a_malformed_media_header_fails_the_event_not_the_day(
+    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+) -> None:
+    mocked.post(CLIP_URL, body=BODY, headers={"X-Media-Length": "abc"})
+    with pytest.raises(DownloadFailed, match="malformed X-Media-Length"):
+        download(client, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"status": 503}, {"status": 429, "headers": {"Retry-After": "4"}}, {"body": requests.ConnectionError()}],
+)
+def test_a_token_endpoint_hiccup_during_refresh_is_transient(
+    client: PartnerClient, mocked: responses.RequestsMock, answer: dict[str, object]
+) -> None:
+    mocked.get(f"{API}/v1/devices", status=401)
+    mocked.post(TOKEN_URL, **answer)  # type: ignore[arg-type]
+    with pytest.raises(TransientError):
+        client.get_json("v1/devices", what="devices")
+
+
+def test_a_playground_token_is_used_to_its_last_second(
+    settings: Settings, mocked: responses.RequestsMock
+) -> None:
+    TokenStore(settings.partner_token_file).save({"access_token": "playground", "expires_at": NOW + 100})
+    mocked.get(
+        f"{API}/v1/devices",
+        json={"data": []},
+        match=[matchers.header_matcher({"Authorization": "Bearer playground"})],
+    )
+    PartnerClient(settings, wall_clock=lambda: NOW).get_json("v1/devices", what="devices")  # no token request
+
+
+def test_threads_and_processes_refresh_once(settings: Settings, mocked: responses.RequestsMock) -> None:
+    TokenStore(settings.partner_token_file).save(
+        {"access_token": "access-1", "refresh_token": "refresh-1", "expires_at": NOW + 60}
+    )
+    token = refreshed(mocked)
+    mocked.get(f"{API}/v1/devices", json={"data": []})
+    # Two clients stand for two processes sharing the token file; each has four threads.
+    clients = [PartnerClient(settings, wall_clock=lambda: NOW) for _ in range(2)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: clients[n % 2].get_json("v1/devices", what="devices"), range(8)))
+    assert len(token.calls) == 1
