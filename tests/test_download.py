@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import stat
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -434,3 +435,21 @@ def test_a_refreshed_token_opens_a_new_session(
     with Connector(settings, sleep=sleep) as second:
         second.download_day(DAY)
     assert emulator.count("session") == 1
+
+
+class TestDownloadsAtOnce:
+    """Bodies paced at 2 MB/s take ~0.1 s each, so downloads that may overlap do."""
+
+    @pytest.fixture
+    def emulator(self, scenario: Scenario) -> Iterator[Emulator]:
+        with Emulator(scenario, storage_bandwidth=2_000_000) as emu:
+            yield emu
+
+    @pytest.mark.parametrize("concurrency", [1, 2, 4])
+    def test_downloads_run_at_once_up_to_the_setting(
+        self, settings: Settings, emulator: Emulator, sleep: FakeSleep, concurrency: int
+    ) -> None:
+        with Connector(settings.replace(download_concurrency=concurrency), sleep=sleep) as connector:
+            report = connector.download_day(DAY)
+        assert ids(report.downloaded) == SmallDay.expected_dings()
+        assert emulator.state.peak_streaming == concurrency

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import secrets
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .faults import FaultBook
@@ -48,6 +49,8 @@ class EmulatorState:
         self._storage_gets: Counter[int] = Counter()
         self._downloads: Counter[int] = Counter()
         self._bytes: Counter[int] = Counter()
+        self._streaming = 0
+        self.peak_streaming = 0  # recording bodies sent at the same time, at most
 
     # --- devices and events -------------------------------------------------------------
 
@@ -131,6 +134,7 @@ class EmulatorState:
             self._requests.clear()
             self._downloads.clear()
             self._bytes.clear()
+            self.peak_streaming = self._streaming
 
     def hardware_ids(self) -> set[str]:
         """Return every hardware_id header seen."""
@@ -179,6 +183,18 @@ class EmulatorState:
         """Count one completed 200 download of an event (n=-1 takes one back)."""
         with self._lock:
             self._downloads[event_id] += n
+
+    @contextlib.contextmanager
+    def streaming(self) -> Iterator[None]:
+        """Count a recording body being sent, keeping the most ever sent at once."""
+        with self._lock:
+            self._streaming += 1
+            self.peak_streaming = max(self.peak_streaming, self._streaming)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._streaming -= 1
 
     def downloads(self, event_id: int) -> int:
         """Return the completed downloads of one event."""

@@ -65,15 +65,16 @@ async def recording(request: web.Request) -> web.StreamResponse:
     if request.method == "HEAD":
         return response
 
-    complete = await send_body(
-        request,
-        response,
-        iter_recording(str(event_id), event.size, chunk_size(request.app[SETTINGS].bandwidth)),
-        size,
-        bandwidth=request.app[SETTINGS].bandwidth,
-        on_bytes=lambda n: state.record_bytes(event_id, n),
-        on_complete=lambda n: state.record_download(event_id, n),
-    )
+    with state.streaming():
+        complete = await send_body(
+            request,
+            response,
+            iter_recording(str(event_id), event.size, chunk_size(request.app[SETTINGS].bandwidth)),
+            size,
+            bandwidth=request.app[SETTINGS].bandwidth,
+            on_bytes=lambda n: state.record_bytes(event_id, n),
+            on_complete=lambda n: state.record_download(event_id, n),
+        )
     if complete:
         _LOGGER.debug("served recording %s (%d bytes)", event_id, size)
     return response
