@@ -7,6 +7,7 @@ import atexit
 from flask import Flask
 
 from ringConnector import api
+from ringConnector.access import require_api_key
 from ringConnector.config import Settings, load_settings
 from ringConnector.http_errors import register_error_handlers
 from ringConnector.service import Connector
@@ -26,5 +27,6 @@ def create_app(config: Settings | None = None, *, connector: Connector | None = 
         atexit.register(connector.close)
     app.extensions["ringConnector"] = connector
     register_error_handlers(app)
+    require_api_key(app, settings.api_key)
     app.register_blueprint(api.bp)
     return app

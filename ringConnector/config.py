@@ -58,6 +58,8 @@ class Settings:
     http_timeout: float = 30.0
     host: str = "127.0.0.1"
     port: int = 5000
+    api_key: str = ""  # empty: no key asked (fine on loopback only)
+    allow_remote_without_key: bool = False
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:
@@ -124,6 +126,11 @@ class Settings:
     def videos_dir(self) -> Path:
         """Where videos and their event JSON files are kept."""
         return self.data_dir / "videos"
+
+    @property
+    def listens_on_loopback(self) -> bool:
+        """True when HOST is a loopback address (only this machine can reach the API)."""
+        return _is_loopback(self.host)
 
     @property
     def plain_http_allowed(self) -> bool:
@@ -222,6 +229,12 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("retry_max_delay", "RETRY_MAX_DELAY", _number("RETRY_MAX_DELAY", float)),
     ("http_timeout", "HTTP_TIMEOUT", _number("HTTP_TIMEOUT", float)),
     ("host", "HOST", str),
+    ("api_key", "CONNECTOR_API_KEY", str),
+    (
+        "allow_remote_without_key",
+        "ALLOW_REMOTE_WITHOUT_KEY",
+        lambda raw: bool(_boolean("ALLOW_REMOTE_WITHOUT_KEY")(raw)),
+    ),
     ("port", "PORT", _number("PORT", int)),
     ("log_level", "LOG_LEVEL", lambda raw: raw.upper()),
 )

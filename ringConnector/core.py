@@ -72,6 +72,7 @@ class DayDownload:
             devices = await self.source.devices()
         except TransientError as ex:
             raise RingUnavailable(f"could not list Ring devices: {ex}") from ex
+        await asyncio.to_thread(self.store.sweep)
         known = await asyncio.to_thread(self.store.known_ids)
         wanted: dict[str, RingEvent] = {}
         for device in devices:
@@ -122,12 +123,18 @@ class DayDownload:
             return None
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self.inflight[event.id] = done
+        lock = self.store.event_lock(event.id)
+        locked = False
         try:
-            # The index read at the start may be stale: a concurrent call can have finished
-            # this event since. It registers in `inflight` until its JSON exists, so checking
-            # the disk after registering closes the gap.
+            # Another process (the script beside the server) may be downloading it: wait for it.
+            await asyncio.to_thread(lock.acquire)
+            locked = True
+            # The index read at the start may be stale: another call or process can have
+            # finished this event since. Both hold it until its JSON exists, so checking the
+            # disk after taking it closes the gap.
             if await asyncio.to_thread(self.store.json_path(event.file_stem(self.window)).exists):
                 report.skipped.append((event.id, "already downloaded"))
+                done.set_result(True)
                 return None
             body = await self._fetch(event, gate)
             done.set_result(True)
@@ -148,6 +155,8 @@ class DayDownload:
                 Failure(event.id, event.device.name, f"unexpected error ({type(ex).__name__})")
             )
         finally:
+            if locked:
+                lock.release()
             if not done.done():
                 done.set_result(False)
             del self.inflight[event.id]

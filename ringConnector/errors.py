@@ -26,6 +26,13 @@ class BadRequest(ConnectorError):
     code = "bad_request"
 
 
+class Unauthorized(ConnectorError):
+    """The caller did not present the connector's API key (CONNECTOR_API_KEY)."""
+
+    status = 401
+    code = "unauthorized"
+
+
 class AuthorizationRequired(ConnectorError):
     """No usable Ring token: missing, corrupt, or its refresh token was rejected."""
 

@@ -26,7 +26,10 @@ def register_error_handlers(app: Flask) -> None:
     def connector_error(error: ConnectorError) -> Response:
         if error.status >= 500:
             _LOGGER.error("%s: %s", error.code, error)
-        return error_response(error.status, error.code, str(error))
+        response = error_response(error.status, error.code, str(error))
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="ringConnector"'
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -35,6 +35,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {ex}", file=sys.stderr)
         return 1
     configure_logging(settings.log_level)
+    if not settings.listens_on_loopback and not settings.api_key and not settings.allow_remote_without_key:
+        print(
+            f"error: HOST={settings.host} lets other machines reach the API, and no CONNECTOR_API_KEY "
+            "is set: set one (or ALLOW_REMOTE_WITHOUT_KEY=true behind a proxy that checks callers)",
+            file=sys.stderr,
+        )
+        return 1
     app = create_app(settings)
     _LOGGER.info("serving on http://%s:%d (time zone %s)", settings.host, settings.port, settings.zone.key)
     try:

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
-from ringConnector.files import AtomicFile, write_json
+from filelock import FileLock
+
+from ringConnector.files import TEMP_PREFIX, AtomicFile, write_json
+
+_LOGGER = logging.getLogger(__name__)
+LOCKS = ".locks"
+
+# A temporary file this old was left by a process that died (a live download writes, or times
+# out, far sooner: HTTP_TIMEOUT bounds a stall).
+STALE_TEMP_AGE = 15 * 60.0
+# Lock files of events this old are no longer contended.
+STALE_LOCK_AGE = 2 * 24 * 3600.0
 
 # An event is downloaded once its JSON (written after the video) is under its final name:
 # "<YYYYmmdd-HHMMSS>-<ringId>.json".
@@ -39,6 +52,30 @@ class DataStore:
     def json_path(self, stem: str) -> Path:
         """Where the event JSON of the event named `stem` goes (beside its video)."""
         return self.videos_dir / f"{stem}.json"
+
+    def event_lock(self, ring_id: str) -> FileLock:
+        """The lock one process holds while it downloads the event (the server and a script
+        may share DATA_DIR). Not thread-local: taken in a worker thread, released in the loop."""
+        folder = self.videos_dir / LOCKS
+        folder.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(folder / f"{quote(ring_id, safe='')}.lock"), thread_local=False)
+
+    def sweep(self, *, now: float | None = None) -> int:
+        """Remove what dead processes left: old temporary files and old lock files."""
+        moment = time.time() if now is None else now
+        removed = 0
+        candidates = [(p, STALE_TEMP_AGE) for p in self.videos_dir.glob(TEMP_PREFIX + "*")]
+        candidates += [(p, STALE_LOCK_AGE) for p in (self.videos_dir / LOCKS).glob("*.lock")]
+        for path, age in candidates:
+            try:
+                if moment - path.stat().st_mtime > age:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass  # another process swept it first
+        if removed:
+            _LOGGER.info("removed %d file(s) left by interrupted runs in %s", removed, self.videos_dir)
+        return removed
 
     def open_video(self, stem: str) -> AtomicFile:
         """A temporary file that becomes the event's video on commit."""

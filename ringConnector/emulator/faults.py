@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -132,6 +132,8 @@ class FaultBook:
         self._random: RandomFaults | None = None
         self._attempts: defaultdict[tuple[str, str | None], int] = defaultdict(int)
         self._streaks: defaultdict[tuple[str, str | None], int] = defaultdict(int)
+        # Faults actually injected, by "route kind[ status]", for reliability figures.
+        self.injected: Counter[str] = Counter()
 
     def add(self, fault: Fault) -> None:
         """Queue a scripted fault (scripted faults fire in the order they were added)."""
@@ -159,7 +161,16 @@ class FaultBook:
             return [Fault(**f.to_dict()) for f in self._scripted]
 
     def pick(self, route: str, key: str | None) -> Fault | None:
-        """Return the fault for this request, if any, using it up."""
+        """Return the fault for this request, if any, using it up (and count it)."""
+        fault = self._pick(route, key)
+        if fault is not None:
+            with self._lock:
+                self.injected[
+                    f"{fault.route} {fault.kind}" + (f" {fault.status}" if fault.kind == "status" else "")
+                ] += 1
+        return fault
+
+    def _pick(self, route: str, key: str | None) -> Fault | None:
         with self._lock:
             for fault in self._scripted:
                 if fault.route == route and fault.key in (None, key):

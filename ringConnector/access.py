@@ -1,0 +1,28 @@
+"""Who may call the API: with CONNECTOR_API_KEY set, every endpoint but liveness wants it."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Flask, request
+
+from ringConnector.errors import Unauthorized
+
+# Endpoints anyone may call: liveness says nothing about Ring or the videos.
+OPEN_ENDPOINTS = frozenset({"connector.liveness"})
+
+
+def require_api_key(app: Flask, api_key: str) -> None:
+    """Check `Authorization: Bearer <key>` on every request but liveness, in constant time."""
+    if not api_key:
+        return
+    expected = api_key.encode()
+
+    @app.before_request
+    def check_key() -> None:
+        if request.endpoint in OPEN_ENDPOINTS:
+            return
+        scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+        # compare_digest takes the same time whatever the key's first wrong byte is.
+        if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), expected):
+            raise Unauthorized("this endpoint needs the header Authorization: Bearer <CONNECTOR_API_KEY>")
