@@ -21,6 +21,9 @@ def create_app(config: Settings | None = None, *, connector: Connector | None = 
     settings = config or load_settings()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    # Flask would answer OPTIONS itself with an empty text/html body; no browser calls this API
+    # (no CORS), so OPTIONS is a 405 like any other method a route does not take.
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the article's field order
     if connector is None:
         connector = Connector(settings)

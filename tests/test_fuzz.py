@@ -1,0 +1,47 @@
+"""Property-based fuzzing of the API: whatever comes in, the answer is JSON and never a 500."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+METHODS = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+SEGMENT = st.text(min_size=0, max_size=12).map(lambda s: quote(s, safe=""))
+DAYS = st.one_of(
+    st.from_regex(r"[0-9]{8}", fullmatch=True),  # mostly impossible dates: month 13, day 31 ...
+    st.sampled_from(["today", "20261122", "20260230", "2026-11-22", "0000000", "99999999"]),
+    SEGMENT,
+)
+PATHS = st.one_of(
+    st.builds(lambda d: f"/connector/download/{d}", DAYS),
+    st.builds(lambda d, q: f"/connector/record/{d}?seconds={q}", SEGMENT, SEGMENT),
+    # The first segment is never empty: "//x" would be read by the test client as a host name.
+    st.builds(lambda *parts: "/" + "/".join(parts), SEGMENT.filter(bool), SEGMENT, SEGMENT),
+    st.sampled_from(["/", "/connector", "/connector/download", "/connector/download/"]),
+)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner, max_size=5),
+    max_leaves=20,
+)
+BODIES = st.one_of(st.binary(max_size=200), JSON.map(lambda v: json.dumps(v).encode()), st.just(b""))
+
+
+# One client for all examples: events already downloaded are skipped, so valid days stay quick.
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(method=METHODS, path=PATHS, body=BODIES)
+def test_any_request_gets_json_and_never_a_500(
+    client: FlaskClient, method: str, path: str, body: bytes
+) -> None:
+    response = client.open(path, method=method, data=body, content_type="application/json")
+    assert response.status_code < 500 or response.status_code in (502, 503), response.get_data(as_text=True)
+    if method != "HEAD":
+        assert response.mimetype == "application/json"
+        answer = response.get_json()
+        assert isinstance(answer, list | dict)
+        if response.status_code >= 400:
+            assert set(answer) == {"error", "message"}

@@ -1,0 +1,97 @@
+"""No password, token, 2FA code, API key or pre-signed URL signature in logs, errors or answers."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import requests
+from support import ACCOUNT, ROOT, SmallDay, environment, run, small_day
+
+from ringConnector.config import Settings
+from ringConnector.emulator.faults import Fault
+from ringConnector.emulator.scenario import Scenario
+from ringConnector.emulator.server import Emulator
+
+PASSWORD = "Sup3r-Secret-Pw!"
+CODE = "735291"
+API_KEY = "api-key-that-must-not-leak-7f3a"
+
+
+@pytest.fixture
+def scenario() -> Scenario:
+    scenario = small_day()
+    scenario.account = replace(ACCOUNT, password=PASSWORD, two_factor_code=CODE)
+    return scenario
+
+
+def serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[str], str]:
+    """server.py with its whole stderr going to `log`; returns once it serves."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    handle = log.open("w")
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "server.py")], env={**env, "PORT": str(port)}, stderr=handle, text=True
+    )
+    for _ in range(600):  # condition wait: the log says it serves (at most 30 s)
+        if "Serving on" in log.read_text():
+            break
+        if process.poll() is not None:
+            pytest.fail("server.py exited: " + log.read_text())
+        time.sleep(0.05)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def test_a_whole_run_leaks_no_secret(settings: Settings, emulator: Emulator, tmp_path: Path) -> None:
+    settings.oauth_file.unlink()
+    env = environment(settings, LOG_LEVEL="DEBUG", CONNECTOR_API_KEY=API_KEY)
+    seen: list[str] = []
+
+    login = run("startCreateAuthFile.py", env=env, stdin=f"{ACCOUNT.username}\n{PASSWORD}\n{CODE}\n")
+    assert login.returncode == 0, login.stderr
+    seen += [login.stdout, login.stderr]
+    tokens = [json.loads(settings.oauth_file.read_text())]
+
+    emulator.expire_access_tokens()  # the download refreshes the token: both pairs must stay out
+    emulator.add_fault(Fault("share_play", "status", status=401))
+    download = run("startDownload.py", "2026-11-22", env=env)
+    assert download.returncode == 0, download.stderr
+    seen += [download.stdout, download.stderr]
+    tokens.append(json.loads(settings.oauth_file.read_text()))
+
+    process, base = serve(env, tmp_path / "server.log")
+    try:
+        auth = {"Authorization": f"Bearer {API_KEY}"}
+        answers = [
+            requests.post(base + "/connector/download/20261122", headers=auth, timeout=60),
+            requests.post(
+                base + "/connector/download/20261122", headers={"Authorization": "Bearer nope"}, timeout=60
+            ),
+            requests.post(base + "/connector/download/2026112x", headers=auth, timeout=60),
+        ]
+        emulator.revoke_refresh_tokens()
+        emulator.expire_access_tokens()
+        emulator.set_event(SmallDay.processing.id, recording_status="ready")
+        answers.append(requests.post(base + "/connector/download/20261122", headers=auth, timeout=60))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert [a.status_code for a in answers] == [200, 401, 400, 503]
+    seen += [a.text + json.dumps(dict(a.headers)) for a in answers]
+    seen.append((tmp_path / "server.log").read_text())
+    text = "\n".join(seen)
+
+    assert "DEBUG" in text and "refreshing the Ring access token" in text  # the run did log, refresh included
+    secrets = [PASSWORD, CODE, API_KEY] + [t[k] for t in tokens for k in ("access_token", "refresh_token")]
+    secrets += list(emulator.state._signatures)  # every pre-signed URL signature issued
+    for secret in secrets:
+        assert secret not in text, f"a secret leaked: {secret[:4]}…"
+    assert not re.search(r"X-Amz-Signature=[0-9a-fA-F]{8}", text)
