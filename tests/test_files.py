@@ -126,3 +126,20 @@ def test_reset_drops_the_companions(tmp_path: Path) -> None:
     main.reset()
     main.commit()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.mp4"]
+
+
+def test_a_crash_while_saving_a_token_leaves_the_previous_one_usable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = TokenStore(tmp_path / "oauth-authorization.json")
+    store.save({"access_token": "old", "refresh_token": "old-refresh"})
+
+    def power_cut(source: object, target: object) -> None:
+        raise OSError("the machine died before the rename")
+
+    monkeypatch.setattr("ringConnector.files.os.replace", power_cut)
+    with pytest.raises(OSError):
+        store.save({"access_token": "new", "refresh_token": "new-refresh"})
+    monkeypatch.undo()
+    assert store.load()["refresh_token"] == "old-refresh"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".part-")] == []
