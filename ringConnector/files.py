@@ -51,15 +51,19 @@ class AtomicFile:
 
     def commit(self) -> None:
         """Flush and fsync the data, rename it to the final name, fsync the folder (blocking);
-        then the same for each companion. If any of them fails, none is left under its name."""
+        then the same for each companion. If any of them fails, what this commit renamed into
+        place is removed again, and a file it did not replace is left as it was."""
+        placed: list[Path] = []
         try:
             self._commit_own()
+            placed.append(self.path)
             for companion in self.companions:
-                companion.commit()
+                companion._commit_own()
+                placed.append(companion.path)
         except BaseException:
             self.discard()
-            for done in (self, *self.companions):
-                done.path.unlink(missing_ok=True)
+            for path in placed:
+                path.unlink(missing_ok=True)
             raise
 
     def _commit_own(self) -> None:
