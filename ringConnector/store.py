@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -84,3 +85,61 @@ class DataStore:
     def save_event(self, stem: str, body: dict[str, Any]) -> None:
         """Write the event JSON atomically; from then on the event counts as downloaded."""
         write_json(self.json_path(stem), body)
+
+
+class EventFiles:
+    """Reading and updating the event JSON files already in DATA_DIR/videos."""
+
+    def __init__(self, store: DataStore) -> None:
+        """Work on `store`'s folder."""
+        self.store = store
+
+    def find(self, ring_id: str) -> Path | None:
+        """The event JSON of `ring_id`, or None (matched by name: no path from a caller is used)."""
+        suffix = f"-{quote(ring_id, safe='')}.json"
+        folder = self.store.videos_dir
+        if not folder.is_dir():
+            return None
+        for path in folder.iterdir():
+            if path.name.endswith(suffix) and _EVENT_FILE.match(path.name):
+                return path
+        return None
+
+    def day(self, day: str) -> list[dict[str, Any]]:
+        """Every event JSON whose local day is `day` (YYYYMMDD), oldest first."""
+        folder = self.store.videos_dir
+        if not folder.is_dir():
+            return []
+        paths = sorted(p for p in folder.glob(f"{day}-*.json") if _EVENT_FILE.match(p.name))
+        return [body for body in (self._read(p) for p in paths) if body is not None]
+
+    def read(self, ring_id: str) -> dict[str, Any] | None:
+        """One event's JSON, or None."""
+        path = self.find(ring_id)
+        return self._read(path) if path else None
+
+    def set_status(self, ring_id: str, status: str) -> dict[str, Any] | None:
+        """Change an event's status in its JSON on disk (atomically, under the event's lock)."""
+        with self.store.event_lock(ring_id):
+            path = self.find(ring_id)
+            body = self._read(path) if path else None
+            if path is None or body is None:
+                return None
+            body["status"] = status
+            write_json(path, body)
+            return body
+
+    def video(self, ring_id: str) -> Path | None:
+        """The event's video file, if both it and its JSON are there."""
+        path = self.find(ring_id)
+        video = path.with_suffix(".mp4") if path else None
+        return video if video is not None and video.is_file() else None
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, Any] | None:
+        try:
+            body = json.loads(path.read_text())
+        except (OSError, ValueError):
+            _LOGGER.warning("unreadable event file %s", path)
+            return None
+        return body if isinstance(body, dict) else None
