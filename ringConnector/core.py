@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 from ringConnector.days import DayWindow
 from ringConnector.errors import (
     AuthorizationRequired,
@@ -23,6 +25,19 @@ from ringConnector.sources import Source
 from ringConnector.store import DataStore
 
 _LOGGER = logging.getLogger(__name__)
+# How often to look again at an event another process is downloading.
+LOCK_POLL = 0.1
+
+
+async def _take(lock: FileLock) -> None:
+    """Take an event's lock, polling: a thread blocked on it could be the one the process
+    holding other locks needs to finish and release them (two processes would deadlock)."""
+    while True:
+        try:
+            await asyncio.to_thread(lock.acquire, timeout=0)
+            return
+        except Timeout:
+            await asyncio.sleep(LOCK_POLL)
 
 
 @dataclass
@@ -127,7 +142,7 @@ class DayDownload:
         locked = False
         try:
             # Another process (the script beside the server) may be downloading it: wait for it.
-            await asyncio.to_thread(lock.acquire)
+            await _take(lock)
             locked = True
             # The index read at the start may be stale: another call or process can have
             # finished this event since. Both hold it until its JSON exists, so checking the

@@ -75,10 +75,15 @@ class AtomicFile:
 
     def discard(self) -> None:
         """Remove the temporary file (and the companions'); final names are untouched."""
-        self.handle.close()
-        self.temp.unlink(missing_ok=True)
-        for companion in self.companions:
-            companion.discard()
+        try:
+            # After ENOSPC the buffer still holds data, and close() fails flushing it again.
+            self.handle.close()
+        except OSError:
+            pass
+        finally:
+            self.temp.unlink(missing_ok=True)
+            for companion in self.companions:
+                companion.discard()
 
     def __enter__(self) -> AtomicFile:
         """Use as `with AtomicFile(path) as f:`: committed on a clean exit, discarded on error."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 from pathlib import Path
@@ -143,3 +144,36 @@ def test_a_crash_while_saving_a_token_leaves_the_previous_one_usable(
     monkeypatch.undo()
     assert store.load()["refresh_token"] == "old-refresh"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".part-")] == []
+
+
+def test_waiting_for_locks_held_elsewhere_keeps_threads_free(tmp_path: Path) -> None:
+    """Two processes each holding locks the other waits for must not starve each other's
+    threads (the thread that would finish a download and release its lock)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from filelock import FileLock
+
+    from ringConnector.core import _take
+
+    holders = [FileLock(str(tmp_path / f"{n}.lock"), thread_local=False) for n in range(10)]
+    for holder in holders:
+        holder.acquire()  # "another process" (another descriptor: flock conflicts) holds them
+
+    async def scenario() -> int:
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=2))
+        waiters = [
+            asyncio.create_task(_take(FileLock(str(tmp_path / f"{n}.lock"), thread_local=False)))
+            for n in range(10)
+        ]
+        await asyncio.sleep(0.3)  # let every waiter try, and fail, at least once
+        free = await asyncio.wait_for(asyncio.to_thread(lambda: 42), timeout=5)
+        for task in waiters:
+            task.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+        return free
+
+    try:
+        assert asyncio.run(scenario()) == 42
+    finally:
+        for holder in holders:
+            holder.release()

@@ -1,0 +1,142 @@
+"""The disk fills up during a download (ENOSPC): a clear error, nothing partial under a final
+name, and the next run after space is freed completes. DATA_DIR is on a small tmpfs."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support import ACCOUNT, DAY, FRONT, devices, environment, leftovers, make_event, run, sha256
+
+from ringConnector.config import Settings
+from ringConnector.emulator.scenario import Scenario
+from ringConnector.emulator.server import Emulator
+from ringConnector.files import AtomicFile
+
+# Four recordings of 150 kB on an 8 MiB disk of which a filler leaves 225 kB: one fits, then
+# the disk is full part-way through the next. Without the filler all four fit. Storage sends
+# them at 120 kB/s, in pieces of 6 kB (the emulator paces 20 pieces a second), so the
+# connector writes small chunks as it does from a slow link.
+DISK = "8m"
+SIZE = 150_000
+ROOM = 225_000
+BANDWIDTH = 120_000
+EVENTS = [make_event(FRONT, DAY, f"{hour:02d}:00:00", size=SIZE) for hour in range(8, 12)]
+IDS = {str(event.id) for event in EVENTS}
+MNT_DETACH = 2
+FINAL = re.compile(r"^\d{8}-\d{6}-(?P<ring_id>\d+)\.(?P<ext>mp4|json)$")
+
+
+@pytest.fixture
+def scenario() -> Scenario:
+    return Scenario(account=ACCOUNT, devices=devices(), events=EVENTS)
+
+
+@pytest.fixture
+def emulator(scenario: Scenario) -> Iterator[Emulator]:
+    with Emulator(scenario, storage_bandwidth=BANDWIDTH) as emu:
+        yield emu
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> Iterator[Path]:
+    """A tmpfs of DISK bytes mounted for the test (needs root or CAP_SYS_ADMIN)."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    libc = ctypes.CDLL(None, use_errno=True)
+    target = os.fsencode(mount_point)
+    if libc.mount(b"tmpfs", target, b"tmpfs", 0, f"size={DISK}".encode()) != 0:
+        code = ctypes.get_errno()
+        if code == errno.EPERM:
+            pytest.skip("mounting a small tmpfs to fill up needs root (or CAP_SYS_ADMIN): EPERM")
+        raise OSError(code, f"mount tmpfs on {mount_point}: {os.strerror(code)}")
+    try:
+        yield mount_point
+    finally:
+        if libc.umount2(target, MNT_DETACH) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"umount {mount_point}: {os.strerror(code)}")
+
+
+def fill(disk: Path) -> Path:
+    """A file taking all of the disk but ROOM bytes."""
+    stats = os.statvfs(disk)
+    filler = disk / "filler"
+    filler.write_bytes(b"\0" * (stats.f_bavail * stats.f_frsize - ROOM))
+    return filler
+
+
+def check_final_names(videos: Path, emulator: Emulator) -> set[str]:
+    """Every video under a final name is complete and every event JSON has its video; returns
+    the ids with an event JSON."""
+    jsons = set()
+    for path in videos.iterdir():
+        match = FINAL.match(path.name)
+        if match is None:
+            assert path.name.startswith("."), f"unexpected visible file {path.name}"
+            continue
+        if match["ext"] == "mp4":
+            assert sha256(path) == emulator.expected_sha256(match["ring_id"]), f"{path.name} is not complete"
+        else:
+            assert path.with_suffix(".mp4").is_file(), f"{path.name} has no video"
+            jsons.add(match["ring_id"])
+    return jsons
+
+
+def run_on_a_full_disk(settings: Settings, disk: Path) -> tuple[dict[str, str], Path, dict[str, str]]:
+    """startDownload.py with DATA_DIR on the nearly full disk: (env, filler, failure reasons by id)."""
+    env = environment(settings, DATA_DIR=str(disk / "data"), DOWNLOAD_CONCURRENCY="1")
+    filler = fill(disk)
+    result = run("startDownload.py", DAY.isoformat(), env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    failed = dict(re.findall(r"^failed     event (\d+): (.*)$", result.stdout, re.MULTILINE))
+    downloaded = re.findall(r"^downloaded (\d+) ", result.stdout, re.MULTILINE)
+    assert failed, result.stdout
+    assert sorted([*downloaded, *failed]) == sorted(IDS)
+    return env, filler, failed
+
+
+def test_a_full_disk_is_a_clear_error_and_the_next_run_completes(
+    settings: Settings, emulator: Emulator, disk: Path
+) -> None:
+    env, filler, failed = run_on_a_full_disk(settings, disk)
+    for ring_id, reason in failed.items():
+        assert "No space left on device" in reason, (ring_id, reason)
+    videos = disk / "data" / "videos"
+    done = check_final_names(videos, emulator)
+    assert done == IDS - set(failed)
+
+    filler.unlink()
+    again = run("startDownload.py", DAY.isoformat(), env={**env, "DOWNLOAD_CONCURRENCY": "4"})
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert sorted(re.findall(r"^downloaded (\d+) ", again.stdout, re.MULTILINE)) == sorted(failed)
+    assert check_final_names(videos, emulator) == IDS
+    names = [p.name for p in videos.iterdir()]
+    for ring_id in IDS:
+        assert len([n for n in names if FINAL.match(n) and n.endswith(f"-{ring_id}.mp4")]) == 1
+    for ring_id in done:
+        assert emulator.storage_downloads(ring_id) == 1
+
+
+def test_a_full_disk_leaves_no_temporary_file(settings: Settings, emulator: Emulator, disk: Path) -> None:
+    run_on_a_full_disk(settings, disk)
+    assert leftovers(disk / "data" / "videos") == []
+
+
+def test_discarding_after_enospc_removes_the_temporary_file(disk: Path) -> None:
+    fill(disk)
+    out = AtomicFile(disk / "v.mp4")
+    with pytest.raises(OSError) as failure:  # written until the disk is full
+        while True:
+            out.write(b"x" * 6000)  # smaller than the write buffer, as from a slow link
+    assert failure.value.errno == errno.ENOSPC
+    with contextlib.suppress(OSError):  # the error may be told again; the file must go anyway
+        out.discard()
+    assert leftovers(disk) == []

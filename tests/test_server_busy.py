@@ -1,0 +1,84 @@
+"""While a long download runs, server.py keeps answering other requests: liveness, a day with
+nothing to fetch, and the same day with a skip list naming every event."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from support import ACCOUNT, DAY, FRONT, devices, environment, make_event, sha256
+
+from ringConnector.config import Settings
+from ringConnector.demo import running_server
+from ringConnector.emulator.scenario import Scenario
+from ringConnector.emulator.server import Emulator
+
+# Three recordings of 4 MB at 1 MB/s per connection: the long request takes about 4 s.
+BANDWIDTH = 1_000_000
+EVENTS = [make_event(FRONT, DAY, f"{hour:02d}:00:00", size=4_000_000) for hour in (9, 12, 15)]
+IDS = [str(event.id) for event in EVENTS]
+QUIET_DAY = DAY - timedelta(days=2)  # no events at all
+DEADLINE = 30.0
+
+
+@pytest.fixture
+def scenario() -> Scenario:
+    return Scenario(account=ACCOUNT, devices=devices(), events=EVENTS)
+
+
+@pytest.fixture
+def emulator(scenario: Scenario) -> Iterator[Emulator]:
+    with Emulator(scenario, storage_bandwidth=BANDWIDTH) as emu:
+        yield emu
+
+
+@pytest.fixture
+def server(settings: Settings, emulator: Emulator) -> Iterator[str]:
+    with running_server(environment(settings)) as base:
+        yield base
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {DEADLINE:.0f} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def test_the_server_answers_others_while_a_long_download_runs(
+    server: str, emulator: Emulator, settings: Settings
+) -> None:
+    def mid_transfer() -> bool:
+        return all(emulator.bytes_sent(i) > 0 and emulator.storage_downloads(i) == 0 for i in IDS)
+
+    with ThreadPoolExecutor(1) as pool:
+        long = pool.submit(requests.post, f"{server}/connector/download/{DAY:%Y%m%d}", timeout=60)
+        wait_for(lambda: mid_transfer() or long.done(), "the three recordings to be streaming")
+        assert not long.done(), long.result().text
+
+        alive = requests.get(server + "/", timeout=DEADLINE)
+        quiet = requests.post(f"{server}/connector/download/{QUIET_DAY:%Y%m%d}", timeout=DEADLINE)
+        known = requests.post(f"{server}/connector/download/{DAY:%Y%m%d}", json=IDS, timeout=DEADLINE)
+
+        # Every quick answer came while the long request was still running, mid-transfer.
+        assert not long.done()
+        assert mid_transfer()
+        response = long.result()
+
+    assert alive.status_code == 200
+    assert alive.json() == {"status": "ok", "service": "ringConnector"}
+    assert quiet.status_code == 200 and quiet.json() == []
+    assert quiet.headers["X-Download-Complete"] == "true"
+    assert known.status_code == 200 and known.json() == []
+    assert known.headers["X-Events-Skipped"] == str(len(IDS))
+
+    assert response.status_code == 200
+    assert sorted(body["ringId"] for body in response.json()) == sorted(IDS)
+    for body in response.json():
+        assert sha256(Path(body["videoFileName"])) == emulator.expected_sha256(body["ringId"])
