@@ -65,6 +65,7 @@ def test_the_server_answers_others_while_a_long_download_runs(
         alive = requests.get(server + "/", timeout=DEADLINE)
         quiet = requests.post(f"{server}/connector/download/{QUIET_DAY:%Y%m%d}", timeout=DEADLINE)
         known = requests.post(f"{server}/connector/download/{DAY:%Y%m%d}", json=IDS, timeout=DEADLINE)
+        listing = requests.get(f"{server}/connector/events?date={DAY:%Y%m%d}", timeout=DEADLINE)
 
         # Every quick answer came while the long request was still running, mid-transfer.
         assert not long.done()
@@ -77,6 +78,7 @@ def test_the_server_answers_others_while_a_long_download_runs(
     assert quiet.headers["X-Download-Complete"] == "true"
     assert known.status_code == 200 and known.json() == []
     assert known.headers["X-Events-Skipped"] == str(len(IDS))
+    assert listing.status_code == 200 and listing.json() == []  # nothing finished yet, and it says so
 
     assert response.status_code == 200
     assert sorted(body["ringId"] for body in response.json()) == sorted(IDS)
