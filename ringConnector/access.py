@@ -8,8 +8,8 @@ from flask import Flask, request
 
 from ringConnector.errors import Unauthorized
 
-# Endpoints anyone may call: liveness says nothing about Ring or the videos.
-OPEN_ENDPOINTS = frozenset({"connector.liveness"})
+# Endpoints anyone may call (probes carry no key): they say nothing about the videos.
+OPEN_ENDPOINTS = frozenset({"connector.liveness", "status.healthz", "status.readyz"})
 
 
 def require_api_key(app: Flask, api_key: str) -> None:

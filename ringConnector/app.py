@@ -6,7 +6,7 @@ import atexit
 
 from flask import Flask
 
-from ringConnector import api, api_events
+from ringConnector import api, api_events, api_status
 from ringConnector.access import require_api_key
 from ringConnector.config import Settings, load_settings
 from ringConnector.http_errors import register_error_handlers
@@ -33,4 +33,5 @@ def create_app(config: Settings | None = None, *, connector: Connector | None = 
     require_api_key(app, settings.api_key)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_events.bp)
+    app.register_blueprint(api_status.bp)
     return app

@@ -23,6 +23,7 @@ class Device:
     kind: str
     device_type: str  # doorbots, authorized_doorbots, stickup_cams
     has_recordings: bool = True
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -19,12 +20,16 @@ import aiohttp
 from ringConnector.config import Settings
 from ringConnector.core import DayDownload, DayReport
 from ringConnector.days import day_window, today
+from ringConnector.errors import ConnectorError
+from ringConnector.events import Device
 from ringConnector.record import record
 from ringConnector.retry import RetryPolicy, Sleep
 from ringConnector.sources import Source, open_source
 from ringConnector.store import DataStore
 
 T = TypeVar("T")
+# Readiness probes come every few seconds; Ring is asked at most this often.
+READY_TTL = 30.0
 
 
 class Connector:
@@ -60,6 +65,7 @@ class Connector:
         self._http: aiohttp.ClientSession | None = None
         self._source: Source | None = None
         self._inflight: dict[str, asyncio.Future[bool]] = {}
+        self._ready: tuple[float, tuple[bool, str]] | None = None
 
     def today(self) -> date:
         """Today in the configured time zone, at the moment of the call."""
@@ -73,6 +79,17 @@ class Connector:
     def record(self, device_id: str, seconds: int) -> dict[str, Any]:
         """Record `seconds` on a device now (Partner API) and return the clip's event JSON."""
         return self._run(self._record(device_id, seconds))
+
+    def devices(self) -> list[Device]:
+        """Every video device on the account, whatever RING_DEVICE_TYPES selects."""
+        return self._run(self._devices())
+
+    def readiness(self) -> tuple[bool, str]:
+        """(ready, reason): a usable token and Ring reachable, checked at most every 30 s."""
+        now = time.monotonic()
+        if self._ready is None or now - self._ready[0] > READY_TTL:
+            self._ready = (now, self._run(self._check_ready()))
+        return self._ready[1]
 
     def close(self) -> None:
         """Close the HTTP session and stop the loop thread."""
@@ -102,6 +119,18 @@ class Connector:
             skip=skip,
         )
         return await job.run()
+
+    async def _devices(self) -> list[Device]:
+        return await self._get_source().devices(every_type=True)
+
+    async def _check_ready(self) -> tuple[bool, str]:
+        try:
+            await asyncio.wait_for(self._get_source().ping(), timeout=self.settings.http_timeout)
+        except ConnectorError as ex:
+            return False, str(ex)
+        except TimeoutError:
+            return False, f"Ring did not answer within {self.settings.http_timeout:g} s"
+        return True, "a token is present and Ring answers"
 
     async def _record(self, device_id: str, seconds: int) -> dict[str, Any]:
         return await record(

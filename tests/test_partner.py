@@ -457,3 +457,11 @@ def test_record_accepts_any_video_device(settings: Settings, sleep: SharedSleep,
     with Connector(doorbells_only, sleep=sleep, now=lambda: datetime.fromtimestamp(wall(), UTC)) as connector:
         body = connector.record(partner_device_id(GARAGE), 3)
     assert body["deviceName"] == "Garage"
+
+
+def test_the_device_list_is_the_same(client: FlaskClient) -> None:
+    devices = {d["id"]: d for d in client.get("/connector/devices").get_json()}
+    assert devices[FRONT_ID]["name"] == "Front Door" and devices[FRONT_ID]["type"] == "doorbots"
+    assert devices[partner_device_id(GARAGE)]["type"] == "stickup_cams"
+    assert partner_device_id(3 + FRONT) not in devices  # the chime has no video
+    assert client.get("/readyz").status_code == 200

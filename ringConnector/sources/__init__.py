@@ -17,8 +17,12 @@ from ringConnector.retry import RetryPolicy
 class Source(Protocol):
     """A Ring API the connector can download a day from."""
 
-    async def devices(self) -> list[Device]:
-        """The account's video devices selected by the settings."""
+    async def devices(self, *, every_type: bool = False) -> list[Device]:
+        """The account's video devices selected by the settings (or all of them)."""
+        ...
+
+    async def ping(self) -> None:
+        """One real request to Ring (no retry): raises if Ring cannot be reached or refuses."""
         ...
 
     def events(self, device: Device, window: DayWindow) -> AsyncIterator[RingEvent]:

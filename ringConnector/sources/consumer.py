@@ -15,7 +15,7 @@ from ring_doorbell.const import API_URI, OAuth
 from ring_doorbell.doorbot import RingDoorBell
 from ring_doorbell.ring import RingDevices
 
-from ringConnector.config import Settings
+from ringConnector.config import VIDEO_DEVICE_TYPES, Settings
 from ringConnector.days import DayWindow, parse_ring_time
 from ringConnector.errors import (
     AUTH_FIX,
@@ -93,14 +93,20 @@ class ConsumerSource:
         self._devices: dict[str, RingDoorBell] = {}
         self._devices_read_at = -DEVICE_LIST_TTL
 
-    async def devices(self) -> list[Device]:
-        """The account's video devices of the configured types (RING_DEVICE_TYPES)."""
+    async def ping(self) -> None:
+        """Read the device list once, without retrying (readiness)."""
+        ring = await self._connect()
+        await self._call(ring.async_update_devices, what="device list")
+        self._devices_read_at = time.monotonic()
+
+    async def devices(self, *, every_type: bool = False) -> list[Device]:
+        """The account's video devices of the configured types (RING_DEVICE_TYPES), or all."""
         ring = await self._connect()
         if time.monotonic() - self._devices_read_at >= DEVICE_LIST_TTL:
             await self._read_devices(ring)
         listing = RingDevices(ring, ring.devices_data)
         found = []
-        for device_type in self._settings.device_types:
+        for device_type in VIDEO_DEVICE_TYPES if every_type else self._settings.device_types:
             for library_device in listing[device_type]:
                 assert isinstance(library_device, RingDoorBell)  # video device lists hold doorbells and cams
                 device = Device(
@@ -109,6 +115,7 @@ class ConsumerSource:
                     kind=library_device.kind,
                     device_type=device_type,
                     has_recordings=library_device.has_subscription,
+                    time_zone=library_device.timezone,
                 )
                 self._devices[device.id] = library_device
                 found.append(device)

@@ -71,8 +71,15 @@ class PartnerSource:
             if not every_type and not set(lists) & set(self._settings.device_types):
                 continue
             name = str(attributes.get("name") or item["id"])
-            found.append(Device(id=str(item["id"]), name=name, kind=kind, device_type=lists[0]))
+            zone = attributes.get("time_zone")
+            found.append(
+                Device(id=str(item["id"]), name=name, kind=kind, device_type=lists[0], time_zone=zone)
+            )
         return found
+
+    async def ping(self) -> None:
+        """One request to the Partner API, without retrying (readiness)."""
+        await asyncio.to_thread(self.client.get_json, "v1/devices", what="device list")
 
     async def device(self, device_id: str) -> Device:
         """One video device by id, whatever RING_DEVICE_TYPES says, or NotFound."""

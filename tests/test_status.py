@@ -1,0 +1,55 @@
+"""Health, readiness and the device list."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE
+
+from ringConnector.app import create_app
+from ringConnector.config import Settings
+from ringConnector.emulator.server import Emulator
+from ringConnector.service import Connector
+
+
+def test_healthz(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_ready_when_a_token_is_there_and_ring_answers(client: FlaskClient, emulator: Emulator) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.get_json()["status"] == "ready"
+    client.get("/readyz")
+    assert emulator.count("devices") == 1  # probes do not each ask Ring
+
+
+def test_not_ready_without_a_token(client: FlaskClient, settings: Settings) -> None:
+    settings.oauth_file.unlink()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "not_ready"
+    assert "startCreateAuthFile.py" in response.get_json()["reason"]
+
+
+def test_not_ready_when_ring_is_down(client: FlaskClient, emulator: Emulator) -> None:
+    emulator.stop()
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.get_json()["reason"]
+
+
+def test_probes_need_no_api_key(settings: Settings, connector: Connector) -> None:
+    keyed = create_app(settings.replace(api_key="secret-key"), connector=connector).test_client()
+    assert keyed.get("/healthz").status_code == 200
+    assert keyed.get("/readyz").status_code == 200
+    assert keyed.get("/connector/devices").status_code == 401
+
+
+def test_the_accounts_video_devices(client: FlaskClient) -> None:
+    devices = {d["id"]: d for d in client.get("/connector/devices").get_json()}
+    assert set(devices) == {str(FRONT), str(BACK), str(GARAGE), str(UNSUBSCRIBED)}  # no chime
+    assert devices[str(FRONT)] == {
+        "id": str(FRONT), "name": "Front Door", "kind": "lpd_v2", "type": "doorbots",
+        "timeZone": ZONE, "hasRecordings": True,
+    }  # fmt: skip
+    assert devices[str(BACK)]["type"] == "authorized_doorbots"
+    assert devices[str(UNSUBSCRIBED)]["hasRecordings"] is False
