@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ringConnector.service import Connector
 
@@ -28,6 +29,12 @@ def readyz() -> tuple[dict[str, Any], int]:
     """Ready: a token is present and Ring answers; 503 with the reason when not."""
     ready, reason = connector().readiness()
     return {"status": "ready" if ready else "not_ready", "reason": reason}, 200 if ready else 503
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Prometheus metrics, text format."""
+    return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 
 @bp.get("/connector/devices")

@@ -20,6 +20,7 @@ from ringConnector.errors import (
     TransientError,
 )
 from ringConnector.events import RingEvent, event_json
+from ringConnector.metrics import BYTES_DOWNLOADED, EVENTS_DOWNLOADED, FAILURES
 from ringConnector.retry import RetryPolicy
 from ringConnector.sources import Source
 from ringConnector.store import DataStore
@@ -79,6 +80,7 @@ class DayDownload:
     concurrency: int
     inflight: dict[str, asyncio.Future[bool]]
     skip: frozenset[str] = frozenset()
+    source_name: str = "consumer"
 
     async def run(self) -> DayReport:
         """Download every ready event of the day that neither the caller nor DATA_DIR has."""
@@ -114,6 +116,8 @@ class DayDownload:
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self._download(event, gate, report)) for event in events]
         report.downloaded = [body for task in tasks if (body := task.result()) is not None]
+        for failure in report.failed:
+            FAILURES.labels("history" if failure.ring_id is None else "download").inc()
         return report
 
     def _skip_reason(self, event: RingEvent, known: Iterable[str]) -> str | None:
@@ -197,6 +201,8 @@ class DayDownload:
         body = event_json(event, self.window, self.store.video_path(stem))
         body.update(extra)
         await asyncio.to_thread(self.store.save_event, stem, body)
+        EVENTS_DOWNLOADED.labels(self.source_name).inc()
+        BYTES_DOWNLOADED.labels(self.source_name).inc(out.written)
         _LOGGER.info(
             "downloaded event %s (%s, %s): %d bytes in %.1f s, %d attempt(s)",
             event.id,

@@ -11,6 +11,7 @@ from typing import TypeVar
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from ringConnector.errors import TransientError
+from ringConnector.metrics import RETRIES
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,6 +48,7 @@ class RetryPolicy:
 
         def log_retry(state: RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None
+            RETRIES.labels(getattr(error, "cause", "other")).inc()
             _LOGGER.info(
                 "%s: attempt %d failed (%s), retrying in %.1f s",
                 what,

@@ -117,6 +117,7 @@ class Connector:
             concurrency=self.settings.download_concurrency,
             inflight=self._inflight,
             skip=skip,
+            source_name=self.settings.source,
         )
         return await job.run()
 

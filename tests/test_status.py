@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask.testing import FlaskClient
-from support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE
+from prometheus_client import REGISTRY
+from support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE, SmallDay
 
 from ringConnector.app import create_app
 from ringConnector.config import Settings
+from ringConnector.emulator.faults import Fault
 from ringConnector.emulator.server import Emulator
 from ringConnector.service import Connector
 
@@ -53,3 +55,35 @@ def test_the_accounts_video_devices(client: FlaskClient) -> None:
     }  # fmt: skip
     assert devices[str(BACK)]["type"] == "authorized_doorbots"
     assert devices[str(UNSUBSCRIBED)]["hasRecordings"] is False
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_metrics_count_downloads_bytes_retries_and_ring_latency(
+    client: FlaskClient, emulator: Emulator
+) -> None:
+    before = {
+        "events": sample("ringconnector_events_downloaded_total", source="consumer"),
+        "bytes": sample("ringconnector_downloaded_bytes_total", source="consumer"),
+        "retries": sample("ringconnector_retries_total", cause="server_error"),
+        "history": sample("ringconnector_ring_request_seconds_count", call="consumer history"),
+    }
+    emulator.add_fault(Fault("storage", "status", status=500))
+    client.post("/connector/download/20261122")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "ringconnector_events_downloaded_total" in text
+    assert sample("ringconnector_events_downloaded_total", source="consumer") - before["events"] == 5
+    assert sample("ringconnector_downloaded_bytes_total", source="consumer") - before["bytes"] == sum(
+        e.size
+        for e in (
+            SmallDay.first,
+            SmallDay.answered,
+            SmallDay.shared_no_duration,
+            SmallDay.same_second,
+            SmallDay.last,
+        )
+    )
+    assert sample("ringconnector_retries_total", cause="server_error") - before["retries"] == 1
+    assert sample("ringconnector_ring_request_seconds_count", call="consumer history") > before["history"]

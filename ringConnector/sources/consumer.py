@@ -27,6 +27,7 @@ from ringConnector.errors import (
 )
 from ringConnector.events import Device, RingEvent
 from ringConnector.files import AtomicFile
+from ringConnector.metrics import timed
 from ringConnector.retry import RetryPolicy
 from ringConnector.sources.consumer_auth import ConnectorAuth
 from ringConnector.sources.session_cache import SessionCache
@@ -217,7 +218,8 @@ class ConsumerSource:
         for attempt in range(1, MAX_REFRESHES_PER_CALL + 2):
             before = self._auth.access_token if self._auth else None
             try:
-                return await func(*args, **kwargs)
+                with timed(f"consumer {func.__name__.removeprefix('async_')}"):
+                    return await func(*args, **kwargs)
             except ConnectorError:
                 raise  # from our token refresh, which the library calls on a 401
             except RingTimeout as ex:

@@ -27,6 +27,7 @@ from ringConnector.errors import (
     TransientError,
 )
 from ringConnector.files import AtomicFile
+from ringConnector.metrics import timed
 from ringConnector.tokens import TokenStore
 from ringConnector.transfer import CHUNK_SIZE, redact, retry_after
 
@@ -173,9 +174,10 @@ class PartnerClient:
             token = self.access_token()
             headers = {**extra_headers, "Authorization": f"Bearer {token}"}
             try:
-                response = self._http.request(
-                    method, url, headers=headers, timeout=self._timeout, allow_redirects=False, **kwargs
-                )
+                with timed(f"partner {method} {_call_name(url)}"):
+                    response = self._http.request(
+                        method, url, headers=headers, timeout=self._timeout, allow_redirects=False, **kwargs
+                    )
             except requests.Timeout as ex:
                 raise TransientError(f"{what}: timed out", cause="timeout") from ex
             except requests.RequestException as ex:
@@ -284,6 +286,20 @@ class PartnerClient:
         if settings.clip_audio is not None:
             options["audio_options"] = {"audio_enabled": settings.clip_audio}
         return options
+
+
+def _call_name(url: str) -> str:
+    """A fixed name for a Partner API path (metrics labels must not carry ids)."""
+    path = urlsplit(url).path
+    for marker, name in (
+        ("/whep/", "whep"),
+        ("/video/download", "clip"),
+        ("/history/", "history"),
+        ("/devices", "devices"),
+    ):
+        if marker in path:
+            return name
+    return "other"
 
 
 def origin(url: str) -> tuple[str, str, int | None]:

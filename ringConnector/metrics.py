@@ -1,0 +1,37 @@
+"""Prometheus metrics (GET /metrics): downloads, bytes, failures, retries by cause, Ring latency.
+
+Label values come from small fixed sets (sources, causes, call names), never from ids.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import Counter, Histogram
+
+EVENTS_DOWNLOADED = Counter(
+    "ringconnector_events_downloaded", "Recordings downloaded and committed.", ["source"]
+)
+BYTES_DOWNLOADED = Counter("ringconnector_downloaded_bytes", "Bytes of recordings committed.", ["source"])
+FAILURES = Counter(
+    "ringconnector_download_failures", "Events (or device histories) that failed in a call.", ["reason"]
+)
+RETRIES = Counter("ringconnector_retries", "Retries after a transient failure, by cause.", ["cause"])
+RING_LATENCY = Histogram(
+    "ringconnector_ring_request_seconds",
+    "Time of requests to Ring's APIs (not recording bodies), by call.",
+    ["call"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
+@contextmanager
+def timed(call: str) -> Iterator[None]:
+    """Observe the time of one Ring API call under `call`."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        RING_LATENCY.labels(call).observe(time.perf_counter() - started)
