@@ -133,7 +133,7 @@ def _guarded(run: Callable[[Settings], int]) -> int:
     """Load settings and logging, run, and turn any connector error into one line on stderr."""
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, json_lines=settings.log_format == "json")
         return run(settings)
     except (AuthorizationRequired, LoginRejected) as ex:
         print(f"error: {ex}", file=sys.stderr)

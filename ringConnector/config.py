@@ -61,6 +61,7 @@ class Settings:
     api_key: str = ""  # empty: no key asked (fine on loopback only)
     allow_remote_without_key: bool = False
     log_level: str = "INFO"
+    log_format: str = "text"  # or json: one JSON object a line
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work, with a message naming the setting."""
@@ -86,6 +87,8 @@ class Settings:
             raise ConfigError("DOWNLOAD_CONCURRENCY must be at least 1")
         if min(self.retry_max_wait, self.retry_initial_delay, self.retry_max_delay) < 0:
             raise ConfigError("RETRY_MAX_WAIT, RETRY_INITIAL_DELAY and RETRY_MAX_DELAY must be >= 0")
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"LOG_FORMAT must be text or json, got {self.log_format!r}")
         if self.http_timeout <= 0:
             raise ConfigError("HTTP_TIMEOUT must be positive")
         if not 0 < self.port < 65536:
@@ -237,6 +240,7 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ),
     ("port", "PORT", _number("PORT", int)),
     ("log_level", "LOG_LEVEL", lambda raw: raw.upper()),
+    ("log_format", "LOG_FORMAT", lambda raw: raw.strip().lower()),
 )
 # Every setting's name, for documentation checks.
 SETTING_NAMES = tuple(env_name for _, env_name, _ in _FIELDS)

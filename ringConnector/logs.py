@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -39,11 +40,28 @@ class ScrubSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Log to stderr at `level` (LOG_LEVEL) through the scrubbing filter."""
+class JsonLines(logging.Formatter):
+    """One JSON object a line: time, level, logger, message (for log collectors)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a JSON line; a traceback goes into "exception"."""
+        line = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            line["exception"] = scrub(self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
+    """Log to stderr at `level` (LOG_LEVEL), as text or JSON lines (LOG_FORMAT), scrubbed."""
     handler = logging.StreamHandler()
     handler.addFilter(ScrubSecrets())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    text = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler.setFormatter(JsonLines() if json_lines else text)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level.upper(), logging.INFO))

@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConnectorError as ex:
         print(f"error: {ex}", file=sys.stderr)
         return 1
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, json_lines=settings.log_format == "json")
     if not settings.listens_on_loopback and not settings.api_key and not settings.allow_remote_without_key:
         print(
             f"error: HOST={settings.host} lets other machines reach the API, and no CONNECTOR_API_KEY "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -117,3 +119,13 @@ def test_the_launchers_run_without_an_activated_venv() -> None:
         )
         assert result.returncode == 0, result.stderr
         assert "usage:" in result.stdout
+
+
+def test_json_log_lines_with_one_line_per_downloaded_event(settings: Settings, emulator: Emulator) -> None:
+    result = run("startDownload.py", "2026-11-22", env=environment(settings, LOG_FORMAT="json"))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert all(set(line) >= {"time", "level", "logger", "message"} for line in lines)
+    downloaded = [line["message"] for line in lines if line["message"].startswith("downloaded event")]
+    assert len(downloaded) == 5
+    assert all(re.search(r"\d+ bytes in [\d.]+ s, \d+ attempt", message) for message in downloaded)
