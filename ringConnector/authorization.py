@@ -12,6 +12,7 @@ from typing import Any
 
 from ring_doorbell import Requires2FAError
 
+from ringConnector.arguments import OneLineParser
 from ringConnector.config import Settings
 from ringConnector.errors import LoginRejected, RingUnavailable, TransientError
 from ringConnector.sources.consumer import point_library_at
@@ -112,7 +113,7 @@ def _link_partner(settings: Settings, client: PartnerClient, ask: Prompt, ask_se
 
 def parser() -> argparse.ArgumentParser:
     """Arguments of startCreateAuthFile.py."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="startCreateAuthFile.py",
         description=(
             "Sign in to Ring and write the OAuth token file the connector uses. "

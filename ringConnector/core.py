@@ -41,6 +41,19 @@ async def _take(lock: FileLock) -> None:
             await asyncio.sleep(LOCK_POLL)
 
 
+class Progress:
+    """What a running download tells whoever watches it (a progress bar, a job); no-ops here."""
+
+    def planned(self, events: list[RingEvent]) -> None:
+        """The events this call will download, once the history has been read."""
+
+    def transferred(self, size: int) -> None:
+        """Bytes written (negative when a failed attempt's bytes are thrown away)."""
+
+    def finished(self, event: RingEvent, body: dict[str, Any] | None, error: str | None) -> None:
+        """One event done: its JSON, or why it failed."""
+
+
 @dataclass
 class Failure:
     """Something that could not be done this time; the next call tries it again."""
@@ -62,6 +75,8 @@ class DayReport:
     # Set when the token stopped working part-way: the caller must be told even if
     # some events were downloaded before that.
     fatal: ConnectorError | None = None
+    # With dry_run: what would be downloaded (ringId, eventName, kind, device, createdAt).
+    planned: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -81,6 +96,9 @@ class DayDownload:
     inflight: dict[str, asyncio.Future[bool]]
     skip: frozenset[str] = frozenset()
     source_name: str = "consumer"
+    only_devices: frozenset[str] = frozenset()  # ids or names; empty: every selected device
+    dry_run: bool = False
+    progress: Progress = field(default_factory=Progress)
 
     async def run(self) -> DayReport:
         """Download every ready event of the day that neither the caller nor DATA_DIR has."""
@@ -92,6 +110,8 @@ class DayDownload:
         await asyncio.to_thread(self.store.sweep)
         known = await asyncio.to_thread(self.store.known_ids)
         wanted: dict[str, RingEvent] = {}
+        if self.only_devices:
+            devices = [d for d in devices if {d.id, d.name} & self.only_devices]
         for device in devices:
             if not device.has_recordings:
                 _LOGGER.warning("%s has no recordings (no Ring Protect plan); skipped", device.name)
@@ -109,8 +129,12 @@ class DayDownload:
                 _LOGGER.error("history of %s could not be read: %s", device.name, ex)
                 report.failed.append(Failure(None, device.name, str(ex), device.id))
         _LOGGER.info("%s: %d event(s) to download, %d skipped", report.day, len(wanted), len(report.skipped))
-        gate = asyncio.Semaphore(self.concurrency)
         events = sorted(wanted.values(), key=lambda e: (e.created_at, e.id))
+        if self.dry_run:
+            report.planned = [_summary(event, self.window) for event in events]
+            return report
+        self.progress.planned(events)
+        gate = asyncio.Semaphore(self.concurrency)
         # A TaskGroup cancels the other downloads if one fails unexpectedly, rather than
         # leaving them to finish unreported in the background.
         async with asyncio.TaskGroup() as group:
@@ -138,7 +162,7 @@ class DayDownload:
             if await asyncio.shield(running):
                 report.skipped.append((event.id, "downloaded by a concurrent call"))
             else:
-                report.failed.append(Failure(event.id, event.device.name, "failed in a concurrent call"))
+                self._fail(report, event, "failed in a concurrent call")
             return None
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self.inflight[event.id] = done
@@ -157,22 +181,22 @@ class DayDownload:
                 return None
             body = await self._fetch(event, gate)
             done.set_result(True)
+            self.progress.finished(event, body, None)
             return body
         except NoFootage:
             # The camera recorded nothing then: nothing to retry (Partner API's 416).
             report.skipped.append((event.id, "no footage"))
+            self.progress.finished(event, None, "no footage")
         except AuthorizationRequired as ex:
             report.fatal = ex
-            report.failed.append(Failure(event.id, event.device.name, str(ex)))
+            self._fail(report, event, str(ex))
         except (ConnectorError, OSError) as ex:
             # OSError: the disk (full, read-only); the temporary file is already gone.
             _LOGGER.error("event %s failed: %s", event.id, ex)
-            report.failed.append(Failure(event.id, event.device.name, str(ex)))
+            self._fail(report, event, str(ex))
         except Exception as ex:  # a bug or an answer nobody foresaw: fail this event, not the day
             _LOGGER.exception("event %s failed unexpectedly", event.id)
-            report.failed.append(
-                Failure(event.id, event.device.name, f"unexpected error ({type(ex).__name__})")
-            )
+            self._fail(report, event, f"unexpected error ({type(ex).__name__})")
         finally:
             if locked:
                 lock.release()
@@ -181,10 +205,15 @@ class DayDownload:
             del self.inflight[event.id]
         return None
 
+    def _fail(self, report: DayReport, event: RingEvent, reason: str) -> None:
+        report.failed.append(Failure(event.id, event.device.name, reason))
+        self.progress.finished(event, None, reason)
+
     async def _fetch(self, event: RingEvent, gate: asyncio.Semaphore) -> dict[str, Any]:
         stem = event.file_stem(self.window)
         started = time.monotonic()
         out = await asyncio.to_thread(self.store.open_video, stem)
+        out.on_write = self.progress.transferred
 
         async def attempt() -> dict[str, Any]:
             # The slot is held for an attempt only, not while waiting to retry: a recording
@@ -213,3 +242,13 @@ class DayDownload:
             attempts,
         )
         return body
+
+
+def _summary(event: RingEvent, window: DayWindow) -> dict[str, Any]:
+    return {
+        "ringId": event.id,
+        "eventName": event.event_name(window),
+        "kind": event.kind,
+        "deviceName": event.device.name,
+        "createdAt": event.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -31,6 +32,7 @@ class AtomicFile:
             raise
         self.handle = os.fdopen(fd, "wb")
         self.written = 0
+        self.on_write: Callable[[int], None] | None = None  # progress: bytes written (negative: undone)
         # Files that belong with this one (a long clip's later parts): committed after it,
         # discarded with it, so none is ever under its final name without this one.
         self.companions: list[AtomicFile] = []
@@ -39,11 +41,15 @@ class AtomicFile:
         """Append bytes to the temporary file."""
         self.handle.write(data)
         self.written += len(data)
+        if self.on_write is not None:
+            self.on_write(len(data))
 
     def reset(self) -> None:
         """Throw away what was written, companions included (before a retry)."""
         self.handle.seek(0)
         self.handle.truncate()
+        if self.on_write is not None and self.written:
+            self.on_write(-self.written)
         self.written = 0
         for companion in self.companions:
             companion.discard()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from collections.abc import Sequence
@@ -10,6 +9,7 @@ from collections.abc import Sequence
 import waitress
 
 from ringConnector.app import create_app
+from ringConnector.arguments import OneLineParser
 from ringConnector.config import load_settings
 from ringConnector.errors import ConnectorError
 from ringConnector.logs import configure_logging
@@ -21,7 +21,7 @@ THREADS = 8
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve the REST API on HOST:PORT until interrupted."""
-    argparse.ArgumentParser(
+    OneLineParser(
         prog="server.py",
         description="Serve ringConnector's REST API with waitress (a production WSGI server).",
         epilog=(

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import aiohttp
 
 from ringConnector.config import Settings
-from ringConnector.core import DayDownload, DayReport
+from ringConnector.core import DayDownload, DayReport, Progress
 from ringConnector.days import day_window, today
 from ringConnector.errors import ConnectorError
 from ringConnector.events import Device
@@ -71,10 +71,20 @@ class Connector:
         """Today in the configured time zone, at the moment of the call."""
         return today(self.settings.zone, self._now())
 
-    def download_day(self, day: date | None = None, skip: Iterable[str] = ()) -> DayReport:
-        """Download the ready recordings of `day` (default: today) that are not in `skip`."""
+    def download_day(
+        self,
+        day: date | None = None,
+        skip: Iterable[str] = (),
+        *,
+        devices: Iterable[str] = (),
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> DayReport:
+        """Download the ready recordings of `day` (default: today) that are not in `skip`;
+        only of `devices` (ids or names) if given; with `dry_run`, only list them."""
         window = day_window(day or self.today(), self.settings.zone)
-        return self._run(self._download(window, frozenset(str(item) for item in skip)))
+        skipped = frozenset(str(item) for item in skip)
+        return self._run(self._download(window, skipped, frozenset(devices), dry_run, progress or Progress()))
 
     def record(self, device_id: str, seconds: int) -> dict[str, Any]:
         """Record `seconds` on a device now (Partner API) and return the clip's event JSON."""
@@ -108,7 +118,9 @@ class Connector:
         """Close."""
         self.close()
 
-    async def _download(self, window: Any, skip: frozenset[str]) -> DayReport:
+    async def _download(
+        self, window: Any, skip: frozenset[str], devices: frozenset[str], dry_run: bool, progress: Progress
+    ) -> DayReport:
         job = DayDownload(
             source=self._get_source(),
             store=self.store,
@@ -118,6 +130,9 @@ class Connector:
             inflight=self._inflight,
             skip=skip,
             source_name=self.settings.source,
+            only_devices=devices,
+            dry_run=dry_run,
+            progress=progress,
         )
         return await job.run()
 

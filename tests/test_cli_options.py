@@ -1,0 +1,96 @@
+"""startDownload.py's options: ranges, kinds, devices, JSON, dry runs, and the progress bar."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from support import DAY, SmallDay, environment, run
+
+from ringConnector.config import Settings
+from ringConnector.emulator.server import Emulator
+from ringConnector.progress import Bar, PlainLines, progress_for
+from ringConnector.service import Connector
+
+DINGS = SmallDay.expected_dings()
+
+
+def test_a_dry_run_lists_and_downloads_nothing(settings: Settings, emulator: Emulator) -> None:
+    result = run("startDownload.py", "2026-11-22", "--dry-run", env=environment(settings))
+    assert result.returncode == 0, result.stderr
+    listed = {line.split()[2] for line in result.stdout.splitlines() if line.startswith("would download")}
+    assert listed == DINGS
+    assert "20261122: 5 to download" in result.stdout
+    assert emulator.count("storage") == 0 and emulator.count("share_play") == 0
+    assert not settings.videos_dir.exists() or not list(settings.videos_dir.glob("*.mp4"))
+
+
+def test_json_output_is_only_the_events(settings: Settings) -> None:
+    result = run("startDownload.py", "2026-11-22", "--json", env=environment(settings))
+    assert result.returncode == 0, result.stderr
+    events = json.loads(result.stdout)
+    assert {e["ringId"] for e in events} == DINGS
+
+
+def test_a_range_of_days(settings: Settings) -> None:
+    result = run(
+        "startDownload.py", "--from", "2026-11-21", "--to", "2026-11-22", "--json", env=environment(settings)
+    )
+    assert result.returncode == 0, result.stderr
+    assert {e["ringId"] for e in json.loads(result.stdout)} == DINGS | {str(SmallDay.before.id)}
+
+
+def test_kind_and_device_narrow_the_download(settings: Settings) -> None:
+    env = environment(settings)
+    motions = run("startDownload.py", "2026-11-22", "--kind", "motion", "--json", env=env)
+    assert [e["ringId"] for e in json.loads(motions.stdout)] == [str(SmallDay.motion.id)]
+    back = run("startDownload.py", "2026-11-22", "--device", "Back Door", "--json", env=env)
+    assert [e["ringId"] for e in json.loads(back.stdout)] == [str(SmallDay.shared_no_duration.id)]
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (("--to", "2026-11-22"), 2),
+        (("--from", "2026-11-22", "--to", "2026-11-21"), 2),
+        (("2026-11-22", "--from", "2026-11-21"), 2),
+        (("--from", "2025-01-01", "--to", "2026-11-22"), 2),
+        (("--kind", "doorbell"), 1),
+    ],
+)
+def test_bad_options_are_one_line(settings: Settings, args: tuple[str, ...], status: int) -> None:
+    result = run("startDownload.py", *args, env=environment(settings))
+    assert result.returncode == status
+    assert len(result.stderr.strip().splitlines()) <= 3 and "Traceback" not in result.stderr
+    assert "error" in result.stderr.strip().splitlines()[-1]
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_bar_on_a_terminal_and_lines_when_piped(connector: Connector) -> None:
+    assert isinstance(progress_for(io.StringIO(), io.StringIO()), PlainLines)
+    out, screen = io.StringIO(), FakeTerminal()
+    bar = progress_for(out, screen)
+    assert isinstance(bar, Bar)
+    report = connector.download_day(DAY, progress=bar)
+    assert bar.bar is not None and (bar.bar.n, bar.bar.total) == (5, 5)  # events done of planned
+    assert str(bar.bar.postfix).endswith(" MB")  # the bytes so far, shown beside the count
+    bar.close()
+    assert len(report.downloaded) == 5
+    assert out.getvalue().count("downloaded ") == 5  # a line per event, above the bar
+    drawn = screen.getvalue()
+    assert "0/5 " in drawn and "event/s" in drawn  # drawn on the terminal (redraws are throttled)
+    assert bar.bytes == sum(
+        e.size
+        for e in (
+            SmallDay.first,
+            SmallDay.answered,
+            SmallDay.shared_no_duration,
+            SmallDay.same_second,
+            SmallDay.last,
+        )
+    )
