@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ringConnector.core import DayReport
 from ringConnector.days import parse_day
-from ringConnector.errors import BadRequest
+from ringConnector.errors import BadRequest, NotFound
+from ringConnector.jobs import KEEP_JOBS
 from ringConnector.record import check_seconds
 from ringConnector.service import Connector
 
@@ -56,15 +57,49 @@ def record_on_demand(device_id: str) -> dict[str, Any]:
     return connector().record(device_id, check_seconds(int(raw)))
 
 
-def skip_list() -> list[str]:
-    """The request body: a JSON list of ring ids (strings; integers accepted); empty means none."""
+@bp.post("/connector/jobs")
+def start_job() -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Start a day's download in the background: {"date": "YYYYMMDD", "skip": [...]}, both
+    optional. Answers 202 with the job and its Location."""
+    body = _json_body()
+    body = {} if body is None else body  # no body: today, skipping nothing
+    if not isinstance(body, dict) or set(body) - {"date", "skip"}:
+        raise BadRequest('the body must be {"date": "YYYYMMDD", "skip": [ring ids]} (both optional)')
+    raw_day = body.get("date")
+    if raw_day is not None and not isinstance(raw_day, str):
+        raise BadRequest("date must be a string YYYYMMDD")
+    day = parse_day(raw_day) if raw_day is not None else None
+    job = connector().start_job(day, skip=ring_ids(body.get("skip", [])))
+    return job.snapshot(), 202, {"Location": url_for(".job", job_id=job.id)}
+
+
+@bp.get("/connector/jobs/<job_id>")
+def job(job_id: str) -> dict[str, Any]:
+    """A job's state and progress (events done and total, bytes)."""
+    found = connector().jobs.get(job_id)
+    if found is None:
+        raise NotFound(f"no job {job_id!r} (jobs are kept in memory; the last {KEEP_JOBS})")
+    return found.snapshot()
+
+
+def _json_body() -> Any:
     raw = request.get_data(cache=False)
     if not raw.strip():
-        return []
+        return None
     try:
-        body = json.loads(raw)
+        return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as ex:
         raise BadRequest(f"the body is not JSON: {ex}") from ex
+
+
+def skip_list() -> list[str]:
+    """The request body: a JSON list of ring ids (strings; integers accepted); empty means none."""
+    body = _json_body()
+    return [] if body is None else ring_ids(body)
+
+
+def ring_ids(body: Any) -> list[str]:
+    """A JSON list of ring ids, validated."""
     if not isinstance(body, list):
         raise BadRequest('the body must be a JSON list of ring ids, e.g. ["7289369076883314527"]')
     if len(body) > MAX_SKIP_IDS:

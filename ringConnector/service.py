@@ -22,6 +22,7 @@ from ringConnector.core import DayDownload, DayReport, Progress
 from ringConnector.days import day_window, today
 from ringConnector.errors import ConnectorError
 from ringConnector.events import Device
+from ringConnector.jobs import Job, JobBook
 from ringConnector.record import record
 from ringConnector.retry import RetryPolicy, Sleep
 from ringConnector.sources import Source, open_source
@@ -66,6 +67,7 @@ class Connector:
         self._source: Source | None = None
         self._inflight: dict[str, asyncio.Future[bool]] = {}
         self._ready: tuple[float, tuple[bool, str]] | None = None
+        self.jobs = JobBook()
 
     def today(self) -> date:
         """Today in the configured time zone, at the moment of the call."""
@@ -89,6 +91,28 @@ class Connector:
     def record(self, device_id: str, seconds: int) -> dict[str, Any]:
         """Record `seconds` on a device now (Partner API) and return the clip's event JSON."""
         return self._run(self._record(device_id, seconds))
+
+    def start_job(self, day: date | None = None, skip: Iterable[str] = ()) -> Job:
+        """Start downloading a day in the background; returns at once with the job."""
+        wanted = day or self.today()
+        job = Job(date=wanted.strftime("%Y%m%d"))
+        self.jobs.add(job)
+        window = day_window(wanted, self.settings.zone)
+        skipped = frozenset(str(item) for item in skip)
+
+        async def run() -> None:
+            try:
+                report = await self._download(window, skipped, frozenset(), False, job)
+            except ConnectorError as ex:
+                job.ended(None, str(ex))
+            except Exception as ex:  # the job must end, whatever happened
+                job.ended(None, f"unexpected error ({type(ex).__name__})")
+                raise
+            else:
+                job.ended(report, None)
+
+        asyncio.run_coroutine_threadsafe(run(), self._loop)
+        return job
 
     def devices(self) -> list[Device]:
         """Every video device on the account, whatever RING_DEVICE_TYPES selects."""
