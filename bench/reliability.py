@@ -11,11 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
+from readme import update_readme  # noqa: E402
 from test_reliability import soak  # noqa: E402
-
-START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"
 
 
 def main() -> int:
@@ -56,10 +55,7 @@ def main() -> int:
     )
     print(text)
     if args.update_readme:
-        readme = ROOT / "README.md"
-        content = readme.read_text()
-        start, end = content.index(START) + len(START), content.index(END)
-        readme.write_text(content[:start] + "\n" + text + "\n" + content[end:])
+        update_readme("reliability", text)
     return 0
 
 

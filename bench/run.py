@@ -26,6 +26,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from readme import update_readme  # noqa: E402
+
 from ringConnector.authorization import create_token  # noqa: E402
 from ringConnector.config import Settings  # noqa: E402
 from ringConnector.emulator.seed import DEMO_CODE, DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
@@ -33,7 +35,6 @@ from ringConnector.emulator.seed import DEMO_CODE, DEMO_PASSWORD, DEMO_USERNAME 
 PY = sys.executable
 DAY = "2026-11-01"  # a past day: every event's recording exists
 API_ROUTES = ("session", "devices", "history", "recording", "share_play", "dings_active", "groups", "token")
-README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 @dataclass
@@ -298,10 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = "\n".join(report)
     print(text)
     if args.update_readme:
-        readme = ROOT / "README.md"
-        content = readme.read_text()
-        start, end = content.index(README_START) + len(README_START), content.index(README_END)
-        readme.write_text(content[:start] + "\n" + text + "\n" + content[end:])
+        update_readme("bench", text)
     return 0
 
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
+from time import sleep as pause
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from ringConnector.config import Settings
 from ringConnector.emulator.scenario import Account, Device, Event, Scenario
@@ -140,3 +146,16 @@ def run(
         start_new_session=True,  # no controlling terminal: getpass reads stdin like a pipe
         check=False,
     )
+
+
+# A final name in DATA_DIR/videos: "<YYYYmmdd-HHMMSS>-<ringId>.mp4" or ".json".
+FINAL = re.compile(r"^\d{8}-\d{6}-(?P<ring_id>\d+)\.(?P<ext>mp4|json)$")
+
+
+def wait_for(condition: Callable[[], bool], what: str, deadline: float = 30.0) -> None:
+    """Poll `condition` until it holds (a condition wait, not a fixed sleep); fail after `deadline` s."""
+    give_up = monotonic() + deadline
+    while not condition():
+        if monotonic() > give_up:
+            pytest.fail(f"timed out after {deadline:.0f} s waiting for {what}")
+        pause(0.02)

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import ACCOUNT, DAY, FRONT, ROOT, devices, environment, make_event, run, sha256
+from support import ACCOUNT, DAY, FINAL, FRONT, ROOT, devices, environment, make_event, run, sha256, wait_for
 
 from ringConnector.config import Settings
 from ringConnector.emulator.scenario import Scenario
@@ -29,8 +28,6 @@ BANDWIDTH = 1_000_000
 EVENTS = [make_event(FRONT, DAY, f"{hour:02d}:00:00", size=SIZE) for hour in range(8, 14)]
 IDS = {str(event.id) for event in EVENTS}
 DEADLINE = 30.0
-# A final name: "<YYYYmmdd-HHMMSS>-<ringId>.mp4" or ".json".
-FINAL = re.compile(r"^\d{8}-\d{6}-(?P<ring_id>\d+)\.(?P<ext>mp4|json)$")
 
 
 @pytest.fixture
@@ -42,15 +39,6 @@ def scenario() -> Scenario:
 def emulator(scenario: Scenario) -> Iterator[Emulator]:
     with Emulator(scenario, storage_bandwidth=BANDWIDTH) as emu:
         yield emu
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    """Poll `condition` until it holds; fail the test after DEADLINE seconds."""
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {DEADLINE:.0f} s waiting for {what}")
-        time.sleep(0.02)
 
 
 def finished(videos: Path) -> set[str]:

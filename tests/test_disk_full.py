@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import ACCOUNT, DAY, FRONT, devices, environment, leftovers, make_event, run, sha256
+from support import ACCOUNT, DAY, FINAL, FRONT, devices, environment, leftovers, make_event, run, sha256
 
 from ringConnector.config import Settings
 from ringConnector.emulator.scenario import Scenario
@@ -30,7 +30,6 @@ BANDWIDTH = 120_000
 EVENTS = [make_event(FRONT, DAY, f"{hour:02d}:00:00", size=SIZE) for hour in range(8, 12)]
 IDS = {str(event.id) for event in EVENTS}
 MNT_DETACH = 2
-FINAL = re.compile(r"^\d{8}-\d{6}-(?P<ring_id>\d+)\.(?P<ext>mp4|json)$")
 
 
 @pytest.fixture

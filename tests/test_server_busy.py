@@ -3,15 +3,14 @@ nothing to fetch, and the same day with a skip list naming every event."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
-from support import ACCOUNT, DAY, FRONT, devices, environment, make_event, sha256
+from support import ACCOUNT, DAY, FRONT, devices, environment, make_event, sha256, wait_for
 
 from ringConnector.config import Settings
 from ringConnector.demo import running_server
@@ -41,14 +40,6 @@ def emulator(scenario: Scenario) -> Iterator[Emulator]:
 def server(settings: Settings, emulator: Emulator) -> Iterator[str]:
     with running_server(environment(settings)) as base:
         yield base
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {DEADLINE:.0f} s waiting for {what}")
-        time.sleep(0.02)
 
 
 def test_the_server_answers_others_while_a_long_download_runs(

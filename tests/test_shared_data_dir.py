@@ -7,15 +7,26 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
-from support import ACCOUNT, BACK, DAY, FRONT, devices, environment, leftovers, make_event, run, sha256
+from support import (
+    ACCOUNT,
+    BACK,
+    DAY,
+    FRONT,
+    devices,
+    environment,
+    leftovers,
+    make_event,
+    run,
+    sha256,
+    wait_for,
+)
 
 from ringConnector.config import Settings
 from ringConnector.demo import running_server
@@ -78,14 +89,6 @@ def check_files(videos: Path, emulator: Emulator, ids: set[str]) -> None:
         (_json,) = videos.glob(f"*-{ring_id}.json")
         assert sha256(video) == emulator.expected_sha256(ring_id)
     assert leftovers(videos) == []
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {DEADLINE:.0f} s waiting for {what}")
-        time.sleep(0.02)
 
 
 def test_ten_requests_and_the_script_at_once_fetch_each_recording_once(

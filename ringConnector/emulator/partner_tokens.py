@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from .scenario import PartnerApp
+from .tokens import AccessTokens
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -19,16 +19,14 @@ ACCESS_TOKEN_LIFETIME = 14_400
 REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600
 
 
-class PartnerTokenStore:
+class PartnerTokenStore(AccessTokens):
     """Codes and tokens of the one partner client; thread-safe, timed on the wall clock."""
 
     def __init__(self, app: PartnerApp, wall_clock: Callable[[], float]) -> None:
         """Start with no codes and no tokens."""
-        self._lock = threading.Lock()
+        super().__init__(wall_clock)
         self._app = app
-        self._clock = wall_clock
         self._codes: dict[str, float] = {}  # code -> issued at
-        self._access: dict[str, float] = {}  # access token -> expiry
         self._refresh: dict[str, tuple[float, str]] = {}  # refresh -> (expiry, its access token)
         # Used and revoked refresh tokens: still recognised as partner tokens, never accepted.
         self._retired: set[str] = set()
@@ -90,17 +88,6 @@ class PartnerTokenStore:
             if self._clock() >= entry[0]:
                 return None
         return self.issue()
-
-    def access_valid(self, token: str) -> bool:
-        """Tell whether an access token is known and unexpired."""
-        with self._lock:
-            expiry = self._access.get(token)
-            return expiry is not None and self._clock() < expiry
-
-    def expire_access(self) -> None:
-        """Invalidate every access token (refresh tokens stay usable)."""
-        with self._lock:
-            self._access.clear()
 
     def revoke_all(self) -> None:
         """Invalidate every access and refresh token: the user must link the account again."""

@@ -14,14 +14,33 @@ _LOGGER = logging.getLogger(__name__)
 ACCESS_TOKEN_LIFETIME = 3600
 
 
-class TokenStore:
+class AccessTokens:
+    """Access tokens with expiries on a clock: what the consumer and partner stores share."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        """No tokens yet."""
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._access: dict[str, float] = {}  # access token -> expiry
+
+    def access_valid(self, token: str) -> bool:
+        """Tell whether an access token is known and unexpired."""
+        with self._lock:
+            expiry = self._access.get(token)
+            return expiry is not None and self._clock() < expiry
+
+    def expire_access(self) -> None:
+        """Invalidate every access token (refresh tokens stay usable)."""
+        with self._lock:
+            self._access.clear()
+
+
+class TokenStore(AccessTokens):
     """Issued tokens; thread-safe. Expiry is measured on the emulator's injectable clock."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         """Start with no tokens."""
-        self._lock = threading.Lock()
-        self._clock = clock
-        self._access: dict[str, float] = {}
+        super().__init__(clock)
         self._refresh: set[str] = set()
 
     def issue(self) -> dict[str, Any]:
@@ -48,17 +67,6 @@ class TokenStore:
             # token lives on until it expires.
             self._refresh.discard(refresh_token)
         return self.issue()
-
-    def access_valid(self, token: str) -> bool:
-        """Tell whether an access token is known and unexpired."""
-        with self._lock:
-            expiry = self._access.get(token)
-            return expiry is not None and self._clock() < expiry
-
-    def expire_access(self) -> None:
-        """Invalidate every access token (refresh tokens stay usable)."""
-        with self._lock:
-            self._access.clear()
 
     def revoke_all(self) -> None:
         """Invalidate every access and refresh token: the user must log in again."""
