@@ -9,7 +9,9 @@ from flask import Flask, request
 from ringConnector.errors import Unauthorized
 
 # Endpoints anyone may call (probes carry no key): they say nothing about the videos.
-OPEN_ENDPOINTS = frozenset({"connector.liveness", "status.healthz", "status.readyz"})
+OPEN_ENDPOINTS = frozenset(
+    {"connector.liveness", "status.healthz", "status.readyz", "status.openapi_json", "status.docs"}
+)
 
 
 def require_api_key(app: Flask, api_key: str) -> None:

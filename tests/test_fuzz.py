@@ -39,8 +39,8 @@ def test_any_request_gets_json_and_never_a_500(
 ) -> None:
     response = client.open(path, method=method, data=body, content_type="application/json")
     assert response.status_code < 500 or response.status_code in (502, 503), response.get_data(as_text=True)
-    not_json = path.startswith(("/metrics", "/connector/videos/")) and response.status_code == 200
-    if method != "HEAD" and not not_json:  # metrics are Prometheus text; videos are MP4
+    not_json = path.startswith(("/metrics", "/docs", "/connector/videos/")) and response.status_code == 200
+    if method != "HEAD" and not not_json:  # Prometheus text, the HTML docs page, MP4
         assert response.mimetype == "application/json"
         answer = response.get_json()
         assert isinstance(answer, list | dict)

@@ -1,0 +1,116 @@
+"""The OpenAPI document: it covers every route, and real answers match what it says."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
+from support import SmallDay
+
+from ringConnector.app import create_app
+from ringConnector.config import Settings
+from ringConnector.service import Connector
+
+FIRST = str(SmallDay.first.id)
+
+
+def test_every_route_and_method_is_documented(app: Flask, client: FlaskClient) -> None:
+    doc = client.get("/openapi.json").get_json()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert method.lower() in doc["paths"].get(path, {}), f"{method} {path} is not documented"
+
+
+def check(doc: dict[str, Any], template: str, method: str, response: Any) -> None:
+    """The answer's status is documented for the operation, and its JSON body matches."""
+    operation = doc["paths"][template][method.lower()]
+    answers = operation["responses"]
+    assert str(response.status_code) in answers, f"{method} {template}: {response.status_code} undocumented"
+    content = answers[str(response.status_code)].get("content", {})
+    if "application/json" in content:
+        schema = {**content["application/json"]["schema"], "components": doc["components"]}
+        Draft202012Validator(schema).validate(response.get_json())
+    elif content:
+        assert response.mimetype in content
+
+
+def test_real_answers_match_the_document(
+    client: FlaskClient, settings: Settings, connector: Connector
+) -> None:
+    doc = client.get("/openapi.json").get_json()
+    calls: list[tuple[str, str, str, dict[str, Any]]] = [
+        ("/", "GET", "/", {}),
+        ("/healthz", "GET", "/healthz", {}),
+        ("/openapi.json", "GET", "/openapi.json", {}),
+        ("/docs", "GET", "/docs", {}),
+        ("/readyz", "GET", "/readyz", {}),
+        ("/metrics", "GET", "/metrics", {}),
+        ("/connector/download/{day}", "POST", "/connector/download/20261122", {"json": [FIRST]}),
+        ("/connector/download/{day}", "GET", "/connector/download/20261122", {}),
+        ("/connector/download/{day}", "POST", "/connector/download/20261341", {}),
+        ("/connector/download/today", "GET", "/connector/download/today", {}),
+        ("/connector/download/today", "POST", "/connector/download/today", {"json": []}),
+        ("/connector/record/{device_id}", "POST", "/connector/record/x?seconds=5", {}),
+        ("/connector/events", "GET", "/connector/events?date=20261122", {}),
+        ("/connector/events", "GET", "/connector/events?date=x", {}),
+        ("/connector/events/{ring_id}", "GET", f"/connector/events/{FIRST}", {}),
+        ("/connector/events/{ring_id}", "GET", "/connector/events/404", {}),
+        (
+            "/connector/events/{ring_id}",
+            "PATCH",
+            f"/connector/events/{FIRST}",
+            {"json": {"status": "PROCESSED"}},
+        ),
+        ("/connector/events/{ring_id}", "PATCH", f"/connector/events/{FIRST}", {"json": {"status": "?"}}),
+        ("/connector/videos/{ring_id}", "GET", f"/connector/videos/{FIRST}", {}),
+        (
+            "/connector/videos/{ring_id}",
+            "GET",
+            f"/connector/videos/{FIRST}",
+            {"headers": {"Range": "bytes=0-9"}},
+        ),
+        ("/connector/videos/{ring_id}", "GET", "/connector/videos/404", {}),
+        ("/connector/devices", "GET", "/connector/devices", {}),
+        ("/connector/jobs", "POST", "/connector/jobs", {"json": {"date": "20261122"}}),
+        ("/connector/jobs", "POST", "/connector/jobs", {"json": {"date": 1}}),
+        ("/connector/jobs/{job_id}", "GET", "/connector/jobs/nope", {}),
+    ]
+    covered = set()
+    for template, method, url, options in calls:
+        check(doc, template, method, client.open(url, method=method, **options))
+        covered.add((template, method.lower()))
+    job = client.post("/connector/jobs").headers["Location"]
+    check(doc, "/connector/jobs/{job_id}", "GET", client.get(job))
+    etag = client.get(f"/connector/videos/{FIRST}").headers["ETag"]
+    check(
+        doc,
+        "/connector/videos/{ring_id}",
+        "GET",
+        client.get(f"/connector/videos/{FIRST}", headers={"If-None-Match": etag}),
+    )
+    keyed = create_app(settings.replace(api_key="k"), connector=connector).test_client()
+    check(doc, "/connector/devices", "GET", keyed.get("/connector/devices"))  # 401
+    documented = {(p, m) for p, item in doc["paths"].items() for m in item if m != "parameters"}
+    assert documented - covered <= {("/connector/jobs/{job_id}", "get")}  # every operation was called
+
+
+def test_the_docs_page_lists_every_path(client: FlaskClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    for path in client.get("/openapi.json").get_json()["paths"]:
+        assert f"<code>{path}</code>" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs"])
+def test_the_document_needs_no_key(settings: Settings, connector: Connector, path: str) -> None:
+    assert (
+        create_app(settings.replace(api_key="k"), connector=connector).test_client().get(path).status_code
+        == 200
+    )
