@@ -59,6 +59,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 5000
     api_key: str = ""  # empty: no key asked (fine on loopback only)
+    callback_url: str = ""  # empty: no callback
     allow_remote_without_key: bool = False
     log_level: str = "INFO"
     log_format: str = "text"  # or json: one JSON object a line
@@ -83,6 +84,11 @@ class Settings:
                 f"(with RING_SOURCE={self.source}); got {','.join(self.event_kinds)!r}"
             )
         self._check_clip_options()
+        if self.callback_url and (
+            urlsplit(self.callback_url).scheme not in ("http", "https")
+            or not urlsplit(self.callback_url).hostname
+        ):
+            raise ConfigError(f"CALLBACK_URL must be an http(s) URL, got {self.callback_url!r}")
         if self.download_concurrency < 1:
             raise ConfigError("DOWNLOAD_CONCURRENCY must be at least 1")
         if min(self.retry_max_wait, self.retry_initial_delay, self.retry_max_delay) < 0:
@@ -233,6 +239,7 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("http_timeout", "HTTP_TIMEOUT", _number("HTTP_TIMEOUT", float)),
     ("host", "HOST", str),
     ("api_key", "CONNECTOR_API_KEY", str),
+    ("callback_url", "CALLBACK_URL", str),
     (
         "allow_remote_without_key",
         "ALLOW_REMOTE_WITHOUT_KEY",

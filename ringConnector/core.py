@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +99,7 @@ class DayDownload:
     only_devices: frozenset[str] = frozenset()  # ids or names; empty: every selected device
     dry_run: bool = False
     progress: Progress = field(default_factory=Progress)
+    notify: Callable[[dict[str, Any]], None] | None = None  # CALLBACK_URL delivery
 
     async def run(self) -> DayReport:
         """Download every ready event of the day that neither the caller nor DATA_DIR has."""
@@ -230,6 +231,8 @@ class DayDownload:
         body = event_json(event, self.window, self.store.video_path(stem))
         body.update(extra)
         await asyncio.to_thread(self.store.save_event, stem, body)
+        if self.notify is not None:
+            self.notify(body)
         EVENTS_DOWNLOADED.labels(self.source_name).inc()
         BYTES_DOWNLOADED.labels(self.source_name).inc(out.written)
         _LOGGER.info(

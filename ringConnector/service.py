@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from ringConnector.callback import Notifier
 from ringConnector.config import Settings
 from ringConnector.core import DayDownload, DayReport, Progress
 from ringConnector.days import day_window, today
@@ -68,6 +69,7 @@ class Connector:
         self._inflight: dict[str, asyncio.Future[bool]] = {}
         self._ready: tuple[float, tuple[bool, str]] | None = None
         self.jobs = JobBook()
+        self._notifier: Notifier | None = None
 
     def today(self) -> date:
         """Today in the configured time zone, at the moment of the call."""
@@ -157,6 +159,7 @@ class Connector:
             only_devices=devices,
             dry_run=dry_run,
             progress=progress,
+            notify=self._notifier.notify if self._notifier else None,
         )
         return await job.run()
 
@@ -193,12 +196,16 @@ class Connector:
                 # No total deadline (a large recording takes long), but no silent stall either.
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout),
             )
+            if self.settings.callback_url:
+                self._notifier = Notifier(self.settings.callback_url, self._http, self._policy)
             self._source = open_source(
                 self.settings, self._http, self._policy, wall_clock=lambda: self._now().timestamp()
             )
         return self._source
 
     async def _close(self) -> None:
+        if self._notifier is not None:
+            await self._notifier.close()
         if self._source is not None:
             await self._source.close()
         if self._http is not None:
