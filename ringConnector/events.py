@@ -12,6 +12,18 @@ from ringConnector.days import DayWindow
 
 # The article's status of a freshly downloaded event, for the pipeline to move on.
 UNPROCESSED = "UNPROCESSED"
+# The article's event JSON fields, in its order: the contract with the pipeline.
+ARTICLE_FIELDS = (
+    "ringId",
+    "date",
+    "eventName",
+    "createdAt",
+    "answered",
+    "kind",
+    "duration",
+    "videoFileName",
+    "status",
+)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ringConnector.api_events import STATUSES
+from ringConnector.events import ARTICLE_FIELDS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 EVENT = {"$ref": "#/components/schemas/Event"}
@@ -200,17 +201,7 @@ SCHEMAS: dict[str, Any] = {
     "Event": {
         "type": "object",
         "description": "The article's event JSON; sources add fields (deviceId, subType, clipStart ...).",
-        "required": [
-            "ringId",
-            "date",
-            "eventName",
-            "createdAt",
-            "answered",
-            "kind",
-            "duration",
-            "videoFileName",
-            "status",
-        ],
+        "required": list(ARTICLE_FIELDS),
         "properties": {
             "ringId": {"type": "string"},
             "date": {"type": "string", "pattern": "^[0-9]{8}$"},

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support import NOW, ZONE, FakeSleep, small_day
+from support import ACCOUNT, NOW, ZONE, FakeSleep, devices, small_day
 
 from ringConnector.app import create_app
 from ringConnector.config import Settings
@@ -20,15 +20,21 @@ from ringConnector.tokens import TokenStore
 
 
 @pytest.fixture
-def scenario() -> Scenario:
-    """The Ring account the emulator serves; override in a module for other data."""
-    return small_day()
+def scenario(request: pytest.FixtureRequest) -> Scenario:
+    """The Ring account the emulator serves: the small day, or the doorbells of support.devices()
+    with the events of the closest `@pytest.mark.events(...)`; override for anything else."""
+    marker = request.node.get_closest_marker("events")
+    if marker is None:
+        return small_day()
+    return Scenario(account=ACCOUNT, devices=devices(), events=list(marker.args[0]))
 
 
 @pytest.fixture
-def emulator(scenario: Scenario) -> Iterator[Emulator]:
-    """A running emulator (API host and storage host on loopback)."""
-    with Emulator(scenario) as emu:
+def emulator(request: pytest.FixtureRequest, scenario: Scenario) -> Iterator[Emulator]:
+    """A running emulator (API, storage and partner hosts on loopback); storage paced at the
+    closest `@pytest.mark.storage_bandwidth(bytes_per_s)`, if any."""
+    marker = request.node.get_closest_marker("storage_bandwidth")
+    with Emulator(scenario, storage_bandwidth=marker.args[0] if marker else None) as emu:
         yield emu
 
 

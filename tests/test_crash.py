@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import ACCOUNT, DAY, FINAL, FRONT, ROOT, devices, environment, make_event, run, sha256, wait_for
+from support import DAY, FINAL, FRONT, ROOT, environment, make_event, run, sha256, wait_for
 
 from ringConnector.config import Settings
-from ringConnector.emulator.scenario import Scenario
 from ringConnector.emulator.server import Emulator
 
 # Six recordings of 2 MB at 1 MB/s per connection, four at once: the run takes about four
@@ -30,15 +29,7 @@ IDS = {str(event.id) for event in EVENTS}
 DEADLINE = 30.0
 
 
-@pytest.fixture
-def scenario() -> Scenario:
-    return Scenario(account=ACCOUNT, devices=devices(), events=EVENTS)
-
-
-@pytest.fixture
-def emulator(scenario: Scenario) -> Iterator[Emulator]:
-    with Emulator(scenario, storage_bandwidth=BANDWIDTH) as emu:
-        yield emu
+pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDTH)]
 
 
 def finished(videos: Path) -> set[str]:

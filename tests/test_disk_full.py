@@ -12,10 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import ACCOUNT, DAY, FINAL, FRONT, devices, environment, leftovers, make_event, run, sha256
+from support import DAY, FINAL, FRONT, environment, leftovers, make_event, run, sha256
 
 from ringConnector.config import Settings
-from ringConnector.emulator.scenario import Scenario
 from ringConnector.emulator.server import Emulator
 from ringConnector.files import AtomicFile
 
@@ -32,15 +31,7 @@ IDS = {str(event.id) for event in EVENTS}
 MNT_DETACH = 2
 
 
-@pytest.fixture
-def scenario() -> Scenario:
-    return Scenario(account=ACCOUNT, devices=devices(), events=EVENTS)
-
-
-@pytest.fixture
-def emulator(scenario: Scenario) -> Iterator[Emulator]:
-    with Emulator(scenario, storage_bandwidth=BANDWIDTH) as emu:
-        yield emu
+pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDTH)]
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import stat
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,20 +19,9 @@ from ringConnector.emulator.scenario import Device, Event, Scenario
 from ringConnector.emulator.seed import event_id
 from ringConnector.emulator.server import Emulator
 from ringConnector.errors import AuthorizationRequired, RingUnavailable
+from ringConnector.events import ARTICLE_FIELDS
 from ringConnector.service import Connector
 from ringConnector.tokens import TokenStore
-
-ARTICLE_FIELDS = [
-    "ringId",
-    "date",
-    "eventName",
-    "createdAt",
-    "answered",
-    "kind",
-    "duration",
-    "videoFileName",
-    "status",
-]
 
 
 def ids(bodies: list[dict[str, object]]) -> set[str]:
@@ -54,7 +42,7 @@ def test_event_json_keeps_the_article_fields(connector: Connector) -> None:
     report = connector.download_day(DAY)
     by_id = {body["ringId"]: body for body in report.downloaded}
     first = by_id[str(SmallDay.first.id)]
-    assert list(first)[: len(ARTICLE_FIELDS)] == ARTICLE_FIELDS
+    assert tuple(first)[: len(ARTICLE_FIELDS)] == ARTICLE_FIELDS
     assert first["date"] == "20261122"
     assert first["eventName"] == "20261122-000005"  # local time, not UTC (10:00:05 the day before)
     assert first["createdAt"] == "2026-11-21T10:00:05.000000Z"
@@ -437,13 +425,9 @@ def test_a_refreshed_token_opens_a_new_session(
     assert emulator.count("session") == 1
 
 
+@pytest.mark.storage_bandwidth(2_000_000)
 class TestDownloadsAtOnce:
     """Bodies paced at 2 MB/s take ~0.1 s each, so downloads that may overlap do."""
-
-    @pytest.fixture
-    def emulator(self, scenario: Scenario) -> Iterator[Emulator]:
-        with Emulator(scenario, storage_bandwidth=2_000_000) as emu:
-            yield emu
 
     @pytest.mark.parametrize("concurrency", [1, 2, 4])
     def test_downloads_run_at_once_up_to_the_setting(

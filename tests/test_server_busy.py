@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import ACCOUNT, DAY, FRONT, devices, environment, make_event, sha256, wait_for
+from support import DAY, FRONT, environment, make_event, sha256, wait_for
 
 from ringConnector.config import Settings
 from ringConnector.demo import running_server
-from ringConnector.emulator.scenario import Scenario
 from ringConnector.emulator.server import Emulator
 
 # Three recordings of 4 MB at 1 MB/s per connection: the long request takes about 4 s.
@@ -25,15 +24,7 @@ QUIET_DAY = DAY - timedelta(days=2)  # no events at all
 DEADLINE = 30.0
 
 
-@pytest.fixture
-def scenario() -> Scenario:
-    return Scenario(account=ACCOUNT, devices=devices(), events=EVENTS)
-
-
-@pytest.fixture
-def emulator(scenario: Scenario) -> Iterator[Emulator]:
-    with Emulator(scenario, storage_bandwidth=BANDWIDTH) as emu:
-        yield emu
+pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDTH)]
 
 
 @pytest.fixture

@@ -15,11 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 from support import (
-    ACCOUNT,
     BACK,
     DAY,
     FRONT,
-    devices,
     environment,
     leftovers,
     make_event,
@@ -30,7 +28,6 @@ from support import (
 
 from ringConnector.config import Settings
 from ringConnector.demo import running_server
-from ringConnector.emulator.scenario import Scenario
 from ringConnector.emulator.server import Emulator
 
 # Eight recordings of 500 kB at 1 MB/s per connection, on two doorbells (one shared).
@@ -45,15 +42,7 @@ DEADLINE = 30.0
 PATH = f"/connector/download/{DAY:%Y%m%d}"
 
 
-@pytest.fixture
-def scenario() -> Scenario:
-    return Scenario(account=ACCOUNT, devices=devices(), events=EVENTS)
-
-
-@pytest.fixture
-def emulator(scenario: Scenario) -> Iterator[Emulator]:
-    with Emulator(scenario, storage_bandwidth=BANDWIDTH) as emu:
-        yield emu
+pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDTH)]
 
 
 @pytest.fixture
@@ -119,12 +108,9 @@ def test_ten_requests_and_the_script_at_once_fetch_each_recording_once(
     check_files(settings.videos_dir, emulator, IDS)
 
 
+@pytest.mark.events(SCRIPTS)
 class TestTheScriptFirst:
     """The script is fetching its day when more events appear and the ten requests come."""
-
-    @pytest.fixture
-    def scenario(self) -> Scenario:
-        return Scenario(account=ACCOUNT, devices=devices(), events=SCRIPTS)
 
     def test_the_server_waits_for_what_the_script_is_fetching(
         self, server: str, env: dict[str, str], emulator: Emulator, settings: Settings
