@@ -76,6 +76,11 @@ class SmallDay:
         return [value for name, value in vars(cls).items() if isinstance(value, Event)]
 
     @classmethod
+    def expected_bytes(cls) -> int:
+        """The bytes of the recordings a default run downloads."""
+        return sum(e.size for e in cls.events() if str(e.id) in cls.expected_dings())
+
+    @classmethod
     def expected_dings(cls) -> set[str]:
         """Ring ids a default run (doorbells, dings) downloads."""
         return {

@@ -84,13 +84,4 @@ def test_a_bar_on_a_terminal_and_lines_when_piped(connector: Connector) -> None:
     assert out.getvalue().count("downloaded ") == 5  # a line per event, above the bar
     drawn = screen.getvalue()
     assert "0/5 " in drawn and "event/s" in drawn  # drawn on the terminal (redraws are throttled)
-    assert bar.bytes == sum(
-        e.size
-        for e in (
-            SmallDay.first,
-            SmallDay.answered,
-            SmallDay.shared_no_duration,
-            SmallDay.same_second,
-            SmallDay.last,
-        )
-    )
+    assert bar.bytes == SmallDay.expected_bytes()

@@ -75,15 +75,9 @@ def test_metrics_count_downloads_bytes_retries_and_ring_latency(
     text = client.get("/metrics").get_data(as_text=True)
     assert "ringconnector_events_downloaded_total" in text
     assert sample("ringconnector_events_downloaded_total", source="consumer") - before["events"] == 5
-    assert sample("ringconnector_downloaded_bytes_total", source="consumer") - before["bytes"] == sum(
-        e.size
-        for e in (
-            SmallDay.first,
-            SmallDay.answered,
-            SmallDay.shared_no_duration,
-            SmallDay.same_second,
-            SmallDay.last,
-        )
+    assert (
+        sample("ringconnector_downloaded_bytes_total", source="consumer") - before["bytes"]
+        == SmallDay.expected_bytes()
     )
     assert sample("ringconnector_retries_total", cause="server_error") - before["retries"] == 1
     assert sample("ringconnector_ring_request_seconds_count", call="consumer history") > before["history"]
