@@ -3,11 +3,11 @@
 
 import sys
 
-from ringConnector.launch import use_project_venv
+from ringConnector.cli.venv import use_project_venv
 
 use_project_venv()
 
-from ringConnector.cli import auth_main  # noqa: E402 - after choosing the interpreter
+from ringConnector.cli.sign_in import auth_main  # noqa: E402 - after choosing the interpreter
 
 if __name__ == "__main__":
     sys.exit(auth_main())

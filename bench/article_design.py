@@ -16,15 +16,15 @@ from pathlib import Path
 from ring_doorbell import Auth
 
 from ringConnector.config import load_settings
-from ringConnector.sources.consumer import ConfiguredRing, point_library_at
-from ringConnector.tokens import TokenStore
+from ringConnector.sources.consumer.source import ConfiguredRing, point_library_at
+from ringConnector.storage.tokens import TokenFile
 
 
 async def download_day(day: date, out_dir: Path) -> int:
     """Download the day's ready dings the article's way; returns how many."""
     settings = load_settings()
     point_library_at(settings)  # the only change: the emulator's URLs instead of Ring's
-    store = TokenStore(settings.oauth_file)
+    store = TokenFile(settings.oauth_file)
     auth = Auth("Ringface", store.load(), store.save, store.hardware_id())
     ring = ConfiguredRing(auth, settings.ring_api_url)
     await ring.async_update_data()

@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from readme import update_readme  # noqa: E402
 
-from ringConnector.authorization import create_token  # noqa: E402
 from ringConnector.config import Settings  # noqa: E402
 from ringConnector.emulator.seed import DEMO_CODE, DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
+from ringConnector.sources.consumer import auth  # noqa: E402
 
 PY = sys.executable
 DAY = "2026-11-01"  # a past day: every event's recording exists
@@ -139,7 +139,7 @@ def sign_in(urls: dict[str, str], work: Path) -> None:
         ring_api_url=urls["api_url"],
         ring_oauth_url=urls["oauth_url"],
     )
-    asyncio.run(create_token(settings, DEMO_USERNAME, DEMO_PASSWORD, lambda: DEMO_CODE))
+    asyncio.run(auth.sign_in(settings, DEMO_USERNAME, DEMO_PASSWORD, lambda: DEMO_CODE))
 
 
 def total_bytes(folder: Path) -> int:

@@ -11,12 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import ACCOUNT, NOW, ZONE, FakeSleep, devices, small_day
 
-from ringConnector.app import create_app
 from ringConnector.config import Settings
+from ringConnector.connector import Connector
 from ringConnector.emulator.scenario import Scenario
 from ringConnector.emulator.server import Emulator
-from ringConnector.service import Connector
-from ringConnector.tokens import TokenStore
+from ringConnector.storage.tokens import TokenFile
+from ringConnector.web.app import create_app
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def settings(tmp_path: Path, emulator: Emulator) -> Settings:
         retry_max_delay=30,
         http_timeout=5,
     )
-    TokenStore(settings.oauth_file).save(emulator.issue_token())
+    TokenFile(settings.oauth_file).save(emulator.issue_token())
     return settings
 
 

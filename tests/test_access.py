@@ -9,10 +9,10 @@ import pytest
 from flask.testing import FlaskClient
 from support import ROOT, environment
 
-from ringConnector.app import create_app
 from ringConnector.config import Settings
+from ringConnector.connector import Connector
 from ringConnector.emulator.server import Emulator
-from ringConnector.service import Connector
+from ringConnector.web.app import create_app
 
 KEY = "k3y-0f-the-c0nnect0r-with-enough-entropy"
 

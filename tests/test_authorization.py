@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from support import ACCOUNT, small_day
 
-from ringConnector.authorization import create_token, write_auth_file
+from ringConnector.cli.sign_in import write_auth_file
 from ringConnector.config import Settings
 from ringConnector.emulator.faults import Fault
 from ringConnector.emulator.scenario import Scenario
 from ringConnector.emulator.server import Emulator
 from ringConnector.errors import LoginRejected, RingUnavailable
-from ringConnector.tokens import TokenStore
+from ringConnector.sources.consumer import auth
+from ringConnector.storage.tokens import TokenFile
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def sign_in(settings: Settings, password: str = ACCOUNT.password, code: str = "1
         asked.append("code")
         return code
 
-    asyncio.run(create_token(settings, ACCOUNT.username, password, ask_code))
+    asyncio.run(auth.sign_in(settings, ACCOUNT.username, password, ask_code))
     return asked
 
 
@@ -45,7 +46,7 @@ def test_two_factor_sign_in_writes_a_private_token(fresh: Settings, emulator: Em
     assert token["access_token"] and token["refresh_token"]
     assert stat.S_IMODE(fresh.oauth_file.stat().st_mode) == 0o600
     assert emulator.count("token") == 2  # the 412 asking for a code, then the token
-    assert emulator.hardware_ids == {TokenStore(fresh.oauth_file).hardware_id()}
+    assert emulator.hardware_ids == {TokenFile(fresh.oauth_file).hardware_id()}
 
 
 class TestAccountWithoutTwoFactor:
@@ -119,7 +120,7 @@ def test_a_ring_outage_while_signing_in_is_not_a_wrong_password(
     asked: list[str] = []
     with pytest.raises(RingUnavailable, match="try again later"):
         asyncio.run(
-            create_token(fresh, ACCOUNT.username, ACCOUNT.password, lambda: asked.append("code") or "")
+            auth.sign_in(fresh, ACCOUNT.username, ACCOUNT.password, lambda: asked.append("code") or "")
         )
     assert asked == []  # no 2FA code is asked for when Ring did not ask for one
     assert not fresh.oauth_file.exists()

@@ -11,8 +11,8 @@ import pytest
 from support import DAY, FakeSleep, SmallDay
 
 from ringConnector.config import Settings
+from ringConnector.connector import Connector
 from ringConnector.errors import ConfigError
-from ringConnector.service import Connector
 
 
 class Pipeline(ThreadingHTTPServer):

@@ -8,10 +8,10 @@ import json
 import pytest
 from support import DAY, SmallDay, environment, run
 
+from ringConnector.cli.progress import Bar, PlainLines, progress_for
 from ringConnector.config import Settings
+from ringConnector.connector import Connector
 from ringConnector.emulator.server import Emulator
-from ringConnector.progress import Bar, PlainLines, progress_for
-from ringConnector.service import Connector
 
 DINGS = SmallDay.expected_dings()
 

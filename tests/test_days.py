@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ringConnector.days import CLI_DAY, day_window, parse_day, parse_ring_time, today
 from ringConnector.errors import BadRequest
+from ringConnector.model.days import CLI_DAY, day_window, parse_day, parse_ring_time, today
 
 KIRITIMATI = ZoneInfo("Pacific/Kiritimati")  # UTC+14: its day starts at 10:00 UTC the day before
 

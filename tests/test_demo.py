@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ringConnector import demo
+from ringConnector.cli import demo
 
 
 def test_the_demo_runs_the_whole_flow(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

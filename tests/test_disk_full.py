@@ -16,7 +16,7 @@ from support import DAY, FINAL, FRONT, environment, leftovers, make_event, run, 
 
 from ringConnector.config import Settings
 from ringConnector.emulator.server import Emulator
-from ringConnector.files import AtomicFile
+from ringConnector.storage.atomic import AtomicFile
 
 # Four recordings of 150 kB on an 8 MiB disk of which a filler leaves 225 kB: one fits, then
 # the disk is full part-way through the next. Without the filler all four fit. Storage sends

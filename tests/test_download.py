@@ -14,14 +14,14 @@ import pytest
 from support import ACCOUNT, DAY, FRONT, ZONE, FakeSleep, SmallDay, leftovers, make_event, sha256
 
 from ringConnector.config import Settings
+from ringConnector.connector import Connector
 from ringConnector.emulator.faults import Fault
 from ringConnector.emulator.scenario import Device, Event, Scenario
 from ringConnector.emulator.seed import event_id
 from ringConnector.emulator.server import Emulator
 from ringConnector.errors import AuthorizationRequired, RingUnavailable
-from ringConnector.events import ARTICLE_FIELDS
-from ringConnector.service import Connector
-from ringConnector.tokens import TokenStore
+from ringConnector.model.events import ARTICLE_FIELDS
+from ringConnector.storage.tokens import TokenFile
 
 
 def ids(bodies: list[dict[str, object]]) -> set[str]:
@@ -172,14 +172,14 @@ def test_a_401_mid_run_refreshes_persists_and_retries(
     connector: Connector, emulator: Emulator, settings: Settings
 ) -> None:
     connector.download_day(DAY)  # session and devices established
-    before = TokenStore(settings.oauth_file).load()
+    before = TokenFile(settings.oauth_file).load()
     emulator.expire_access_tokens()
     emulator.set_event(SmallDay.processing.id, recording_status="ready")
     tokens_before = emulator.count("token")
     report = connector.download_day(DAY)
     assert ids(report.downloaded) == {str(SmallDay.processing.id)}
     assert emulator.count("token") == tokens_before + 1  # one refresh, not one per request
-    after = TokenStore(settings.oauth_file).load()
+    after = TokenFile(settings.oauth_file).load()
     assert after["refresh_token"] != before["refresh_token"]  # the rotated token was persisted
     assert stat.S_IMODE(settings.oauth_file.stat().st_mode) == 0o600
 
@@ -224,7 +224,7 @@ def test_one_hardware_id_per_installation(
     connector.download_day(DAY)
     emulator.expire_access_tokens()
     connector.download_day(DAY)
-    assert emulator.hardware_ids == {TokenStore(settings.oauth_file).hardware_id()}
+    assert emulator.hardware_ids == {TokenFile(settings.oauth_file).hardware_id()}
 
 
 def test_stick_up_cams_and_other_kinds_are_selectable(settings: Settings, sleep: FakeSleep) -> None:
@@ -385,7 +385,7 @@ def test_a_recording_still_being_prepared_does_not_hold_up_the_others(
 ) -> None:
     fresh = str(SmallDay.first.id)  # the oldest event: first in line for the only slot
     emulator.set_event(fresh, prepare_after_hits=2)
-    caplog.set_level(logging.INFO, logger="ringConnector.core")
+    caplog.set_level(logging.INFO, logger="ringConnector.download.day")
     with Connector(settings.replace(download_concurrency=1), sleep=sleep) as connector:
         report = connector.download_day(DAY)
     assert ids(report.downloaded) == SmallDay.expected_dings()
@@ -409,7 +409,7 @@ def test_a_warm_rerun_in_a_new_process_only_reads_history(
     assert counters == {"history": 3}
     cache = settings.oauth_file.with_name(settings.oauth_file.name + ".session.json")
     assert stat.S_IMODE(cache.stat().st_mode) == 0o600
-    assert TokenStore(settings.oauth_file).load()["access_token"] not in cache.read_text()
+    assert TokenFile(settings.oauth_file).load()["access_token"] not in cache.read_text()
 
 
 def test_a_refreshed_token_opens_a_new_session(

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from ringConnector.errors import AuthorizationRequired
-from ringConnector.files import AtomicFile, write_json
 from ringConnector.logs import scrub
-from ringConnector.tokens import TokenStore
+from ringConnector.storage.atomic import AtomicFile, write_json
+from ringConnector.storage.tokens import TokenFile
 
 
 def test_atomic_file_appears_only_on_commit(tmp_path: Path) -> None:
@@ -47,7 +47,7 @@ def test_reset_throws_away_a_failed_attempt(tmp_path: Path) -> None:
 
 
 def test_token_store_writes_private_files_atomically(tmp_path: Path) -> None:
-    store = TokenStore(tmp_path / "oauth-authorization.json")
+    store = TokenFile(tmp_path / "oauth-authorization.json")
     store.save({"access_token": "a", "refresh_token": "r"})
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
     assert store.load()["refresh_token"] == "r"
@@ -57,8 +57,8 @@ def test_token_store_writes_private_files_atomically(tmp_path: Path) -> None:
 
 
 def test_hardware_id_is_created_once_and_kept(tmp_path: Path) -> None:
-    first = TokenStore(tmp_path / "t.json").hardware_id()
-    second = TokenStore(tmp_path / "t.json").hardware_id()
+    first = TokenFile(tmp_path / "t.json").hardware_id()
+    second = TokenFile(tmp_path / "t.json").hardware_id()
     assert first == second
     assert stat.S_IMODE((tmp_path / "t.json.hardware_id").stat().st_mode) == 0o600
 
@@ -72,7 +72,7 @@ def test_missing_or_corrupt_token_names_the_fix(tmp_path: Path, content: str | N
     if content is not None:
         path.write_text(content)
     with pytest.raises(AuthorizationRequired, match=says) as caught:
-        TokenStore(path).load()
+        TokenFile(path).load()
     assert "startCreateAuthFile.py" in str(caught.value)
 
 
@@ -132,13 +132,13 @@ def test_reset_drops_the_companions(tmp_path: Path) -> None:
 def test_a_crash_while_saving_a_token_leaves_the_previous_one_usable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = TokenStore(tmp_path / "oauth-authorization.json")
+    store = TokenFile(tmp_path / "oauth-authorization.json")
     store.save({"access_token": "old", "refresh_token": "old-refresh"})
 
     def power_cut(source: object, target: object) -> None:
         raise OSError("the machine died before the rename")
 
-    monkeypatch.setattr("ringConnector.files.os.replace", power_cut)
+    monkeypatch.setattr("ringConnector.storage.atomic.os.replace", power_cut)
     with pytest.raises(OSError):
         store.save({"access_token": "new", "refresh_token": "new-refresh"})
     monkeypatch.undo()
@@ -153,7 +153,7 @@ def test_waiting_for_locks_held_elsewhere_keeps_threads_free(tmp_path: Path) -> 
 
     from filelock import FileLock
 
-    from ringConnector.core import _take
+    from ringConnector.download.day import _take
 
     holders = [FileLock(str(tmp_path / f"{n}.lock"), thread_local=False) for n in range(10)]
     for holder in holders:

@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from support import SmallDay
 
-from ringConnector.app import create_app
 from ringConnector.config import Settings
-from ringConnector.service import Connector
+from ringConnector.connector import Connector
+from ringConnector.web.app import create_app
 
 FIRST = str(SmallDay.first.id)
 

@@ -26,18 +26,18 @@ from support import (
     sha256,
 )
 
-from ringConnector.app import create_app
-from ringConnector.authorization import write_partner_token_file
+from ringConnector.cli.sign_in import write_partner_token_file
 from ringConnector.config import Settings
+from ringConnector.connector import Connector
 from ringConnector.emulator import partner_device_id, partner_event_id
 from ringConnector.emulator.clock import ManualClock
 from ringConnector.emulator.faults import Fault
 from ringConnector.emulator.scenario import Event, PartnerApp, Scenario
 from ringConnector.emulator.server import Emulator
 from ringConnector.errors import AuthorizationRequired
-from ringConnector.service import Connector
-from ringConnector.sources.partner_api import PartnerClient
-from ringConnector.tokens import TokenStore
+from ringConnector.sources.partner.client import PartnerClient
+from ringConnector.storage.tokens import TokenFile
+from ringConnector.web.app import create_app
 
 # The day after DAY, so every event of DAY is in the past (the Partner API refuses the future).
 LATER = (datetime.combine(DAY + timedelta(days=1), datetime.min.time()) + timedelta(hours=12)).replace(
@@ -103,7 +103,7 @@ def settings(tmp_path: Path, emulator: Emulator) -> Settings:
         time_zone=ZONE,
         http_timeout=5,
     )
-    TokenStore(settings.partner_token_file).save(emulator.issue_partner_token())
+    TokenFile(settings.partner_token_file).save(emulator.issue_partner_token())
     return settings
 
 

@@ -21,9 +21,9 @@ from ringConnector.errors import (
     RingUnavailable,
     TransientError,
 )
-from ringConnector.files import AtomicFile
-from ringConnector.sources.partner_api import PartnerClient
-from ringConnector.tokens import TokenStore
+from ringConnector.sources.partner.client import PartnerClient
+from ringConnector.storage.atomic import AtomicFile
+from ringConnector.storage.tokens import TokenFile
 
 API = "https://api.amazonvision.com"
 TOKEN_URL = "https://oauth.ring.com/oauth/token"
@@ -47,7 +47,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> PartnerClient:
-    TokenStore(settings.partner_token_file).save(
+    TokenFile(settings.partner_token_file).save(
         {"access_token": "access-1", "refresh_token": "refresh-1", "expires_at": NOW + 3600}
     )
     return PartnerClient(settings, wall_clock=lambda: NOW)
@@ -174,7 +174,7 @@ def test_clip_options_come_from_the_settings(
     tuned = settings.replace(
         clip_codec="hevc", clip_frame_rate=5, clip_width=1280, clip_height=720, clip_audio=False
     )
-    TokenStore(tuned.partner_token_file).save({"access_token": "a", "expires_at": NOW + 3600})
+    TokenFile(tuned.partner_token_file).save({"access_token": "a", "expires_at": NOW + 3600})
     expected = {
         "timestamp": 1_799_999_000_000,
         "duration": 30_000,
@@ -228,7 +228,7 @@ def test_a_401_refreshes_once_and_retries(
 
 
 def test_the_token_is_refreshed_before_it_expires(settings: Settings, mocked: responses.RequestsMock) -> None:
-    TokenStore(settings.partner_token_file).save(
+    TokenFile(settings.partner_token_file).save(
         {"access_token": "access-1", "refresh_token": "refresh-1", "expires_at": NOW + 60}
     )
     token = refreshed(mocked)
@@ -342,7 +342,7 @@ def test_a_token_endpoint_hiccup_during_refresh_is_transient(
 def test_a_playground_token_is_used_to_its_last_second(
     settings: Settings, mocked: responses.RequestsMock
 ) -> None:
-    TokenStore(settings.partner_token_file).save({"access_token": "playground", "expires_at": NOW + 100})
+    TokenFile(settings.partner_token_file).save({"access_token": "playground", "expires_at": NOW + 100})
     mocked.get(
         f"{API}/v1/devices",
         json={"data": []},
@@ -352,7 +352,7 @@ def test_a_playground_token_is_used_to_its_last_second(
 
 
 def test_threads_and_processes_refresh_once(settings: Settings, mocked: responses.RequestsMock) -> None:
-    TokenStore(settings.partner_token_file).save(
+    TokenFile(settings.partner_token_file).save(
         {"access_token": "access-1", "refresh_token": "refresh-1", "expires_at": NOW + 60}
     )
     token = refreshed(mocked)

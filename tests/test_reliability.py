@@ -11,11 +11,11 @@ from pathlib import Path
 from support import DAY, ZONE, FakeSleep, leftovers
 
 from ringConnector.config import Settings
+from ringConnector.connector import Connector
 from ringConnector.emulator.faults import RandomFaults
 from ringConnector.emulator.seed import bulk_scenario
 from ringConnector.emulator.server import Emulator
-from ringConnector.service import Connector
-from ringConnector.tokens import TokenStore
+from ringConnector.storage.tokens import TokenFile
 
 ROUTES = {"session", "devices", "history", "share_play", "recording", "storage", "token"}
 KINDS = {"status", "drop", "short"}
@@ -57,7 +57,7 @@ def soak(folder: Path, *, events: int, seed: int, rate: float, max_calls: int = 
             time_zone=ZONE,
             http_timeout=5,
         )
-        TokenStore(settings.oauth_file).save(emulator.issue_token())
+        TokenFile(settings.oauth_file).save(emulator.issue_token())
         emulator.expire_access_tokens()  # so the token endpoint, too, meets faults
         emulator.set_random_faults(RandomFaults(rate=rate, seed=seed, routes=ROUTES, kinds=KINDS))
         with Connector(settings, sleep=sleep) as connector:

@@ -12,8 +12,8 @@ import pytest
 import requests
 from support import ACCOUNT, ROOT, SmallDay, environment, run
 
+from ringConnector.cli.demo import running_server
 from ringConnector.config import Settings
-from ringConnector.demo import running_server
 from ringConnector.emulator.server import Emulator
 
 

@@ -26,8 +26,8 @@ from support import (
     wait_for,
 )
 
+from ringConnector.cli.demo import running_server
 from ringConnector.config import Settings
-from ringConnector.demo import running_server
 from ringConnector.emulator.server import Emulator
 
 # Eight recordings of 500 kB at 1 MB/s per connection, on two doorbells (one shared).

@@ -6,11 +6,11 @@ from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 from support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE, SmallDay
 
-from ringConnector.app import create_app
 from ringConnector.config import Settings
+from ringConnector.connector import Connector
 from ringConnector.emulator.faults import Fault
 from ringConnector.emulator.server import Emulator
-from ringConnector.service import Connector
+from ringConnector.web.app import create_app
 
 
 def test_healthz(client: FlaskClient) -> None:

@@ -8,10 +8,10 @@ from typing import Any, Protocol
 import aiohttp
 
 from ringConnector.config import Settings
-from ringConnector.days import DayWindow
-from ringConnector.events import Device, RingEvent
-from ringConnector.files import AtomicFile
+from ringConnector.model.days import DayWindow
+from ringConnector.model.events import Device, RingEvent
 from ringConnector.retry import RetryPolicy
+from ringConnector.storage.atomic import AtomicFile
 
 
 class Source(Protocol):
@@ -49,10 +49,10 @@ def open_source(
 ) -> Source:
     """The source RING_SOURCE selects."""
     if settings.source == "partner":
-        from ringConnector.sources.partner import PartnerSource
-        from ringConnector.sources.partner_api import PartnerClient
+        from ringConnector.sources.partner.client import PartnerClient
+        from ringConnector.sources.partner.source import PartnerSource
 
         return PartnerSource(settings, policy, PartnerClient(settings, wall_clock=wall_clock))
-    from ringConnector.sources.consumer import ConsumerSource
+    from ringConnector.sources.consumer.source import ConsumerSource
 
     return ConsumerSource(settings, http, policy)

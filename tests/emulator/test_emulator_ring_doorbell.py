@@ -13,7 +13,7 @@ from ring_doorbell.exceptions import AuthenticationError, Requires2FAError, Ring
 
 from ringConnector.emulator import Emulator, Scenario
 from ringConnector.emulator.seed import DEMO_CODE, DEMO_PASSWORD, DEMO_USERNAME
-from ringConnector.sources.consumer import ConfiguredRing
+from ringConnector.sources.consumer.adapter import ConfiguredRing
 
 
 @pytest.fixture

@@ -1,0 +1,73 @@
+"""startDownload.py's progress: a bar with bytes and ETA on a terminal, plain lines when piped."""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+from tqdm import tqdm
+
+from ringConnector.download.day import Progress
+from ringConnector.model.events import RingEvent
+
+
+def line(body: dict[str, Any] | None, event: RingEvent, error: str | None) -> str:
+    """The line printed when an event is done."""
+    if body is not None:
+        return (
+            f"downloaded {body['ringId']} {body['eventName']} {body['deviceName']} -> {body['videoFileName']}"
+        )
+    return f"failed     event {event.id}: {error}"
+
+
+class PlainLines(Progress):
+    """A line per event as it finishes (for pipes, cron and logs)."""
+
+    def __init__(self, out: TextIO) -> None:
+        """Write to `out`."""
+        self.out = out
+
+    def finished(self, event: RingEvent, body: dict[str, Any] | None, error: str | None) -> None:
+        """Print the event's line now."""
+        print(line(body, event, error), file=self.out, flush=True)
+
+    def close(self) -> None:
+        """Nothing to tidy."""
+
+
+class Bar(PlainLines):
+    """A tqdm bar of events, with the bytes so far and an ETA; event lines go above it."""
+
+    def __init__(self, out: TextIO, screen: TextIO) -> None:
+        """Lines to `out`; the bar to the terminal `screen`."""
+        super().__init__(out)
+        self.screen = screen
+        self.bar: tqdm[Any] | None = None
+        self.bytes = 0
+
+    def planned(self, events: list[RingEvent]) -> None:
+        """Start the bar once the number of events is known."""
+        self.bar = tqdm(total=len(events), unit="event", file=self.screen, dynamic_ncols=True, leave=False)
+
+    def transferred(self, size: int) -> None:
+        """Show the bytes so far (tqdm throttles the redraws)."""
+        self.bytes += size
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{self.bytes / 1e6:.1f} MB", refresh=False)
+
+    def finished(self, event: RingEvent, body: dict[str, Any] | None, error: str | None) -> None:
+        """Print the event's line above the bar and move the bar on."""
+        if self.bar is None:
+            super().finished(event, body, error)
+            return
+        self.bar.write(line(body, event, error), file=self.out)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self.bar is not None:
+            self.bar.close()
+
+
+def progress_for(out: TextIO, screen: TextIO) -> PlainLines:
+    """A bar when `screen` is a terminal, plain lines otherwise."""
+    return Bar(out, screen) if screen.isatty() else PlainLines(out)

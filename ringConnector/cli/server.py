@@ -1,0 +1,43 @@
+"""server.py: settings, the rule against an open API on the network, then serving."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from ringConnector.cli.arguments import OneLineParser
+from ringConnector.config import load_settings
+from ringConnector.errors import ConnectorError
+from ringConnector.logs import configure_logging
+from ringConnector.web.serving import serve
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve the REST API on HOST:PORT until interrupted."""
+    OneLineParser(
+        prog="server.py",
+        description="Serve ringConnector's REST API with waitress (a production WSGI server).",
+        epilog=(
+            "Settings (environment or .env, see .env.example): HOST (default 127.0.0.1), PORT "
+            "(default 5000), LOG_LEVEL, and those of startDownload.py (DATA_DIR, TIME_ZONE, ...)."
+        ),
+    ).parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConnectorError as ex:
+        print(f"error: {ex}", file=sys.stderr)
+        return 1
+    configure_logging(settings.log_level, json_lines=settings.log_format == "json")
+    if not settings.listens_on_loopback and not settings.api_key and not settings.allow_remote_without_key:
+        print(
+            f"error: HOST={settings.host} lets other machines reach the API, and no CONNECTOR_API_KEY "
+            "is set: set one (or ALLOW_REMOTE_WITHOUT_KEY=true behind a proxy that checks callers)",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        serve(settings)
+    except OSError as ex:
+        print(f"error: cannot listen on {settings.host}:{settings.port}: {ex}", file=sys.stderr)
+        return 1
+    return 0

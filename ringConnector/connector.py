@@ -1,0 +1,217 @@
+"""The Connector: the sync face of the connector, and the one place its asyncio event loop lives.
+
+ring_doorbell and the downloads are async; Flask views and scripts are sync. A Connector
+runs one event loop in a background thread for its whole life, so the HTTP connection pool,
+Ring session and device list are reused across calls; sync callers hand it coroutines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import aiohttp
+
+from ringConnector.config import Settings
+from ringConnector.download.callbacks import Notifier
+from ringConnector.download.day import DayDownload, DayReport, Progress
+from ringConnector.download.jobs import Job, JobBook
+from ringConnector.download.on_demand import record
+from ringConnector.errors import ConnectorError
+from ringConnector.model.days import day_window, today
+from ringConnector.model.events import Device
+from ringConnector.retry import RetryPolicy, Sleep
+from ringConnector.sources import Source, open_source
+from ringConnector.storage.library import EventLibrary
+
+T = TypeVar("T")
+# Readiness probes come every few seconds; Ring is asked at most this often.
+READY_TTL = 30.0
+
+
+class Connector:
+    """Downloads days of recordings; safe to call from several threads at once."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sleep: Sleep | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        """Start the event loop thread; nothing talks to Ring until the first download."""
+        self.settings = settings
+        self.library = EventLibrary(settings.videos_dir)
+        self._now = now or (lambda: datetime.now(UTC))
+        self._policy = RetryPolicy(
+            max_wait=settings.retry_max_wait,
+            initial_delay=settings.retry_initial_delay,
+            max_delay=settings.retry_max_delay,
+            sleep=sleep or asyncio.sleep,
+        )
+        self._loop = asyncio.new_event_loop()
+        # File commits and Partner API transfers run in worker threads; the default pool
+        # (cores + 4) would let a few long clip downloads starve the commits.
+        self._loop.set_default_executor(
+            ThreadPoolExecutor(
+                max_workers=settings.download_concurrency * 2 + 4, thread_name_prefix="ring-io"
+            )
+        )
+        self._thread = threading.Thread(target=self._loop.run_forever, name="ring-loop", daemon=True)
+        self._thread.start()
+        self._http: aiohttp.ClientSession | None = None
+        self._source: Source | None = None
+        self._inflight: dict[str, asyncio.Future[bool]] = {}
+        self._ready: tuple[float, tuple[bool, str]] | None = None
+        self.jobs = JobBook()
+        self._notifier: Notifier | None = None
+
+    def today(self) -> date:
+        """Today in the configured time zone, at the moment of the call."""
+        return today(self.settings.zone, self._now())
+
+    def download_day(
+        self,
+        day: date | None = None,
+        skip: Iterable[str] = (),
+        *,
+        devices: Iterable[str] = (),
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> DayReport:
+        """Download the ready recordings of `day` (default: today) that are not in `skip`;
+        only of `devices` (ids or names) if given; with `dry_run`, only list them."""
+        window = day_window(day or self.today(), self.settings.zone)
+        skipped = frozenset(str(item) for item in skip)
+        return self._run(self._download(window, skipped, frozenset(devices), dry_run, progress or Progress()))
+
+    def record(self, device_id: str, seconds: int) -> dict[str, Any]:
+        """Record `seconds` on a device now (Partner API) and return the clip's event JSON."""
+        return self._run(self._record(device_id, seconds))
+
+    def start_job(self, day: date | None = None, skip: Iterable[str] = ()) -> Job:
+        """Start downloading a day in the background; returns at once with the job."""
+        wanted = day or self.today()
+        job = Job(date=wanted.strftime("%Y%m%d"))
+        self.jobs.add(job)
+        window = day_window(wanted, self.settings.zone)
+        skipped = frozenset(str(item) for item in skip)
+
+        async def run() -> None:
+            try:
+                report = await self._download(window, skipped, frozenset(), False, job)
+            except ConnectorError as ex:
+                job.ended(None, str(ex))
+            except Exception as ex:  # the job must end, whatever happened
+                job.ended(None, f"unexpected error ({type(ex).__name__})")
+                raise
+            else:
+                job.ended(report, None)
+
+        asyncio.run_coroutine_threadsafe(run(), self._loop)
+        return job
+
+    def devices(self) -> list[Device]:
+        """Every video device on the account, whatever RING_DEVICE_TYPES selects."""
+        return self._run(self._devices())
+
+    def readiness(self) -> tuple[bool, str]:
+        """(ready, reason): a usable token and Ring reachable, checked at most every 30 s."""
+        now = time.monotonic()
+        if self._ready is None or now - self._ready[0] > READY_TTL:
+            self._ready = (now, self._run(self._check_ready()))
+        return self._ready[1]
+
+    def close(self) -> None:
+        """Close the HTTP session and stop the loop thread."""
+        if not self._thread.is_alive():
+            return
+        self._run(self._close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+    def __enter__(self) -> Connector:
+        """Use as a context manager that closes on exit."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Close."""
+        self.close()
+
+    async def _download(
+        self, window: Any, skip: frozenset[str], devices: frozenset[str], dry_run: bool, progress: Progress
+    ) -> DayReport:
+        job = DayDownload(
+            source=self._get_source(),
+            library=self.library,
+            window=window,
+            policy=self._policy,
+            concurrency=self.settings.download_concurrency,
+            inflight=self._inflight,
+            skip=skip,
+            source_name=self.settings.source,
+            only_devices=devices,
+            dry_run=dry_run,
+            progress=progress,
+            notify=self._notifier.notify if self._notifier else None,
+        )
+        return await job.run()
+
+    async def _devices(self) -> list[Device]:
+        return await self._get_source().devices(every_type=True)
+
+    async def _check_ready(self) -> tuple[bool, str]:
+        try:
+            await asyncio.wait_for(self._get_source().ping(), timeout=self.settings.http_timeout)
+        except ConnectorError as ex:
+            return False, str(ex)
+        except TimeoutError:
+            return False, f"Ring did not answer within {self.settings.http_timeout:g} s"
+        return True, "a token is present and Ring answers"
+
+    async def _record(self, device_id: str, seconds: int) -> dict[str, Any]:
+        return await record(
+            self._get_source(),
+            self.library,
+            device_id,
+            seconds,
+            policy=self._policy,
+            now=self._now,
+            zone=self.settings.zone,
+        )
+
+    def _get_source(self) -> Source:
+        if self._source is None:
+            # Created inside the loop: aiohttp sessions belong to the loop that made them.
+            limit = max(self.settings.download_concurrency * 2, 10)
+            timeout = self.settings.http_timeout
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=limit),
+                # No total deadline (a large recording takes long), but no silent stall either.
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout),
+            )
+            if self.settings.callback_url:
+                self._notifier = Notifier(self.settings.callback_url, self._http, self._policy)
+            self._source = open_source(
+                self.settings, self._http, self._policy, wall_clock=lambda: self._now().timestamp()
+            )
+        return self._source
+
+    async def _close(self) -> None:
+        if self._notifier is not None:
+            await self._notifier.close()
+        if self._source is not None:
+            await self._source.close()
+        if self._http is not None:
+            await self._http.close()
+        await asyncio.get_running_loop().shutdown_default_executor()
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        return future.result()

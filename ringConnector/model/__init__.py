@@ -1,0 +1,1 @@
+"""Plain data every layer shares (days, events, the event JSON): imports only `errors`."""

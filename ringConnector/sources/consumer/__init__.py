@@ -1,0 +1,1 @@
+"""Ring's consumer API through ring_doorbell: may import `sources.http`, never `sources.partner`."""

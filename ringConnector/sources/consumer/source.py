@@ -1,0 +1,246 @@
+"""Ring's consumer API through ring_doorbell 0.9 (async): the one edge where its errors are translated."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import aiohttp
+from ring_doorbell import Ring, RingError, RingTimeout
+from ring_doorbell.doorbot import RingDoorBell
+from ring_doorbell.ring import RingDevices
+
+from ringConnector.config import VIDEO_DEVICE_TYPES, Settings
+from ringConnector.errors import (
+    AUTH_FIX,
+    AuthorizationRequired,
+    ConnectorError,
+    DownloadFailed,
+    RingUnavailable,
+    TransientError,
+)
+from ringConnector.metrics import timed
+from ringConnector.model.days import DayWindow, parse_ring_time
+from ringConnector.model.events import Device, RingEvent
+from ringConnector.retry import RetryPolicy
+from ringConnector.sources.consumer.adapter import ConfiguredRing, point_library_at
+from ringConnector.sources.consumer.auth import ConsumerAuth
+from ringConnector.sources.http import retry_after, stream_to_file
+from ringConnector.storage.atomic import AtomicFile
+from ringConnector.storage.session_cache import SessionCache
+from ringConnector.storage.tokens import TokenFile
+
+_LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Ring returns at most 100 history events a page, whatever `limit` asks (RING_APIS.md).
+HISTORY_PAGE = 100
+# A call that meets a 401 again right after a refresh gets one more refresh, then gives up.
+MAX_REFRESHES_PER_CALL = 2
+# The device list changes rarely; re-reading it on every cron call would only add a request.
+# A new doorbell is picked up within the hour.
+DEVICE_LIST_TTL = 3600.0
+
+
+class ConsumerSource:
+    """Devices, day history and recordings from Ring's consumer API."""
+
+    def __init__(self, settings: Settings, http: aiohttp.ClientSession, policy: RetryPolicy) -> None:
+        """Nothing is fetched until first used; the token is read then."""
+        point_library_at(settings)
+        self._settings = settings
+        self._http = http
+        self._policy = policy
+        self._store = TokenFile(settings.oauth_file)
+        self._cache = SessionCache(settings.oauth_file)
+        self._ring: Ring | None = None
+        self._auth: ConsumerAuth | None = None
+        self._connecting = asyncio.Lock()
+        self._devices: dict[str, RingDoorBell] = {}
+        self._devices_read_at = -DEVICE_LIST_TTL
+
+    async def ping(self) -> None:
+        """Read the device list once, without retrying (readiness)."""
+        ring = await self._connect()
+        await self._call(ring.async_update_devices, what="device list")
+        self._devices_read_at = time.monotonic()
+
+    async def devices(self, *, every_type: bool = False) -> list[Device]:
+        """The account's video devices of the configured types (RING_DEVICE_TYPES), or all."""
+        ring = await self._connect()
+        if time.monotonic() - self._devices_read_at >= DEVICE_LIST_TTL:
+            await self._read_devices(ring)
+        listing = RingDevices(ring, ring.devices_data)
+        found = []
+        for device_type in VIDEO_DEVICE_TYPES if every_type else self._settings.device_types:
+            for library_device in listing[device_type]:
+                assert isinstance(library_device, RingDoorBell)  # video device lists hold doorbells and cams
+                device = Device(
+                    id=str(library_device.device_api_id),
+                    name=library_device.name,
+                    kind=library_device.kind,
+                    device_type=device_type,
+                    has_recordings=library_device.has_subscription,
+                    time_zone=library_device.timezone,
+                )
+                self._devices[device.id] = library_device
+                found.append(device)
+        return found
+
+    async def events(self, device: Device, window: DayWindow) -> AsyncIterator[RingEvent]:
+        """The device's events of the configured kinds on `window`'s day, newest first.
+
+        History is paged with `older_than` and stops at the first event older than the day.
+        """
+        library_device = self._devices[device.id]
+        older_than: int | None = None
+        while True:
+            what = f"history of {device.name} (older than {older_than})"
+            page: list[dict[str, Any]] = await self._retrying(
+                library_device.async_history,
+                limit=HISTORY_PAGE,
+                older_than=older_than,
+                convert_timezone=False,
+                what=what,
+            )
+            if not page:
+                return
+            for item in page:
+                created = parse_ring_time(item["created_at"])
+                if created < window.start:
+                    return  # newest first: the rest is older still
+                if created < window.end and item.get("kind") in self._settings.event_kinds:
+                    yield _event(item, device, created)
+            last = int(page[-1]["id"])
+            if last == older_than:
+                return  # no progress: never loop on a misbehaving server
+            older_than = last
+
+    async def fetch_recording(self, event: RingEvent, out: AtomicFile) -> dict[str, Any]:
+        """One attempt: ask Ring for the recording's pre-signed URL and stream it into `out`."""
+        library_device = self._devices[event.device.id]
+        what = f"recording of event {event.id}"
+        url = await self._call(
+            library_device.async_recording_url, int(event.id), what=what, not_found_is_transient=True
+        )
+        if not url:
+            raise DownloadFailed(f"{what}: {event.device.name} has no recordings (no Ring Protect plan)")
+        await stream_to_file(self._http, url, out, timeout=self._settings.http_timeout, what=what)
+        return {}
+
+    async def close(self) -> None:
+        """Nothing of its own to close: the HTTP session belongs to the caller."""
+
+    async def _read_devices(self, ring: Ring) -> None:
+        token = self._auth.access_token if self._auth else None
+        cached = self._cache.devices(token, DEVICE_LIST_TTL) if token else None
+        if cached is None:
+            await self._retrying(ring.async_update_devices, what="device list")
+            cached = {kind: list(by_id.values()) for kind, by_id in ring.devices_data.items()}
+            if self._auth and self._auth.access_token:
+                await asyncio.to_thread(self._cache.save, self._auth.access_token, devices=cached)
+        else:
+            _LOGGER.debug("device list reused from %s", self._cache.path)
+            # The same indexing as ring_doorbell's async_update_devices.
+            ring.devices_data = {kind: {item["id"]: item for item in items} for kind, items in cached.items()}
+        self._devices_read_at = time.monotonic()
+
+    async def _connect(self) -> Ring:
+        async with self._connecting:  # concurrent first calls share one session
+            if self._ring is None:
+                token = await asyncio.to_thread(self._store.load)
+                self._auth = ConsumerAuth(
+                    self._store, token, http=self._http, timeout=self._settings.http_timeout
+                )
+                ring = ConfiguredRing(self._auth, self._settings.ring_api_url)
+                access = self._auth.access_token or ""
+                session = await asyncio.to_thread(self._cache.session, access)
+                if session is None:
+                    await self._retrying(ring.async_create_session, what="session")
+                    await asyncio.to_thread(self._cache.save, access, session=ring.session)
+                else:
+                    # ring_doorbell opens a session whenever Ring.session is None.
+                    ring.session = session  # type: ignore[assignment]  # typed as None in the library
+                    ring.session_refresh_time = time.monotonic()
+                self._ring = ring
+        return self._ring
+
+    async def _retrying(self, func: Callable[..., Awaitable[T]], *args: Any, what: str, **kwargs: Any) -> T:
+        """`_call` under the retry policy (transient failures are retried with backoff)."""
+        result, _ = await self._policy.run(lambda: self._call(func, *args, what=what, **kwargs), what=what)
+        return result
+
+    async def _call(
+        self,
+        func: Callable[..., Awaitable[T]],
+        *args: Any,
+        what: str,
+        not_found_is_transient: bool = False,
+        **kwargs: Any,
+    ) -> T:
+        """Call ring_doorbell, translating its errors. On a 401 the library refreshes the token
+        but does not retry the call; it is retried here, once per refresh."""
+        for attempt in range(1, MAX_REFRESHES_PER_CALL + 2):
+            before = self._auth.access_token if self._auth else None
+            try:
+                with timed(f"consumer {func.__name__.removeprefix('async_')}"):
+                    return await func(*args, **kwargs)
+            except ConnectorError:
+                raise  # from our token refresh, which the library calls on a 401
+            except RingTimeout as ex:
+                raise TransientError(f"{what}: Ring timed out", cause="timeout") from ex
+            except RingError as ex:
+                if isinstance(ex.__cause__, ConnectorError):
+                    raise ex.__cause__ from None  # our refresh's error, wrapped by the library
+                status, headers = _http_status(ex)
+                refreshed = self._auth is not None and self._auth.access_token != before
+                if status == 401 and refreshed and attempt <= MAX_REFRESHES_PER_CALL:
+                    _LOGGER.info("%s: Ring answered 401; token refreshed, retrying", what)
+                    continue
+                raise _translate(status, headers, what, not_found_is_transient=not_found_is_transient) from ex
+            except (aiohttp.ClientError, TimeoutError) as ex:
+                raise TransientError(
+                    f"{what}: could not reach Ring ({type(ex).__name__})", cause="network"
+                ) from ex
+            except (ValueError, KeyError, TypeError) as ex:
+                raise RingUnavailable(f"{what}: Ring's answer was not understood ({ex})") from ex
+        raise AuthorizationRequired(f"{what}: Ring keeps refusing refreshed tokens: {AUTH_FIX}")
+
+
+def _event(item: dict[str, Any], device: Device, created: Any) -> RingEvent:
+    recording = item.get("recording") or {}
+    duration = item.get("duration")
+    return RingEvent(
+        id=str(item["id"]),
+        device=device,
+        created_at=created,
+        kind=str(item.get("kind")),
+        answered=bool(item.get("answered")),
+        duration=float(duration) if duration is not None else None,
+        ready=recording.get("status") == "ready",
+    )
+
+
+def _http_status(error: RingError) -> tuple[int | None, dict[str, str]]:
+    cause = error.__cause__
+    if isinstance(cause, aiohttp.ClientResponseError):
+        return cause.status, dict(cause.headers or {})
+    return None, {}
+
+
+def _translate(
+    status: int | None, headers: dict[str, str], what: str, *, not_found_is_transient: bool
+) -> Exception:
+    if status is None:
+        return TransientError(f"{what}: could not reach Ring", cause="network")
+    if status == 429 or status >= 500:
+        cause = "rate_limited" if status == 429 else "server_error"
+        return TransientError(f"{what}: HTTP {status}", cause=cause, retry_after=retry_after(headers))
+    if status == 404 and not_found_is_transient:
+        return TransientError(f"{what}: not prepared yet (HTTP 404)", cause="not_ready")
+    if status == 401:
+        return AuthorizationRequired(f"{what}: Ring refused the token: {AUTH_FIX}")
+    return RingUnavailable(f"{what}: Ring answered HTTP {status}")

@@ -1,0 +1,363 @@
+"""Ring's Partner API over requests: tokens, JSON:API reads, clip downloads and WHEP sessions.
+
+This is the one edge where the Partner API's answers become the connector's errors. It is
+synchronous (requests); the async partner source calls it from worker threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import requests
+
+from ringConnector.config import Settings
+from ringConnector.errors import (
+    PARTNER_AUTH_FIX,
+    AuthorizationRequired,
+    ConfigError,
+    DownloadFailed,
+    NoFootage,
+    RingUnavailable,
+    TransientError,
+)
+from ringConnector.metrics import timed
+from ringConnector.sources.http import CHUNK_SIZE, redact, retry_after
+from ringConnector.storage.atomic import AtomicFile
+from ringConnector.storage.tokens import TokenFile
+
+_LOGGER = logging.getLogger(__name__)
+
+# Access tokens live about 4 hours (Playground ones 30 min); refresh this long before expiry.
+REFRESH_MARGIN = 300.0
+# The Partner API's longest clip per request (shared/seeds/002: duration <= 900,000 ms).
+MAX_CLIP_MS = 900_000
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5
+
+
+@dataclass(frozen=True)
+class Clip:
+    """What the Partner API delivered for a requested window."""
+
+    start_ms: int  # X-Media-Timestamp
+    length_ms: int  # X-Media-Length
+    partial: bool  # 206 Partial Content
+    size: int
+
+
+def device_path(device_id: str) -> str:
+    """A device id as one escaped path segment (ids are opaque strings)."""
+    return quote(device_id, safe="")
+
+
+class PartnerClient:
+    """A client of the Partner API for one linked account, shared by worker threads: token
+    state is guarded by a lock; requests.Session is used as its connection pool."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        session: requests.Session | None = None,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Read the partner token lazily; nothing is requested until first used."""
+        self._settings = settings
+        self._base = settings.partner_api_url + "/"
+        self._origin = origin(self._base)
+        self._http = session or _session(settings.download_concurrency)
+        self.wall_clock = wall_clock
+        self._timeout = (settings.http_timeout, settings.http_timeout)
+        self.store = TokenFile(settings.partner_token_file, fix=PARTNER_AUTH_FIX, required=("access_token",))
+        self._lock = threading.Lock()
+        self._token: dict[str, Any] | None = None
+
+    # --- tokens ------------------------------------------------------------------------
+
+    def exchange_code(self, code: str) -> dict[str, Any]:
+        """Exchange an account-linking authorization code for a token pair and save it."""
+        token = self._grant({"grant_type": "authorization_code", "code": code})
+        with self._lock:
+            self._token = token
+        return token
+
+    def access_token(self) -> str:
+        """A valid access token, refreshed first when it is about to expire."""
+        with self._lock:
+            if self._token is None:
+                self._token = self.store.load()
+            token = self._token
+        expires, now = float(token.get("expires_at") or 0), self.wall_clock()
+        # Refresh early when we can; a token without a refresh token (Playground) is used to
+        # its last second.
+        if expires - REFRESH_MARGIN <= now and (token.get("refresh_token") or expires <= now):
+            self.refresh(stale=str(token["access_token"]))
+            with self._lock:
+                assert self._token is not None
+                token = self._token
+        return str(token["access_token"])
+
+    def refresh(self, *, stale: str) -> None:
+        """Refresh unless someone did since `stale` was in use; Ring rotates refresh tokens."""
+        with self._lock, self.store.lock:
+            current = self._token or self.store.load()
+            if current.get("access_token") != stale:
+                return  # another thread refreshed meanwhile
+            on_disk = self.store.peek()
+            if on_disk and on_disk.get("access_token") != stale:
+                _LOGGER.info("using the partner token another process refreshed")
+                self._token = on_disk
+                return
+            refresh_token = current.get("refresh_token")
+            if not refresh_token:
+                raise AuthorizationRequired(
+                    f"the partner access token expired and has no refresh token: {PARTNER_AUTH_FIX}"
+                )
+            _LOGGER.info("refreshing the partner access token")
+            self._token = self._grant({"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+    def _grant(self, form: dict[str, str]) -> dict[str, Any]:
+        settings = self._settings
+        if not settings.partner_client_id or not settings.partner_client_secret:
+            raise ConfigError(
+                "RING_PARTNER_CLIENT_ID and RING_PARTNER_CLIENT_SECRET must be set to link or refresh"
+            )
+        form = {
+            **form,
+            "client_id": settings.partner_client_id,
+            "client_secret": settings.partner_client_secret,
+        }
+        try:
+            response = self._http.post(settings.partner_token_url, data=form, timeout=self._timeout)
+        except requests.RequestException as ex:
+            raise TransientError(
+                f"Ring's token endpoint: {type(ex).__name__}", cause="token_endpoint"
+            ) from ex
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientError(
+                f"Ring's token endpoint answered HTTP {response.status_code}",
+                cause="token_endpoint",
+                retry_after=retry_after(response.headers),
+            )
+        body = _json(response)
+        if response.status_code != 200 or not body.get("access_token"):
+            error = body.get("error", f"HTTP {response.status_code}")
+            raise AuthorizationRequired(f"Ring refused the partner credentials ({error}): {PARTNER_AUTH_FIX}")
+        token: dict[str, Any] = {
+            key: body[key] for key in ("access_token", "refresh_token", "token_type", "scope") if key in body
+        }
+        token["expires_at"] = self.wall_clock() + float(body.get("expires_in", 14400))
+        self.store.save(token)  # the store's file lock is re-entrant: fine inside refresh()
+        return token
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._http.close()
+
+    # --- requests ----------------------------------------------------------------------
+
+    def request(self, method: str, path: str, *, what: str, **kwargs: Any) -> requests.Response:
+        """One authorized request to the Partner API's own origin; a 401 refreshes the token and
+        is retried once. A URL on any other origin is refused: the bearer token never leaves."""
+        url = urljoin(self._base, path)
+        if origin(url) != self._origin:
+            raise RingUnavailable(f"{what}: Ring pointed to {redact(url)}; not sending the token there")
+        extra_headers = kwargs.pop("headers", None) or {}
+        attempt = 1
+        while True:
+            token = self.access_token()
+            headers = {**extra_headers, "Authorization": f"Bearer {token}"}
+            try:
+                with timed(f"partner {method} {_call_name(url)}"):
+                    response = self._http.request(
+                        method, url, headers=headers, timeout=self._timeout, allow_redirects=False, **kwargs
+                    )
+            except requests.Timeout as ex:
+                raise TransientError(f"{what}: timed out", cause="timeout") from ex
+            except requests.RequestException as ex:
+                raise TransientError(f"{what}: {type(ex).__name__}", cause="network") from ex
+            if response.status_code != 401 or attempt == 2:
+                return response
+            response.close()
+            _LOGGER.info("%s: the Partner API answered 401; refreshing the token and retrying once", what)
+            self.refresh(stale=token)
+            attempt = 2
+
+    def unauthenticated(self, method: str, url: str, *, what: str, stream: bool = False) -> requests.Response:
+        """A request to another origin (a storage or session URL Ring handed out), without the token."""
+        try:
+            return self._http.request(
+                method, url, timeout=self._timeout, allow_redirects=False, stream=stream
+            )
+        except requests.Timeout as ex:
+            raise TransientError(f"{what}: timed out", cause="timeout") from ex
+        except requests.RequestException as ex:
+            raise TransientError(f"{what}: {type(ex).__name__}", cause="network") from ex
+
+    def same_origin(self, url: str) -> bool:
+        """True for URLs on the Partner API's own scheme, host and port."""
+        return origin(url) == self._origin
+
+    def get_json(self, path: str, *, what: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """GET a JSON:API document; errors are translated."""
+        response = self.request("GET", path, what=what, params=params)
+        if response.status_code != 200:
+            raise partner_error(response, what)
+        return _json(response)
+
+    def download_clip(
+        self, device_id: str, start_ms: int, duration_ms: int, out: AtomicFile, *, what: str
+    ) -> Clip:
+        """POST a clip request and stream the 200/206 body into `out` (following redirects)."""
+        body: dict[str, Any] = {"timestamp": start_ms, "duration": duration_ms, **self._clip_options()}
+        response = self.request(
+            "POST",
+            f"v1/devices/{device_path(device_id)}/media/video/download",
+            json=body,
+            stream=True,
+            what=what,
+        )
+        response, media = self._follow(response, what)
+        with response:
+            if response.status_code == 416:
+                raise NoFootage(f"{what}: the camera has no footage then (416 TIMESTAMP_NOT_FOUND)")
+            if response.status_code not in (200, 206):
+                raise partner_error(response, what)
+            # X-Media-* may come on the redirect rather than from storage: keep the latest seen.
+            media.update({k: v for k, v in response.headers.items() if k.lower().startswith("x-media-")})
+            media_start = _int_header(media, "X-Media-Timestamp", start_ms, what)
+            media_length = _int_header(media, "X-Media-Length", duration_ms, what)
+            expected = _int_header(response.headers, "Content-Length", -1, what)
+            out.reset()
+            try:
+                for chunk in response.iter_content(CHUNK_SIZE):
+                    out.write(chunk)
+            except requests.RequestException as ex:
+                raise TransientError(
+                    f"{what}: the body ended early ({type(ex).__name__})", cause="short_body"
+                ) from ex
+            if expected >= 0 and expected != out.written:
+                raise TransientError(f"{what}: got {out.written} of {expected} bytes", cause="short_body")
+            return Clip(
+                start_ms=media_start,
+                length_ms=media_length,
+                partial=response.status_code == 206 or media_length < duration_ms,
+                size=out.written,
+            )
+
+    def _follow(self, response: requests.Response, what: str) -> tuple[requests.Response, dict[str, str]]:
+        """Follow redirects with GET; the bearer token goes only to the Partner API's own origin
+        (scheme included: never over plain http). Returns the final response and the X-Media-*
+        headers seen on the way."""
+        media: dict[str, str] = {}
+        for _ in range(MAX_REDIRECTS):
+            if response.status_code not in REDIRECTS:
+                return response, media
+            media.update({k: v for k, v in response.headers.items() if k.lower().startswith("x-media-")})
+            location = response.headers.get("Location")
+            response.close()
+            if not location:
+                raise TransientError(f"{what}: a redirect without Location", cause="server_error")
+            target = urljoin(response.url, location)
+            _LOGGER.debug("%s: following %d to %s", what, response.status_code, redact(target))
+            if self.same_origin(target):
+                response = self.request("GET", target, what=what, stream=True)
+            else:
+                response = self.unauthenticated("GET", target, what=what, stream=True)
+        response.close()
+        raise DownloadFailed(f"{what}: more than {MAX_REDIRECTS} redirects")
+
+    def _clip_options(self) -> dict[str, Any]:
+        settings = self._settings
+        video: dict[str, Any] = {}
+        if settings.clip_codec:
+            video["codec"] = settings.clip_codec
+        if settings.clip_frame_rate:
+            video["frame_rate"] = settings.clip_frame_rate
+        if settings.clip_width:
+            video["resolution"] = {"width": settings.clip_width, "height": settings.clip_height}
+        options: dict[str, Any] = {"video_options": video} if video else {}
+        if settings.clip_audio is not None:
+            options["audio_options"] = {"audio_enabled": settings.clip_audio}
+        return options
+
+
+def _call_name(url: str) -> str:
+    """A fixed name for a Partner API path (metrics labels must not carry ids)."""
+    path = urlsplit(url).path
+    for marker, name in (
+        ("/whep/", "whep"),
+        ("/video/download", "clip"),
+        ("/history/", "history"),
+        ("/devices", "devices"),
+    ):
+        if marker in path:
+            return name
+    return "other"
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, with the default ports made explicit."""
+    parts = urlsplit(url)
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def _int_header(headers: Mapping[str, str], name: str, default: int, what: str) -> int:
+    value = headers.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as ex:
+        raise DownloadFailed(f"{what}: Ring sent a malformed {name} header") from ex
+
+
+def _session(concurrency: int) -> requests.Session:
+    """A session whose connection pools hold one connection per concurrent download."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, concurrency * 2))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def partner_error(response: requests.Response, what: str) -> Exception:
+    """The connector error for an unexpected Partner API answer."""
+    status = response.status_code
+    detail = _detail(response)
+    if status in (429, 503):
+        cause = "rate_limited" if status == 429 else "unavailable"
+        return TransientError(
+            f"{what}: HTTP {status} {detail}", cause=cause, retry_after=retry_after(response.headers)
+        )
+    if status >= 500 or status == 408:
+        return TransientError(f"{what}: HTTP {status} {detail}", cause="server_error")
+    if status == 401:
+        return AuthorizationRequired(f"{what}: Ring refused the partner token: {PARTNER_AUTH_FIX}")
+    return DownloadFailed(f"{what}: HTTP {status} {detail}".rstrip())
+
+
+def _detail(response: requests.Response) -> str:
+    try:
+        errors = response.json().get("errors") or []
+        first = errors[0]
+        return str(first.get("detail") or first.get("title") or "")
+    except (ValueError, AttributeError, IndexError, TypeError):
+        return ""
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError as ex:
+        raise RingUnavailable(f"the Partner API answered HTTP {response.status_code} without JSON") from ex
+    if not isinstance(body, dict):
+        raise RingUnavailable("the Partner API answered with something other than a JSON object")
+    return body

@@ -1,0 +1,137 @@
+"""DATA_DIR/videos, the library: where recordings and their event JSON are written, found and updated."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from filelock import FileLock
+
+from ringConnector.storage.atomic import TEMP_PREFIX, AtomicFile, write_json
+
+_LOGGER = logging.getLogger(__name__)
+LOCKS = ".locks"
+
+# A temporary file this old was left by a process that died (a live download writes, or times
+# out, far sooner: HTTP_TIMEOUT bounds a stall).
+STALE_TEMP_AGE = 15 * 60.0
+# Lock files of events this old are no longer contended.
+STALE_LOCK_AGE = 2 * 24 * 3600.0
+
+# An event is downloaded once its JSON (written after the video) is under its final name:
+# "<YYYYmmdd-HHMMSS>-<ringId>.json".
+_EVENT_FILE = re.compile(r"^\d{8}-\d{6}-(?P<ring_id>[^/]+)\.json$")
+
+
+class EventLibrary:
+    """The folder of videos and event JSON files: writing them, the index of ring ids, reading them back."""
+
+    def __init__(self, videos_dir: Path) -> None:
+        """Use `videos_dir` (DATA_DIR/videos), creating it when first written to."""
+        self.videos_dir = videos_dir
+
+    def known_ids(self) -> set[str]:
+        """Ring ids whose video and event JSON are complete on disk."""
+        if not self.videos_dir.is_dir():
+            return set()
+        found = set()
+        for path in self.videos_dir.iterdir():
+            match = _EVENT_FILE.match(path.name)
+            if match:
+                found.add(unquote(match["ring_id"]))  # file names hold escaped ids
+        return found
+
+    def video_path(self, stem: str) -> Path:
+        """Where the recording of the event named `stem` goes."""
+        return self.videos_dir / f"{stem}.mp4"
+
+    def json_path(self, stem: str) -> Path:
+        """Where the event JSON of the event named `stem` goes (beside its video)."""
+        return self.videos_dir / f"{stem}.json"
+
+    def event_lock(self, ring_id: str) -> FileLock:
+        """The lock one process holds while it downloads the event (the server and a script
+        may share DATA_DIR). Not thread-local: taken in a worker thread, released in the loop."""
+        folder = self.videos_dir / LOCKS
+        folder.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(folder / f"{quote(ring_id, safe='')}.lock"), thread_local=False)
+
+    def sweep(self, *, now: float | None = None) -> int:
+        """Remove what dead processes left: old temporary files and old lock files."""
+        moment = time.time() if now is None else now
+        removed = 0
+        candidates = [(p, STALE_TEMP_AGE) for p in self.videos_dir.glob(TEMP_PREFIX + "*")]
+        candidates += [(p, STALE_LOCK_AGE) for p in (self.videos_dir / LOCKS).glob("*.lock")]
+        for path, age in candidates:
+            try:
+                if moment - path.stat().st_mtime > age:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass  # another process swept it first
+        if removed:
+            _LOGGER.info("removed %d file(s) left by interrupted runs in %s", removed, self.videos_dir)
+        return removed
+
+    def open_video(self, stem: str) -> AtomicFile:
+        """A temporary file that becomes the event's video on commit."""
+        return AtomicFile(self.video_path(stem))
+
+    def save_event(self, stem: str, body: dict[str, Any]) -> None:
+        """Write the event JSON atomically; from then on the event counts as downloaded."""
+        write_json(self.json_path(stem), body)
+
+    def find(self, ring_id: str) -> Path | None:
+        """The event JSON of `ring_id`, or None (matched by name: no path from a caller is used)."""
+        suffix = f"-{quote(ring_id, safe='')}.json"
+        folder = self.videos_dir
+        if not folder.is_dir():
+            return None
+        for path in folder.iterdir():
+            if path.name.endswith(suffix) and _EVENT_FILE.match(path.name):
+                return path
+        return None
+
+    def day(self, day: str) -> list[dict[str, Any]]:
+        """Every event JSON whose local day is `day` (YYYYMMDD), oldest first."""
+        folder = self.videos_dir
+        if not folder.is_dir():
+            return []
+        paths = sorted(p for p in folder.glob(f"{day}-*.json") if _EVENT_FILE.match(p.name))
+        return [body for body in (self._read(p) for p in paths) if body is not None]
+
+    def read(self, ring_id: str) -> dict[str, Any] | None:
+        """One event's JSON, or None."""
+        path = self.find(ring_id)
+        return self._read(path) if path else None
+
+    def set_status(self, ring_id: str, status: str) -> dict[str, Any] | None:
+        """Change an event's status in its JSON on disk (atomically, under the event's lock)."""
+        with self.event_lock(ring_id):
+            path = self.find(ring_id)
+            body = self._read(path) if path else None
+            if path is None or body is None:
+                return None
+            body["status"] = status
+            write_json(path, body)
+            return body
+
+    def video(self, ring_id: str) -> Path | None:
+        """The event's video file, if both it and its JSON are there."""
+        path = self.find(ring_id)
+        video = path.with_suffix(".mp4") if path else None
+        return video if video is not None and video.is_file() else None
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, Any] | None:
+        try:
+            body = json.loads(path.read_text())
+        except (OSError, ValueError):
+            _LOGGER.warning("unreadable event file %s", path)
+            return None
+        return body if isinstance(body, dict) else None

@@ -1,0 +1,37 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import atexit
+
+from flask import Flask
+
+from ringConnector.config import Settings, load_settings
+from ringConnector.connector import Connector
+from ringConnector.web import downloads, library, status
+from ringConnector.web.api_key import require_api_key
+from ringConnector.web.json_errors import register_error_handlers
+
+# Skip lists are small; anything near this is not a skip list.
+MAX_BODY_BYTES = 1 << 20
+
+
+def create_app(config: Settings | None = None, *, connector: Connector | None = None) -> Flask:
+    """Build the app around one Connector (made from `config`, or from the environment)."""
+    settings = config or load_settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    # Flask would answer OPTIONS itself with an empty text/html body; no browser calls this API
+    # (no CORS), so OPTIONS is a 405 like any other method a route does not take.
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the article's field order
+    if connector is None:
+        connector = Connector(settings)
+        atexit.register(connector.close)
+    app.extensions["ringConnector"] = connector
+    register_error_handlers(app)
+    require_api_key(app, settings.api_key)
+    app.register_blueprint(downloads.bp)
+    app.register_blueprint(library.bp)
+    app.register_blueprint(status.bp)
+    return app

@@ -1,0 +1,68 @@
+"""The local library: events already downloaded, their status, and their videos."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
+
+from ringConnector.connector import Connector
+from ringConnector.errors import BadRequest, NotFound
+from ringConnector.model.days import parse_day
+from ringConnector.model.events import STATUSES
+from ringConnector.storage.library import EventLibrary
+
+bp = Blueprint("events", __name__)
+
+
+def events() -> EventLibrary:
+    """The event files of the app's Connector."""
+    connector: Connector = current_app.extensions["ringConnector"]
+    return connector.library
+
+
+@bp.get("/connector/events")
+def list_events() -> Response:
+    """The events downloaded for a day (?date=YYYYMMDD, default today), oldest first."""
+    raw = request.args.get("date")
+    connector: Connector = current_app.extensions["ringConnector"]
+    day = parse_day(raw) if raw is not None else connector.today()
+    return jsonify(events().day(day.strftime("%Y%m%d")))
+
+
+@bp.get("/connector/events/<ring_id>")
+def get_event(ring_id: str) -> dict[str, Any]:
+    """One downloaded event's JSON."""
+    return _found(events().read(ring_id), ring_id)
+
+
+@bp.patch("/connector/events/<ring_id>")
+def patch_event(ring_id: str) -> dict[str, Any]:
+    """Set an event's status ({"status": "PROCESSED"}); the JSON on disk follows."""
+    try:
+        body = json.loads(request.get_data(cache=False) or b"null")
+    except (ValueError, UnicodeDecodeError) as ex:
+        raise BadRequest(f"the body is not JSON: {ex}") from ex
+    if not isinstance(body, dict) or set(body) != {"status"} or body["status"] not in STATUSES:
+        raise BadRequest(f'the body must be {{"status": one of {", ".join(STATUSES)}}}')
+    return _found(events().set_status(ring_id, body["status"]), ring_id)
+
+
+@bp.get("/connector/videos/<ring_id>")
+def get_video(ring_id: str) -> Response:
+    """The event's MP4, with Range (seeking), ETag and Last-Modified."""
+    video = events().video(ring_id)
+    if video is None:
+        raise NotFound(f"no downloaded video for event {ring_id!r}")
+    # The path comes from our own index, never from the request; and it stays in DATA_DIR.
+    connector: Connector = current_app.extensions["ringConnector"]
+    if not video.resolve().is_relative_to(connector.library.videos_dir.resolve()):
+        raise NotFound(f"no downloaded video for event {ring_id!r}")
+    return send_file(video, mimetype="video/mp4", conditional=True, etag=True, max_age=3600)
+
+
+def _found(body: dict[str, Any] | None, ring_id: str) -> dict[str, Any]:
+    if body is None:
+        raise NotFound(f"no downloaded event {ring_id!r}")
+    return body
