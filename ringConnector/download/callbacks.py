@@ -10,7 +10,7 @@ import aiohttp
 
 from ringConnector.errors import DownloadFailed, TransientError
 from ringConnector.retry import RetryPolicy
-from ringConnector.sources.http import classify, redact
+from ringConnector.sources.http import CALLBACK, network_errors, redact
 
 _LOGGER = logging.getLogger(__name__)
 # How long closing the connector waits for deliveries still being retried.
@@ -49,9 +49,7 @@ class Notifier:
             _LOGGER.error("%s gave up: %s", what, ex)
 
     async def _post(self, body: dict[str, Any], what: str) -> None:
-        try:
+        with network_errors(what, cause="callback"):
             async with self._http.post(self.url, json=body) as response:
                 if response.status >= 300:
-                    raise classify(response.status, response.headers, what)
-        except (aiohttp.ClientError, TimeoutError) as ex:
-            raise TransientError(f"{what}: {type(ex).__name__}", cause="callback") from ex
+                    raise CALLBACK.error(response.status, response.headers, what)

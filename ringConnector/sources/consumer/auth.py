@@ -32,7 +32,7 @@ from ringConnector.errors import (
     TransientError,
 )
 from ringConnector.sources.consumer.adapter import point_library_at
-from ringConnector.sources.http import retry_after
+from ringConnector.sources.http import TOKEN_ENDPOINT, network_errors
 from ringConnector.storage.tokens import TokenFile
 
 _LOGGER = logging.getLogger(__name__)
@@ -126,19 +126,15 @@ class ConsumerAuth(Auth):
     ) -> tuple[int, str, dict[str, Any]]:
         """POST to the token endpoint; 429 and 5xx are TransientErrors (retried by the caller)."""
         headers = {**headers, "Authorization": _BASIC, "Accept": "application/json"}
-        try:
+        with network_errors(what):
             async with self._session.post(
                 OAuth.ENDPOINT, data=form, headers=headers, timeout=self._timeout
             ) as response:
                 text = await response.text()
                 status = response.status
-                waited = retry_after(response.headers)
-        except (aiohttp.ClientError, TimeoutError) as ex:
-            raise TransientError(
-                f"{what}: could not reach Ring ({type(ex).__name__})", cause="network"
-            ) from ex
+                answer_headers = response.headers
         if status == 429 or status >= 500:
-            raise TransientError(f"{what}: HTTP {status}", cause="token_endpoint", retry_after=waited)
+            raise TOKEN_ENDPOINT.error(status, answer_headers, what)
         try:
             answer = json.loads(text) if text else {}
         except ValueError:

@@ -28,7 +28,13 @@ from ringConnector.model.events import Device, RingEvent
 from ringConnector.retry import RetryPolicy
 from ringConnector.sources.consumer.adapter import ConfiguredRing, point_library_at
 from ringConnector.sources.consumer.auth import ConsumerAuth
-from ringConnector.sources.http import retry_after, stream_to_file
+from ringConnector.sources.http import (
+    CONSUMER_API,
+    CONSUMER_RECORDING,
+    StatusTable,
+    network_errors,
+    stream_to_file,
+)
 from ringConnector.storage.atomic import AtomicFile
 from ringConnector.storage.session_cache import SessionCache
 from ringConnector.storage.tokens import TokenFile
@@ -124,7 +130,7 @@ class ConsumerSource:
         library_device = self._devices[event.device.id]
         what = f"recording of event {event.id}"
         url = await self._call(
-            library_device.async_recording_url, int(event.id), what=what, not_found_is_transient=True
+            library_device.async_recording_url, int(event.id), what=what, table=CONSUMER_RECORDING
         )
         if not url:
             raise DownloadFailed(f"{what}: {event.device.name} has no recordings (no Ring Protect plan)")
@@ -178,7 +184,7 @@ class ConsumerSource:
         func: Callable[..., Awaitable[T]],
         *args: Any,
         what: str,
-        not_found_is_transient: bool = False,
+        table: StatusTable = CONSUMER_API,
         **kwargs: Any,
     ) -> T:
         """Call ring_doorbell, translating its errors. On a 401 the library refreshes the token
@@ -186,12 +192,10 @@ class ConsumerSource:
         for attempt in range(1, MAX_REFRESHES_PER_CALL + 2):
             before = self._auth.access_token if self._auth else None
             try:
-                with timed(f"consumer {func.__name__.removeprefix('async_')}"):
+                with timed(f"consumer {func.__name__.removeprefix('async_')}"), network_errors(what):
                     return await func(*args, **kwargs)
-            except ConnectorError:
-                raise  # from our token refresh, which the library calls on a 401
             except RingTimeout as ex:
-                raise TransientError(f"{what}: Ring timed out", cause="timeout") from ex
+                raise TransientError(f"{what}: timed out", cause="timeout") from ex
             except RingError as ex:
                 if isinstance(ex.__cause__, ConnectorError):
                     raise ex.__cause__ from None  # our refresh's error, wrapped by the library
@@ -200,11 +204,9 @@ class ConsumerSource:
                 if status == 401 and refreshed and attempt <= MAX_REFRESHES_PER_CALL:
                     _LOGGER.info("%s: Ring answered 401; token refreshed, retrying", what)
                     continue
-                raise _translate(status, headers, what, not_found_is_transient=not_found_is_transient) from ex
-            except (aiohttp.ClientError, TimeoutError) as ex:
-                raise TransientError(
-                    f"{what}: could not reach Ring ({type(ex).__name__})", cause="network"
-                ) from ex
+                if status is None:
+                    raise TransientError(f"{what}: could not reach Ring", cause="network") from ex
+                raise table.error(status, headers, what) from ex
             except (ValueError, KeyError, TypeError) as ex:
                 raise RingUnavailable(f"{what}: Ring's answer was not understood ({ex})") from ex
         raise AuthorizationRequired(f"{what}: Ring keeps refusing refreshed tokens: {AUTH_FIX}")
@@ -229,18 +231,3 @@ def _http_status(error: RingError) -> tuple[int | None, dict[str, str]]:
     if isinstance(cause, aiohttp.ClientResponseError):
         return cause.status, dict(cause.headers or {})
     return None, {}
-
-
-def _translate(
-    status: int | None, headers: dict[str, str], what: str, *, not_found_is_transient: bool
-) -> Exception:
-    if status is None:
-        return TransientError(f"{what}: could not reach Ring", cause="network")
-    if status == 429 or status >= 500:
-        cause = "rate_limited" if status == 429 else "server_error"
-        return TransientError(f"{what}: HTTP {status}", cause=cause, retry_after=retry_after(headers))
-    if status == 404 and not_found_is_transient:
-        return TransientError(f"{what}: not prepared yet (HTTP 404)", cause="not_ready")
-    if status == 401:
-        return AuthorizationRequired(f"{what}: Ring refused the token: {AUTH_FIX}")
-    return RingUnavailable(f"{what}: Ring answered HTTP {status}")

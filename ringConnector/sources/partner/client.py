@@ -27,7 +27,14 @@ from ringConnector.errors import (
     TransientError,
 )
 from ringConnector.metrics import timed
-from ringConnector.sources.http import CHUNK_SIZE, redact, retry_after
+from ringConnector.sources.http import (
+    CHUNK_SIZE,
+    PARTNER_API,
+    TOKEN_ENDPOINT,
+    BodyCopy,
+    network_errors,
+    redact,
+)
 from ringConnector.storage.atomic import AtomicFile
 from ringConnector.storage.tokens import TokenFile
 
@@ -133,18 +140,11 @@ class PartnerClient:
             "client_id": settings.partner_client_id,
             "client_secret": settings.partner_client_secret,
         }
-        try:
+        what = "Ring's token endpoint"
+        with network_errors(what, cause="token_endpoint"):
             response = self._http.post(settings.partner_token_url, data=form, timeout=self._timeout)
-        except requests.RequestException as ex:
-            raise TransientError(
-                f"Ring's token endpoint: {type(ex).__name__}", cause="token_endpoint"
-            ) from ex
         if response.status_code == 429 or response.status_code >= 500:
-            raise TransientError(
-                f"Ring's token endpoint answered HTTP {response.status_code}",
-                cause="token_endpoint",
-                retry_after=retry_after(response.headers),
-            )
+            raise TOKEN_ENDPOINT.error(response.status_code, response.headers, what)
         body = _json(response)
         if response.status_code != 200 or not body.get("access_token"):
             error = body.get("error", f"HTTP {response.status_code}")
@@ -173,15 +173,10 @@ class PartnerClient:
         while True:
             token = self.access_token()
             headers = {**extra_headers, "Authorization": f"Bearer {token}"}
-            try:
-                with timed(f"partner {method} {_call_name(url)}"):
-                    response = self._http.request(
-                        method, url, headers=headers, timeout=self._timeout, allow_redirects=False, **kwargs
-                    )
-            except requests.Timeout as ex:
-                raise TransientError(f"{what}: timed out", cause="timeout") from ex
-            except requests.RequestException as ex:
-                raise TransientError(f"{what}: {type(ex).__name__}", cause="network") from ex
+            with timed(f"partner {method} {_call_name(url)}"), network_errors(what):
+                response = self._http.request(
+                    method, url, headers=headers, timeout=self._timeout, allow_redirects=False, **kwargs
+                )
             if response.status_code != 401 or attempt == 2:
                 return response
             response.close()
@@ -191,14 +186,10 @@ class PartnerClient:
 
     def unauthenticated(self, method: str, url: str, *, what: str, stream: bool = False) -> requests.Response:
         """A request to another origin (a storage or session URL Ring handed out), without the token."""
-        try:
+        with network_errors(what):
             return self._http.request(
                 method, url, timeout=self._timeout, allow_redirects=False, stream=stream
             )
-        except requests.Timeout as ex:
-            raise TransientError(f"{what}: timed out", cause="timeout") from ex
-        except requests.RequestException as ex:
-            raise TransientError(f"{what}: {type(ex).__name__}", cause="network") from ex
 
     def same_origin(self, url: str) -> bool:
         """True for URLs on the Partner API's own scheme, host and port."""
@@ -234,16 +225,11 @@ class PartnerClient:
             media_start = _int_header(media, "X-Media-Timestamp", start_ms, what)
             media_length = _int_header(media, "X-Media-Length", duration_ms, what)
             expected = _int_header(response.headers, "Content-Length", -1, what)
-            out.reset()
-            try:
+            copy = BodyCopy(out, expected if expected >= 0 else None, what)
+            with network_errors(what, cause="short_body"):
                 for chunk in response.iter_content(CHUNK_SIZE):
-                    out.write(chunk)
-            except requests.RequestException as ex:
-                raise TransientError(
-                    f"{what}: the body ended early ({type(ex).__name__})", cause="short_body"
-                ) from ex
-            if expected >= 0 and expected != out.written:
-                raise TransientError(f"{what}: got {out.written} of {expected} bytes", cause="short_body")
+                    copy.write(chunk)
+            copy.finish(response.url)
             return Clip(
                 start_ms=media_start,
                 length_ms=media_length,
@@ -330,18 +316,7 @@ def _session(concurrency: int) -> requests.Session:
 
 def partner_error(response: requests.Response, what: str) -> Exception:
     """The connector error for an unexpected Partner API answer."""
-    status = response.status_code
-    detail = _detail(response)
-    if status in (429, 503):
-        cause = "rate_limited" if status == 429 else "unavailable"
-        return TransientError(
-            f"{what}: HTTP {status} {detail}", cause=cause, retry_after=retry_after(response.headers)
-        )
-    if status >= 500 or status == 408:
-        return TransientError(f"{what}: HTTP {status} {detail}", cause="server_error")
-    if status == 401:
-        return AuthorizationRequired(f"{what}: Ring refused the partner token: {PARTNER_AUTH_FIX}")
-    return DownloadFailed(f"{what}: HTTP {status} {detail}".rstrip())
+    return PARTNER_API.error(response.status_code, response.headers, what, _detail(response))
 
 
 def _detail(response: requests.Response) -> str:
