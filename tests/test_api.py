@@ -115,8 +115,9 @@ def test_a_huge_body_is_a_json_413(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/nowhere", 404), ("PUT", TODAY, 405), ("DELETE", DAY_URL, 405), ("POST", "/", 405)],
-)
+    [("GET", "/nowhere", 404), ("PUT", TODAY, 405), ("DELETE", DAY_URL, 405), ("POST", "/", 405),
+     ("GET", "/connector/download//0", 404), ("GET", "/connector//events", 404)],
+)  # fmt: skip
 def test_unknown_paths_and_methods_are_json(client: FlaskClient, method: str, path: str, status: int) -> None:
     assert_json_error(client.open(path, method=method), status)
 

@@ -24,6 +24,9 @@ def create_app(config: Settings | None = None, *, connector: Connector | None = 
     # Flask would answer OPTIONS itself with an empty text/html body; no browser calls this API
     # (no CORS), so OPTIONS is a 405 like any other method a route does not take.
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    # werkzeug answers "//" in a path with an HTML 308 to the merged path, which bypasses the
+    # error handlers (found by the fuzz test): such a path is simply not one of ours.
+    app.url_map.merge_slashes = False
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the article's field order
     if connector is None:
         connector = Connector(settings)
