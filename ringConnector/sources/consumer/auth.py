@@ -13,7 +13,6 @@ import asyncio
 import base64
 import json
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +32,7 @@ from ringConnector.errors import (
 )
 from ringConnector.sources.consumer.adapter import point_library_at
 from ringConnector.sources.http import TOKEN_ENDPOINT, network_errors
+from ringConnector.sources.refresh import RefreshOnce
 from ringConnector.storage.tokens import TokenFile
 
 _LOGGER = logging.getLogger(__name__)
@@ -40,8 +40,6 @@ _LOGGER = logging.getLogger(__name__)
 USER_AGENT = "ringConnector"
 # Ring answers 412 to a password grant that needs a 2FA code (RING_APIS.md, section 1).
 NEEDS_2FA = 412
-# A token this close to expiry is treated as expired when adopting one from the file.
-EXPIRY_MARGIN = 60.0
 _BASIC = "Basic " + base64.b64encode(f"{OAuth.CLIENT_ID}:".encode()).decode()
 
 
@@ -59,7 +57,7 @@ class ConsumerAuth(Auth):
         """Persist every new token through `store`, with this installation's hardware id."""
         super().__init__(USER_AGENT, token, store.save, store.hardware_id(), http_client_session=http)
         self._store = store
-        self._refresh_lock = asyncio.Lock()
+        self._once = RefreshOnce(store)
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
 
     @property
@@ -90,23 +88,16 @@ class ConsumerAuth(Auth):
 
     async def async_refresh_tokens(self) -> dict[str, Any]:
         """Refresh, unless another task or process already did since our token went stale."""
-        stale = self.access_token
-        async with self._refresh_lock:
-            if self.access_token != stale:
-                return self._token  # another task of this process refreshed meanwhile
-            # The file lock spans re-reading, refreshing and saving, so two processes
-            # sharing the token file never both spend the same refresh token.
-            await asyncio.to_thread(self._store.lock.acquire)
-            try:
-                on_disk = await asyncio.to_thread(self._store.peek) or {}
-                if on_disk.get("access_token") not in (None, stale) and not _expired(on_disk):
-                    _LOGGER.info("using the token another process refreshed")
-                    self._adopt(on_disk)
-                    return self._token
-                refresh_token = on_disk.get("refresh_token") or self._token.get("refresh_token")
-                return await self._refresh(str(refresh_token))
-            finally:
-                self._store.lock.release()
+        loop = asyncio.get_running_loop()
+
+        def refresh(refresh_token: str | None) -> None:
+            # The protocol runs in a worker thread; the request itself runs here, in the loop.
+            asyncio.run_coroutine_threadsafe(self._refresh(str(refresh_token)), loop).result()
+
+        await asyncio.to_thread(
+            self._once.run, self.access_token, current=lambda: self._token, refresh=refresh, adopt=self._adopt
+        )
+        return self._token
 
     async def _refresh(self, refresh_token: str) -> dict[str, Any]:
         _LOGGER.info("refreshing the Ring access token")
@@ -155,10 +146,6 @@ class ConsumerAuth(Auth):
         self._token = token
         self._oauth_client.token = token
         self._oauth_client.populate_token_attributes(token)
-
-
-def _expired(token: dict[str, Any]) -> bool:
-    return float(token.get("expires_at") or 0) - EXPIRY_MARGIN <= time.time()
 
 
 async def sign_in(

@@ -35,6 +35,7 @@ from ringConnector.sources.http import (
     network_errors,
     redact,
 )
+from ringConnector.sources.refresh import RefreshOnce
 from ringConnector.storage.atomic import AtomicFile
 from ringConnector.storage.tokens import TokenFile
 
@@ -82,6 +83,7 @@ class PartnerClient:
         self.wall_clock = wall_clock
         self._timeout = (settings.http_timeout, settings.http_timeout)
         self.store = TokenFile(settings.partner_token_file, fix=PARTNER_AUTH_FIX, required=("access_token",))
+        self._once = RefreshOnce(self.store, clock=wall_clock)
         self._lock = threading.Lock()
         self._token: dict[str, Any] | None = None
 
@@ -90,8 +92,7 @@ class PartnerClient:
     def exchange_code(self, code: str) -> dict[str, Any]:
         """Exchange an account-linking authorization code for a token pair and save it."""
         token = self._grant({"grant_type": "authorization_code", "code": code})
-        with self._lock:
-            self._token = token
+        self._set(token)
         return token
 
     def access_token(self) -> str:
@@ -112,22 +113,26 @@ class PartnerClient:
 
     def refresh(self, *, stale: str) -> None:
         """Refresh unless someone did since `stale` was in use; Ring rotates refresh tokens."""
-        with self._lock, self.store.lock:
-            current = self._token or self.store.load()
-            if current.get("access_token") != stale:
-                return  # another thread refreshed meanwhile
-            on_disk = self.store.peek()
-            if on_disk and on_disk.get("access_token") != stale:
-                _LOGGER.info("using the partner token another process refreshed")
-                self._token = on_disk
-                return
-            refresh_token = current.get("refresh_token")
+
+        def current() -> dict[str, Any]:
+            with self._lock:
+                if self._token is None:
+                    self._token = self.store.load()
+                return self._token
+
+        def refresh(refresh_token: str | None) -> None:
             if not refresh_token:
                 raise AuthorizationRequired(
                     f"the partner access token expired and has no refresh token: {PARTNER_AUTH_FIX}"
                 )
             _LOGGER.info("refreshing the partner access token")
-            self._token = self._grant({"grant_type": "refresh_token", "refresh_token": refresh_token})
+            self._set(self._grant({"grant_type": "refresh_token", "refresh_token": refresh_token}))
+
+        self._once.run(stale, current=current, refresh=refresh, adopt=self._set)
+
+    def _set(self, token: dict[str, Any]) -> None:
+        with self._lock:
+            self._token = token
 
     def _grant(self, form: dict[str, str]) -> dict[str, Any]:
         settings = self._settings
