@@ -19,9 +19,11 @@ import aiohttp
 
 from ringConnector.config import Settings
 from ringConnector.download.callbacks import Notifier
-from ringConnector.download.day import DayDownload, DayReport, Progress
+from ringConnector.download.day import DayDownload, DayReport
 from ringConnector.download.jobs import Job, JobBook
 from ringConnector.download.on_demand import record
+from ringConnector.download.progress import Progress
+from ringConnector.download.save import Saver
 from ringConnector.errors import ConnectorError
 from ringConnector.model.days import day_window, today
 from ringConnector.model.events import Device
@@ -149,17 +151,14 @@ class Connector:
     ) -> DayReport:
         job = DayDownload(
             source=self._get_source(),
-            library=self.library,
+            saver=self._saver(),
             window=window,
-            policy=self._policy,
             concurrency=self.settings.download_concurrency,
             inflight=self._inflight,
             skip=skip,
-            source_name=self.settings.source,
             only_devices=devices,
             dry_run=dry_run,
             progress=progress,
-            notify=self._notifier.notify if self._notifier else None,
         )
         return await job.run()
 
@@ -176,14 +175,16 @@ class Connector:
         return True, "a token is present and Ring answers"
 
     async def _record(self, device_id: str, seconds: int) -> dict[str, Any]:
-        return await record(
-            self._get_source(),
+        source = self._get_source()
+        return await record(source, self._saver(), device_id, seconds, now=self._now, zone=self.settings.zone)
+
+    def _saver(self) -> Saver:
+        """How recordings are saved; after `_get_source`, which creates the notifier."""
+        return Saver(
             self.library,
-            device_id,
-            seconds,
-            policy=self._policy,
-            now=self._now,
-            zone=self.settings.zone,
+            self._policy,
+            source_name=self.settings.source,
+            notify=self._notifier.notify if self._notifier else None,
         )
 
     def _get_source(self) -> Source:

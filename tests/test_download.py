@@ -385,7 +385,7 @@ def test_a_recording_still_being_prepared_does_not_hold_up_the_others(
 ) -> None:
     fresh = str(SmallDay.first.id)  # the oldest event: first in line for the only slot
     emulator.set_event(fresh, prepare_after_hits=2)
-    caplog.set_level(logging.INFO, logger="ringConnector.download.day")
+    caplog.set_level(logging.INFO, logger="ringConnector.download.save")
     with Connector(settings.replace(download_concurrency=1), sleep=sleep) as connector:
         report = connector.download_day(DAY)
     assert ids(report.downloaded) == SmallDay.expected_dings()

@@ -6,7 +6,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-from ringConnector.download.day import Progress
+from ringConnector.download.progress import Progress
 from ringConnector.model.events import RingEvent
 
 

@@ -1,16 +1,17 @@
-"""Downloading a day: walk each device's history, pick the events to fetch, fetch them with retry."""
+"""Downloading a day: walk each device's history, pick the events to fetch, save each once."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from filelock import FileLock, Timeout
 
+from ringConnector.download.progress import Progress
+from ringConnector.download.save import Saver
 from ringConnector.errors import (
     AuthorizationRequired,
     ConnectorError,
@@ -18,10 +19,9 @@ from ringConnector.errors import (
     RingUnavailable,
     TransientError,
 )
-from ringConnector.metrics import BYTES_DOWNLOADED, EVENTS_DOWNLOADED, FAILURES
+from ringConnector.metrics import FAILURES
 from ringConnector.model.days import DayWindow
-from ringConnector.model.events import RingEvent, event_json
-from ringConnector.retry import RetryPolicy
+from ringConnector.model.events import RingEvent
 from ringConnector.sources import Source
 from ringConnector.storage.library import EventLibrary
 
@@ -39,19 +39,6 @@ async def _take(lock: FileLock) -> None:
             return
         except Timeout:
             await asyncio.sleep(LOCK_POLL)
-
-
-class Progress:
-    """What a running download tells whoever watches it (a progress bar, a job); no-ops here."""
-
-    def planned(self, events: list[RingEvent]) -> None:
-        """The events this call will download, once the history has been read."""
-
-    def transferred(self, size: int) -> None:
-        """Bytes written (negative when a failed attempt's bytes are thrown away)."""
-
-    def finished(self, event: RingEvent, body: dict[str, Any] | None, error: str | None) -> None:
-        """One event done: its JSON, or why it failed."""
 
 
 @dataclass
@@ -89,17 +76,19 @@ class DayDownload:
     """One call's download of one day; `inflight` is shared by every call of a Connector."""
 
     source: Source
-    library: EventLibrary
+    saver: Saver
     window: DayWindow
-    policy: RetryPolicy
     concurrency: int
     inflight: dict[str, asyncio.Future[bool]]
     skip: frozenset[str] = frozenset()
-    source_name: str = "consumer"
     only_devices: frozenset[str] = frozenset()  # ids or names; empty: every selected device
     dry_run: bool = False
     progress: Progress = field(default_factory=Progress)
-    notify: Callable[[dict[str, Any]], None] | None = None  # CALLBACK_URL delivery
+
+    @property
+    def library(self) -> EventLibrary:
+        """DATA_DIR/videos."""
+        return self.saver.library
 
     async def run(self) -> DayReport:
         """Download every ready event of the day that neither the caller nor DATA_DIR has."""
@@ -211,40 +200,10 @@ class DayDownload:
         self.progress.finished(event, None, reason)
 
     async def _fetch(self, event: RingEvent, gate: asyncio.Semaphore) -> dict[str, Any]:
-        stem = event.file_stem(self.window)
-        started = time.monotonic()
-        out = await asyncio.to_thread(self.library.open_video, stem)
-        out.on_write = self.progress.transferred
-
-        async def attempt() -> dict[str, Any]:
-            # The slot is held for an attempt only, not while waiting to retry: a recording
-            # Ring is still preparing must not hold up the others.
-            async with gate:
-                return await self.source.fetch_recording(event, out)
-
-        try:
-            extra, attempts = await self.policy.run(attempt, what=f"event {event.id}")
-            await asyncio.to_thread(out.commit)
-        except BaseException:
-            out.discard()
-            raise
-        body = event_json(event, self.window, self.library.video_path(stem))
-        body.update(extra)
-        await asyncio.to_thread(self.library.save_event, stem, body)
-        if self.notify is not None:
-            self.notify(body)
-        EVENTS_DOWNLOADED.labels(self.source_name).inc()
-        BYTES_DOWNLOADED.labels(self.source_name).inc(out.written)
-        _LOGGER.info(
-            "downloaded event %s (%s, %s): %d bytes in %.1f s, %d attempt(s)",
-            event.id,
-            event.device.name,
-            body["eventName"],
-            out.written,
-            time.monotonic() - started,
-            attempts,
+        saver = replace(self.saver, on_write=self.progress.transferred)
+        return await saver.save_recording(
+            event, self.window, lambda out: self.source.fetch_recording(event, out), slot=gate
         )
-        return body
 
 
 def _summary(event: RingEvent, window: DayWindow) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ringConnector.download.day import DayReport, Progress
+from ringConnector.download.day import DayReport
+from ringConnector.download.progress import Progress
 from ringConnector.model.events import RingEvent
 
 # Finished jobs are kept for their callers to read; the oldest go first.
