@@ -25,7 +25,7 @@ from ringConnector.download.on_demand import record
 from ringConnector.download.progress import Progress
 from ringConnector.download.save import Saver
 from ringConnector.errors import ConnectorError
-from ringConnector.model.days import day_window, today
+from ringConnector.model.days import day_text, day_window, today
 from ringConnector.model.events import Device
 from ringConnector.retry import RetryPolicy, Sleep
 from ringConnector.sources import Source, open_source
@@ -99,7 +99,7 @@ class Connector:
     def start_job(self, day: date | None = None, skip: Iterable[str] = ()) -> Job:
         """Start downloading a day in the background; returns at once with the job."""
         wanted = day or self.today()
-        job = Job(date=wanted.strftime("%Y%m%d"))
+        job = Job(date=day_text(wanted))
         self.jobs.add(job)
         window = day_window(wanted, self.settings.zone)
         skipped = frozenset(str(item) for item in skip)

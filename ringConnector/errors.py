@@ -1,4 +1,22 @@
-"""The connector's exceptions: each carries the HTTP status and error code it is reported with."""
+"""The connector's exceptions: each carries the HTTP status and error code it is reported with.
+
+    ConnectorError            500 connector_error        base of everything reported to a caller
+    ├── ConfigError           500 configuration_error    a setting is missing or invalid
+    ├── BadRequest            400 bad_request            the caller's input (a date, a body)
+    ├── Unauthorized          401 unauthorized           no or wrong CONNECTOR_API_KEY
+    ├── NotFound              404 not_found              a device or event the caller named
+    ├── NoFootage             404 no_footage             the camera recorded nothing then (Partner 416)
+    ├── AuthorizationRequired 503 ring_authorization_required   no usable Ring token: sign in again
+    ├── LoginRejected         401 ring_login_rejected    Ring refused the user, password or 2FA code
+    ├── RingUnavailable       502 ring_unavailable       Ring failed and retrying did not help
+    ├── TransientError        502 ring_transient_error   worth retrying: .cause, .retry_after
+    └── DownloadFailed        502 download_failed        one recording, permanently
+
+Where they come from and go: Ring's answers and the network's failures become these in
+`sources/http.py` (one status table per API) and in each source's call wrapper; `retry.py`
+retries TransientError; `web/json_errors.py` answers every one as JSON, and `cli/run.py` as
+one line and an exit status.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import sys
 
 import pytest
 from support import DAY, SmallDay, environment, run
@@ -11,6 +13,7 @@ from support import DAY, SmallDay, environment, run
 from ringConnector.cli.progress import Bar, PlainLines, progress_for
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
+from ringConnector.logs import configure_logging
 from ringConnector.emulator.server import Emulator
 
 DINGS = SmallDay.expected_dings()
@@ -85,3 +88,30 @@ def test_a_bar_on_a_terminal_and_lines_when_piped(connector: Connector) -> None:
     drawn = screen.getvalue()
     assert "0/5 " in drawn and "event/s" in drawn  # drawn on the terminal (redraws are throttled)
     assert bar.bytes == SmallDay.expected_bytes()
+
+
+def test_on_a_terminal_log_lines_go_above_the_bar_scrubbed_and_each_event_is_told_once(
+    connector: Connector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)  # tqdm redirects only handlers of the real streams
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure_logging("INFO")  # as the script does: a scrubbed handler on stderr, here the terminal
+    try:
+        bar = progress_for(terminal, terminal)
+        connector.download_day(DAY, progress=bar)
+        logging.getLogger("ringConnector.test").warning("Ring said access_token=abc123 is stale")
+        bar.close()
+        logging.getLogger("ringConnector.test").warning("after the bar")
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    screen = terminal.getvalue()
+    told = [line for line in screen.splitlines() if "downloaded " in line]
+    assert len(told) == 5 and all(line.startswith("downloaded ") for line in told)  # the bar's lines only
+    assert "downloaded event" not in screen  # the per-event INFO log line is not told a second time
+    assert "Ring said access_token=… is stale" in screen and "abc123" not in screen  # still scrubbed
+    assert "5 event(s) to download" in screen  # the other INFO lines stay
+    assert screen.rstrip().endswith("after the bar")  # logging is back to normal once the bar is gone
+    assert root.handlers == saved[0]

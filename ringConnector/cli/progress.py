@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any, TextIO
 
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ringConnector.download.progress import Progress
 from ringConnector.model.events import RingEvent
@@ -34,6 +38,30 @@ class PlainLines(Progress):
         """Nothing to tidy."""
 
 
+class TellOnce(logging.Filter):
+    """Drops the log line of an event the bar has just told (its "downloaded"/"failed" line)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but an event's own summary."""
+        return getattr(record, "event_done", None) is None
+
+
+@contextmanager
+def logging_above_bar() -> Iterator[None]:
+    """While a bar is drawn, log lines are written above it (tqdm's redirect), still scrubbed,
+    and an event is told once, by the bar's line, not by its log line too."""
+    root = logging.getLogger()
+    before = list(root.handlers)
+    kept = [f for handler in before for f in handler.filters]  # ScrubSecrets: never lose it
+    with logging_redirect_tqdm(loggers=[root]):
+        for handler in root.handlers:
+            if handler not in before:  # tqdm's handler replaces the console one, without filters
+                for kept_filter in kept:
+                    handler.addFilter(kept_filter)
+                handler.addFilter(TellOnce())
+        yield
+
+
 class Bar(PlainLines):
     """A tqdm bar of events, with the bytes so far and an ETA; event lines go above it."""
 
@@ -43,10 +71,12 @@ class Bar(PlainLines):
         self.screen = screen
         self.bar: tqdm[Any] | None = None
         self.bytes = 0
+        self._logging = ExitStack()
 
     def planned(self, events: list[RingEvent]) -> None:
         """Start the bar once the number of events is known."""
         self.bar = tqdm(total=len(events), unit="event", file=self.screen, dynamic_ncols=True, leave=False)
+        self._logging.enter_context(logging_above_bar())
 
     def transferred(self, size: int) -> None:
         """Show the bytes so far (tqdm throttles the redraws)."""
@@ -63,7 +93,8 @@ class Bar(PlainLines):
         self.bar.update(1)
 
     def close(self) -> None:
-        """Remove the bar."""
+        """Remove the bar; logging goes back to the terminal as before."""
+        self._logging.close()
         if self.bar is not None:
             self.bar.close()
 

@@ -20,7 +20,7 @@ from ringConnector.errors import (
     TransientError,
 )
 from ringConnector.metrics import FAILURES
-from ringConnector.model.days import DayWindow
+from ringConnector.model.days import DayWindow, day_text, utc_text
 from ringConnector.model.events import RingEvent
 from ringConnector.sources import Source
 from ringConnector.storage.library import EventLibrary
@@ -92,7 +92,7 @@ class DayDownload:
 
     async def run(self) -> DayReport:
         """Download every ready event of the day that neither the caller nor DATA_DIR has."""
-        report = DayReport(self.window.day.strftime("%Y%m%d"))
+        report = DayReport(day_text(self.window.day))
         try:
             devices = await self.source.devices()
         except TransientError as ex:
@@ -182,7 +182,7 @@ class DayDownload:
             self._fail(report, event, str(ex))
         except (ConnectorError, OSError) as ex:
             # OSError: the disk (full, read-only); the temporary file is already gone.
-            _LOGGER.error("event %s failed: %s", event.id, ex)
+            _LOGGER.error("event %s failed: %s", event.id, ex, extra={"event_done": event.id})
             self._fail(report, event, str(ex))
         except Exception as ex:  # a bug or an answer nobody foresaw: fail this event, not the day
             _LOGGER.exception("event %s failed unexpectedly", event.id)
@@ -212,5 +212,5 @@ def _summary(event: RingEvent, window: DayWindow) -> dict[str, Any]:
         "eventName": event.event_name(window),
         "kind": event.kind,
         "deviceName": event.device.name,
-        "createdAt": event.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "createdAt": utc_text(event.created_at),
     }

@@ -11,6 +11,7 @@ from typing import Any
 
 from ringConnector.download.day import DayReport
 from ringConnector.download.progress import Progress
+from ringConnector.model.days import UTC_SECONDS_FORMAT
 from ringConnector.model.events import RingEvent
 
 # Finished jobs are kept for their callers to read; the oldest go first.
@@ -103,4 +104,4 @@ class JobBook:
 
 
 def _iso(moment: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+    return time.strftime(UTC_SECONDS_FORMAT, time.gmtime(moment))

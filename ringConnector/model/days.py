@@ -1,4 +1,5 @@
-"""Calendar days in the configured time zone: parsing, "today", and the UTC window of a day."""
+"""Calendar days in the configured time zone (parsing, "today", the UTC window of a day), and every
+date format the connector writes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,22 @@ from ringConnector.errors import BadRequest
 # [0-9], not \d: \d also matches other scripts' digits, e.g. fullwidth ones.
 URL_DAY = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 CLI_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# What the connector writes: the day (URLs, the event JSON's `date`, file names), the article's
+# eventName (local time), and UTC moments (createdAt, clip starts, jobs' times).
+DAY_FORMAT = "%Y%m%d"
+EVENT_NAME_FORMAT = "%Y%m%d-%H%M%S"
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+UTC_SECONDS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def day_text(day: date) -> str:
+    """A day as YYYYMMDD."""
+    return day.strftime(DAY_FORMAT)
+
+
+def utc_text(moment: datetime) -> str:
+    """An aware moment in UTC, with microseconds, as the event JSON writes it."""
+    return moment.astimezone(UTC).strftime(UTC_FORMAT)
 
 
 @dataclass(frozen=True)

@@ -3,29 +3,55 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import quote
 
-from ringConnector.model.days import DayWindow
+from ringConnector.model.days import EVENT_NAME_FORMAT, DayWindow, day_text, utc_text
 
 # The article's status of a freshly downloaded event, for the pipeline to move on.
 UNPROCESSED = "UNPROCESSED"
 # What the pipeline may set an event's status to (PATCH /connector/events/<ringId>).
 STATUSES = (UNPROCESSED, "PROCESSING", "PROCESSED", "FAILED", "IGNORED")
-# The article's event JSON fields, in its order: the contract with the pipeline.
-ARTICLE_FIELDS = (
-    "ringId",
-    "date",
-    "eventName",
-    "createdAt",
-    "answered",
-    "kind",
-    "duration",
-    "videoFileName",
-    "status",
-)
+
+
+class ArticleEventJson(TypedDict):
+    """The article's event JSON, its fields in its order: the contract with the pipeline."""
+
+    ringId: str  # Ring's int64 ids kept as strings; opaque strings on the Partner API
+    date: str  # DAY_FORMAT, the local day in TIME_ZONE
+    eventName: str  # EVENT_NAME_FORMAT, local time
+    createdAt: str  # UTC_FORMAT
+    answered: bool
+    kind: str  # ding, motion, on_demand
+    duration: float | None  # seconds; Ring omits it on some events
+    videoFileName: str
+    status: str  # one of STATUSES
+
+
+class ClipPart(TypedDict):
+    """One of the consecutive clips of an event longer than one Partner API clip."""
+
+    videoFileName: str
+    clipStart: str
+    clipLengthMs: int
+
+
+class EventJson(ArticleEventJson, total=False):
+    """The event JSON as written: the article's fields, then what the connector adds."""
+
+    deviceId: str
+    deviceName: str
+    clipStart: str  # Partner API: the clip's real start (X-Media-Timestamp), UTC_FORMAT
+    clipLengthMs: int  # Partner API: its length (X-Media-Length)
+    partial: bool  # Partner API: Ring delivered less than was asked (206)
+    clips: list[ClipPart]  # Partner API: an event longer than 15 minutes, in parts
+    subType: str  # Partner API: a motion event's sub type
+    liveView: str  # record on demand: the state the live view reached
+
+
+ARTICLE_FIELDS = tuple(ArticleEventJson.__annotations__)
 
 
 @dataclass(frozen=True)
@@ -55,7 +81,7 @@ class RingEvent:
 
     def event_name(self, window: DayWindow) -> str:
         """The article's eventName, YYYYmmdd-HHMMSS, in the day's own time zone."""
-        return self.created_at.astimezone(window.zone).strftime("%Y%m%d-%H%M%S")
+        return self.created_at.astimezone(window.zone).strftime(EVENT_NAME_FORMAT)
 
     def file_stem(self, window: DayWindow) -> str:
         """The file name without suffix: eventName first, the ring id keeps it unique.
@@ -66,12 +92,12 @@ class RingEvent:
 
 
 def event_json(event: RingEvent, window: DayWindow, video_path: Path) -> dict[str, Any]:
-    """The article's event JSON (its fields and their types), plus which device it came from."""
-    body: dict[str, Any] = {
+    """The event JSON (EventJson): the article's fields, which device, and the event's extras."""
+    body: EventJson = {
         "ringId": event.id,
-        "date": window.day.strftime("%Y%m%d"),
+        "date": day_text(window.day),
         "eventName": event.event_name(window),
-        "createdAt": event.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "createdAt": utc_text(event.created_at),
         "answered": event.answered,
         "kind": event.kind,
         "duration": event.duration,
@@ -80,5 +106,4 @@ def event_json(event: RingEvent, window: DayWindow, video_path: Path) -> dict[st
         "deviceId": event.device.id,
         "deviceName": event.device.name,
     }
-    body.update(event.extra)
-    return body
+    return {**body, **event.extra}

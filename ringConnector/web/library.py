@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from ringConnector.connector import Connector
 from ringConnector.errors import BadRequest, NotFound
-from ringConnector.model.days import parse_day
+from ringConnector.model.days import day_text, parse_day
 from ringConnector.model.events import STATUSES
 from ringConnector.storage.library import EventLibrary
 
@@ -28,7 +28,7 @@ def list_events() -> Response:
     raw = request.args.get("date")
     connector: Connector = current_app.extensions["ringConnector"]
     day = parse_day(raw) if raw is not None else connector.today()
-    return jsonify(events().day(day.strftime("%Y%m%d")))
+    return jsonify(events().day(day_text(day)))
 
 
 @bp.get("/connector/events/<ring_id>")

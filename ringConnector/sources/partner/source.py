@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from ringConnector.config import Settings
 from ringConnector.errors import NoFootage, NotFound
-from ringConnector.model.days import DayWindow
+from ringConnector.model.days import DayWindow, utc_text
 from ringConnector.model.events import Device, RingEvent
 from ringConnector.retry import RetryPolicy
 from ringConnector.sources.partner.client import MAX_CLIP_MS, Clip, PartnerClient, device_path
@@ -36,7 +36,7 @@ def to_ms(moment: datetime) -> int:
 
 def iso_ms(value: int) -> str:
     """Epoch milliseconds in the event JSON's UTC format."""
-    return from_ms(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc_text(from_ms(value))
 
 
 class PartnerSource:
