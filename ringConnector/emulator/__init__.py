@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .clock import ManualClock
-from .faults import Fault, RandomFaults
-from .partner_payloads import partner_device_id, partner_event_id
+from .http.faults import Fault, RandomFaults
+from .partner.payloads import partner_device_id, partner_event_id
 from .scenario import Account, Device, Event, PartnerApp, Scenario, load_scenario
 from .seed import bulk_scenario, demo_scenario
 from .server import Emulator

@@ -11,16 +11,16 @@ from typing import Any
 
 from aiohttp import web
 
-from .clips import add_clip_storage_routes
-from .consumer import create_api_app
-from .faults import Fault, RandomFaults
-from .hosting import LoopbackHosts
-from .media import recording_sha256
-from .partner_api import create_partner_app
-from .partner_controls import PartnerControls
+from .consumer.api import create_api_app
+from .http.faults import Fault, RandomFaults
+from .http.hosting import LoopbackHosts
+from .http.media import recording_sha256
+from .http.storage import create_storage_app
+from .partner.api import create_partner_app
+from .partner.clips import add_clip_storage_routes
+from .partner.controls import PartnerControls
 from .scenario import Event, Scenario
 from .state import EmulatorState
-from .storage import create_storage_app
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .faults import FaultBook
-from .partner_state import PartnerState
+from .consumer.tokens import TokenStore
+from .http.faults import FaultBook
+from .partner.state import PartnerState
 from .scenario import VIDEO_DEVICE_TYPES, Device, Event, Scenario
-from .tokens import TokenStore
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ringConnector.emulator.media import (
+from ringConnector.emulator.http.media import (
     asset_bytes,
     iter_recording,
     min_recording_size,

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from ringConnector.emulator import Emulator, Event, ManualClock, Scenario, bulk_scenario
-from ringConnector.emulator.media import recording_bytes, recording_etag
+from ringConnector.emulator.http.media import recording_bytes, recording_etag
 
 
 def _url(emu: Emulator, http: requests.Session, event_id: int) -> str:

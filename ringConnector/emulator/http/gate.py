@@ -11,8 +11,8 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from ..state import EmulatorState
 from .faults import ROUTES, Fault
-from .state import EmulatorState
 
 _LOGGER = logging.getLogger(__name__)
 

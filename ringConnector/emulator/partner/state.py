@@ -11,9 +11,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from ..scenario import PartnerApp
 from .clip_request import Clip
-from .partner_tokens import PartnerTokenStore
-from .scenario import PartnerApp
+from .tokens import PartnerTokenStore
 
 _LOGGER = logging.getLogger(__name__)
 

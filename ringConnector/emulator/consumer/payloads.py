@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from .scenario import Account, Device, Event
+from ..scenario import Account, Device, Event
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..state import EmulatorState
 from .clip_request import Clip
 from .clips import clip_sha256
-from .partner_payloads import partner_device_id
-from .state import EmulatorState
+from .payloads import partner_device_id
 from .whep import settle_sessions
 
 _LOGGER = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from .scenario import PartnerApp
-from .tokens import AccessTokens
+from ..consumer.tokens import AccessTokens
+from ..scenario import PartnerApp
 
 _LOGGER = logging.getLogger(__name__)
 

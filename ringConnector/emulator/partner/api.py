@@ -8,12 +8,12 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from . import partner_payloads as pp
+from ..http.gate import GATE, JSONAPI, GateConfig, Handler, gate, jsonapi_error
+from ..scenario import MOTION_SUB_TYPES
+from ..state import EmulatorState
+from . import payloads as pp
 from .clips import CLIP_SETTINGS, ClipSettings, download, log_clip_request
-from .gate import GATE, JSONAPI, GateConfig, Handler, gate, jsonapi_error
-from .partner_state import RATE_LIMIT
-from .scenario import MOTION_SUB_TYPES
-from .state import EmulatorState
+from .state import RATE_LIMIT
 from .whep import create_session, delete_session, settle_sessions
 
 _LOGGER = logging.getLogger(__name__)

@@ -10,14 +10,14 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from ..consumer.payloads import amz_query
+from ..http.gate import GATE, drop, jsonapi_error, pause, s3_error
+from ..http.media import iter_recording, recording_sha256, recording_size
+from ..http.storage import SETTINGS, two_auth_mechanisms
+from ..http.streaming import chunk_size, send_body
+from ..state import EmulatorState
 from .clip_request import Clip, ClipRequestError, decide, merge_windows, parse_clip_request
-from .gate import GATE, drop, jsonapi_error, pause, s3_error
-from .media import iter_recording, recording_sha256, recording_size
-from .partner_payloads import event_window, find_device, has_video
-from .payloads import amz_query
-from .state import EmulatorState
-from .storage import SETTINGS, two_auth_mechanisms
-from .streaming import chunk_size, send_body
+from .payloads import event_window, find_device, has_video
 from .whep import offline, settle_sessions
 
 _LOGGER = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from email.utils import format_datetime
 
 from aiohttp import web
 
+from ..state import EmulatorState
 from .gate import GATE, GateConfig, gate, s3_error
 from .media import iter_recording, recording_etag, recording_size
-from .state import EmulatorState
 from .streaming import chunk_size, send_body
 
 _LOGGER = logging.getLogger(__name__)

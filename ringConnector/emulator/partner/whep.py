@@ -8,13 +8,13 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from .gate import GATE, jsonapi_error
-from .partner_payloads import consumer_device_id, find_device, from_epoch_ms, has_video
-from .partner_state import WhepSession
-from .scenario import Event
+from ..http.gate import GATE, jsonapi_error
+from ..scenario import Event
+from ..seed import event_id
+from ..state import EmulatorState
+from .payloads import consumer_device_id, find_device, from_epoch_ms, has_video
 from .sdp import Identity, SdpError, build_answer, check_offer, parse_offer
-from .seed import event_id
-from .state import EmulatorState
+from .state import WhepSession
 
 _LOGGER = logging.getLogger(__name__)
 

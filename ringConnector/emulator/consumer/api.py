@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from ..admin import add_admin_routes
+from ..http.gate import GATE, GateConfig, gate, json_error
+from ..oauth import is_partner_grant, partner_grant
+from ..scenario import VIDEO_DEVICE_TYPES
+from ..state import EmulatorState
 from . import payloads
-from .admin import add_admin_routes
-from .gate import GATE, GateConfig, gate, json_error
-from .partner_oauth import is_partner_grant, partner_grant
-from .scenario import VIDEO_DEVICE_TYPES
-from .state import EmulatorState
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .gate import GATE, inject_fault, json_error
+from .http.gate import GATE, inject_fault, json_error
 
 _LOGGER = logging.getLogger(__name__)
 

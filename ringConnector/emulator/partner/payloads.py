@@ -9,8 +9,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .scenario import Device, Event
-from .state import EmulatorState
+from ..scenario import Device, Event
+from ..state import EmulatorState
 
 _LOGGER = logging.getLogger(__name__)
 
