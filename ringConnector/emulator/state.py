@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .consumer.tokens import TokenStore
+from .consumer.tokens import IssuedTokens
 from .http.faults import FaultBook
 from .partner.state import PartnerState
 from .scenario import VIDEO_DEVICE_TYPES, Device, Event, Scenario
@@ -39,7 +39,7 @@ class EmulatorState:
         self.started_at = clock()
         self.account = dataclasses.replace(scenario.account)
         self.faults = FaultBook()
-        self.tokens = TokenStore(clock)
+        self.tokens = IssuedTokens(clock)
         self.partner = PartnerState(scenario.partner_app, wall_clock, clip_bytes_per_second)
         self._devices = {d.id: dataclasses.replace(d) for d in scenario.devices}
         self._events = {e.id: dataclasses.replace(e) for e in scenario.events}

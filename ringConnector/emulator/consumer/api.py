@@ -1,4 +1,5 @@
-"""The API host: Ring's OAuth token endpoint (both APIs), the consumer API, and the admin routes."""
+"""The consumer API host (api.ring.com): session, devices, history and recording URLs; it also
+serves Ring's token endpoint (emulator.oauth, for both APIs) and the admin routes."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from .. import oauth
 from ..admin import add_admin_routes
 from ..http.gate import GATE, GateConfig, gate, json_error
-from ..oauth import is_partner_grant, partner_grant
 from ..scenario import VIDEO_DEVICE_TYPES
 from ..state import EmulatorState
 from . import payloads
@@ -22,10 +23,6 @@ STORAGE_URL = web.AppKey("storage_url", str)
 HISTORY_PAGE_CAP = 100
 HISTORY_DEFAULT_LIMIT = 20
 
-_INVALID_GRANT = {
-    "error": "invalid_grant",
-    "error_description": "token is invalid or does not exists",
-}
 _NOT_FOUND = {"error": "Not Found"}
 
 
@@ -36,38 +33,6 @@ def _authorize(request: web.Request) -> web.Response | None:
     if scheme.lower() == "bearer" and request.app[GATE].state.tokens.access_valid(token.strip()):
         return None
     return json_error(401, {"error": "Unauthorized", "error_description": "invalid access token"})
-
-
-async def token(request: web.Request) -> web.StreamResponse:
-    """POST /oauth/token: password grant (with 2FA) and refresh grant, or a partner client's grant."""
-    state = request.app[GATE].state
-    form = await request.post()
-    # Ring serves both APIs' grants at oauth.ring.com/oauth/token.
-    if is_partner_grant(request, form):
-        return await partner_grant(request, form)
-    grant = str(form.get("grant_type", ""))
-    if grant == "refresh_token":
-        pair = state.tokens.refresh(str(form.get("refresh_token", "")))
-        if pair is None:
-            return json_error(401, _INVALID_GRANT)
-        _LOGGER.info("refresh token rotated")
-        return web.json_response(pair)
-    if grant != "password":
-        return json_error(400, {"error": "unsupported_grant_type"})
-    account = state.account
-    if form.get("username") != account.username or form.get("password") != account.password:
-        return json_error(401, {"error": "access_denied", "error_description": "invalid user credentials"})
-    if account.two_factor_code is not None:
-        code = request.headers.get("2fa-code")
-        if not code:
-            # Ring asks for the second factor with 412 and says where it sent the code.
-            return json_error(
-                412, {"next_time_in_secs": 60, "phone": "+1xxxxxxxx89", "tsv_state": account.tsv_state}
-            )
-        if code != account.two_factor_code:
-            return json_error(400, {"error": "Verification Code is invalid or expired"})
-    _LOGGER.info("password grant accepted")
-    return web.json_response(state.tokens.issue())
 
 
 async def session(request: web.Request) -> web.Response:
@@ -162,7 +127,7 @@ def create_api_app(
     app[GATE] = GateConfig(state, stopping, latency, xml_errors=False, authorize=_authorize)
     app[STORAGE_URL] = storage_url
     add = app.router.add_route
-    add("POST", "/oauth/token", token, name="token")
+    add("POST", "/oauth/token", oauth.token, name="token")
     add("POST", "/clients_api/session", session, name="session")
     add("GET", "/clients_api/ring_devices", ring_devices, name="devices")
     add("GET", "/clients_api/dings/active", dings_active, name="dings_active")

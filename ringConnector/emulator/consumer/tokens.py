@@ -1,12 +1,13 @@
-"""OAuth tokens as Ring issues them: hour-long access tokens and rotating refresh tokens."""
+"""The consumer app's issued tokens: hour-long access tokens and rotating refresh tokens."""
 
 from __future__ import annotations
 
 import logging
 import secrets
-import threading
 from collections.abc import Callable
 from typing import Any
+
+from ..oauth import AccessTokens
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -14,29 +15,8 @@ _LOGGER = logging.getLogger(__name__)
 ACCESS_TOKEN_LIFETIME = 3600
 
 
-class AccessTokens:
-    """Access tokens with expiries on a clock: what the consumer and partner stores share."""
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        """No tokens yet."""
-        self._lock = threading.Lock()
-        self._clock = clock
-        self._access: dict[str, float] = {}  # access token -> expiry
-
-    def access_valid(self, token: str) -> bool:
-        """Tell whether an access token is known and unexpired."""
-        with self._lock:
-            expiry = self._access.get(token)
-            return expiry is not None and self._clock() < expiry
-
-    def expire_access(self) -> None:
-        """Invalidate every access token (refresh tokens stay usable)."""
-        with self._lock:
-            self._access.clear()
-
-
-class TokenStore(AccessTokens):
-    """Issued tokens; thread-safe. Expiry is measured on the emulator's injectable clock."""
+class IssuedTokens(AccessTokens):
+    """The tokens issued to the consumer app; thread-safe, timed on the emulator's injectable clock."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         """Start with no tokens."""

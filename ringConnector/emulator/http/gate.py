@@ -7,12 +7,15 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from ..state import EmulatorState
 from .faults import ROUTES, Fault
+
+if TYPE_CHECKING:  # the shared state imports http/, so only its type is imported here
+    from ..state import EmulatorState
 
 _LOGGER = logging.getLogger(__name__)
 

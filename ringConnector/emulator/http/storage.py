@@ -6,13 +6,16 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from email.utils import format_datetime
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ..state import EmulatorState
 from .gate import GATE, GateConfig, gate, s3_error
 from .media import iter_recording, recording_etag, recording_size
 from .streaming import chunk_size, send_body
+
+if TYPE_CHECKING:  # the shared state imports http/, so only its type is imported here
+    from ..state import EmulatorState
 
 _LOGGER = logging.getLogger(__name__)
 

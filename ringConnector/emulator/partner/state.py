@@ -13,7 +13,7 @@ from typing import Any
 
 from ..scenario import PartnerApp
 from .clip_request import Clip
-from .tokens import PartnerTokenStore
+from .tokens import PartnerIssuedTokens
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class PartnerState:
         self.app = dataclasses.replace(app)
         self.wall_clock = wall_clock
         self.clip_bytes_per_second = clip_bytes_per_second
-        self.tokens = PartnerTokenStore(self.app, wall_clock)
+        self.tokens = PartnerIssuedTokens(self.app, wall_clock)
         self._offline: set[str] = set()
         self._redirect: int | None = None
         self._clip_requests: list[dict[str, Any]] = []

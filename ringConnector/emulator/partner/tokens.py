@@ -1,4 +1,4 @@
-"""Partner API OAuth: one-minute authorization codes, four-hour access tokens, rotating refreshes."""
+"""The partner client's issued tokens: one-minute codes, four-hour access tokens, rotating refreshes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from ..consumer.tokens import AccessTokens
+from ..oauth import AccessTokens
 from ..scenario import PartnerApp
 
 _LOGGER = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ ACCESS_TOKEN_LIFETIME = 14_400
 REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600
 
 
-class PartnerTokenStore(AccessTokens):
+class PartnerIssuedTokens(AccessTokens):
     """Codes and tokens of the one partner client; thread-safe, timed on the wall clock."""
 
     def __init__(self, app: PartnerApp, wall_clock: Callable[[], float]) -> None:
