@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from .consumer.api import create_api_app
+from .consumer.recordings import add_recording_routes
 from .http.faults import Fault, RandomFaults
 from .http.hosting import LoopbackHosts
 from .http.media import recording_sha256
@@ -90,6 +91,7 @@ class Emulator(PartnerControls):
             first_byte_latency=self._storage_latency,
             bandwidth=self._storage_bandwidth,
         )
+        add_recording_routes(storage)
         add_clip_storage_routes(storage)
         partner = create_partner_app(
             self.state,

@@ -14,13 +14,11 @@ from typing import Any
 
 from .consumer.tokens import IssuedTokens
 from .http.faults import FaultBook
+from .http.presigned import refusal
 from .partner.state import PartnerState
 from .scenario import VIDEO_DEVICE_TYPES, Device, Event, Scenario
 
 _LOGGER = logging.getLogger(__name__)
-
-# Pre-signed storage URLs carry X-Amz-Expires=3600.
-SIGNATURE_LIFETIME = 3600
 
 
 class EmulatorState:
@@ -155,11 +153,7 @@ class EmulatorState:
         with self._lock:
             issued = self._signatures.get(signature or "")
             now = self.clock()
-        if issued is None or issued[0] != event_id:
-            return "The request signature we calculated does not match the signature you provided."
-        if now - issued[1] > SIGNATURE_LIFETIME:
-            return "Request has expired"
-        return None
+        return refusal(issued[1] if issued is not None and issued[0] == event_id else None, now)
 
     def storage_ready(self, event: Event, *, hit: bool) -> bool:
         """Tell whether storage serves the recording yet; `hit` counts this GET towards it."""

@@ -15,6 +15,7 @@ from ..http.gate import GATE, GateConfig, gate, json_error
 from ..scenario import VIDEO_DEVICE_TYPES
 from ..state import EmulatorState
 from . import payloads
+from .recordings import recording_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def _storage_url_for(request: web.Request) -> str | None:
     if device is None or not device.show_recordings:
         return None
     signature = state.sign(event.id)
-    return payloads.presigned_url(request.app[STORAGE_URL], event.id, signature, datetime.now(UTC))
+    return recording_url(request.app[STORAGE_URL], event.id, signature, datetime.now(UTC))
 
 
 async def recording(request: web.Request) -> web.Response:

@@ -1,11 +1,10 @@
-"""JSON bodies shaped like Ring's: profile, devices, history items and pre-signed storage URLs."""
+"""JSON bodies shaped like Ring's consumer API's: profile, devices and history items."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
-from urllib.parse import urlencode
 
 from ..scenario import Account, Device, Event
 
@@ -149,23 +148,3 @@ def history_item(event: Event, device: Device) -> dict[str, Any]:
     if event.duration is not None:
         item["duration"] = event.duration
     return item
-
-
-def amz_query(signature: str, now: datetime) -> str:
-    """Return the query string of an S3 pre-signed GET URL valid for an hour from `now`."""
-    stamp = now.astimezone(UTC)
-    return urlencode(
-        {
-            "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
-            "X-Amz-Credential": f"EMULATORKEY/{stamp:%Y%m%d}/us-east-1/s3/aws4_request",
-            "X-Amz-Date": f"{stamp:%Y%m%dT%H%M%SZ}",
-            "X-Amz-Expires": "3600",
-            "X-Amz-SignedHeaders": "host",
-            "X-Amz-Signature": signature,
-        }
-    )
-
-
-def presigned_url(storage_url: str, event_id: int, signature: str, now: datetime) -> str:
-    """Return an S3-style pre-signed URL of a recording on the storage host."""
-    return f"{storage_url}/recordings/{event_id}.mp4?{amz_query(signature, now)}"

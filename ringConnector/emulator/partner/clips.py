@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from ..consumer.payloads import amz_query
 from ..http.gate import GATE, drop, jsonapi_error, pause, s3_error
 from ..http.media import iter_recording, recording_sha256, recording_size
+from ..http.presigned import amz_query
 from ..http.storage import SETTINGS, two_auth_mechanisms
 from ..http.streaming import chunk_size, send_body
 from ..state import EmulatorState

@@ -11,14 +11,13 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from ..http.presigned import SIGNATURE_MISMATCH, refusal
 from ..scenario import PartnerApp
 from .clip_request import Clip
 from .tokens import PartnerIssuedTokens
 
 _LOGGER = logging.getLogger(__name__)
 
-# Pre-signed clip URLs carry X-Amz-Expires=3600, like the recordings'.
-CLIP_URL_LIFETIME = 3600
 # A live view nobody stops ends by itself after 10 minutes.
 SESSION_LIMIT_MS = 600_000
 # The Partner API allows 100 requests per second per client id.
@@ -148,10 +147,8 @@ class PartnerState:
             found = self._tickets.get(ticket)
             now = self.wall_clock()
         if found is None or found[0] != signature or found[1].device_id != device_id:
-            return "The request signature we calculated does not match the signature you provided."
-        if now - found[2] > CLIP_URL_LIFETIME:
-            return "Request has expired"
-        return found[1]
+            return SIGNATURE_MISMATCH
+        return refusal(found[2], now) or found[1]
 
     # --- live views -----------------------------------------------------------------------
 
