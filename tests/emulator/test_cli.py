@@ -15,6 +15,9 @@ import requests
 from ringConnector.emulator import PartnerApp, bulk_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
+# Every test here runs `python -m ringConnector.emulator` in a child process.
+pytestmark = pytest.mark.process
+
 PORTS = ("--api-port", "0", "--storage-port", "0", "--partner-port", "0")
 
 

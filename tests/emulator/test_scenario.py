@@ -12,6 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ringConnector.emulator import (
+    BACK_DOOR,
+    FRONT_DOOR,
+    Account,
+    Device,
+    Event,
     PartnerApp,
     Scenario,
     bulk_scenario,
@@ -20,8 +25,6 @@ from ringConnector.emulator import (
     partner_device_id,
     partner_event_id,
 )
-from ringConnector.emulator.scenario import Account, Device, Event
-from ringConnector.emulator.seed import BACK_DOOR, FRONT_DOOR
 
 DAY = date(2024, 3, 9)
 TZ = "America/New_York"

@@ -16,10 +16,10 @@ def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
-def test_start_and_stop_leave_no_thread_or_socket(scenario: Scenario) -> None:
+def test_start_and_stop_leave_no_thread_or_socket(demo_day: Scenario) -> None:
     """All three ports listen while running; after stop the thread is gone and the ports refuse."""
     before = set(threading.enumerate())
-    emu = Emulator(scenario)
+    emu = Emulator(demo_day)
     emu.start()
     urls = (emu.api_url, emu.storage_url, emu.partner_url)
     assert emu.oauth_url == emu.api_url + "/oauth/token"
@@ -35,39 +35,39 @@ def test_start_and_stop_leave_no_thread_or_socket(scenario: Scenario) -> None:
             socket.create_connection(("127.0.0.1", _port(url)), timeout=2)
 
 
-def test_fixed_ports_are_used(scenario: Scenario) -> None:
+def test_fixed_ports_are_used(demo_day: Scenario) -> None:
     """Given ports are bound as asked (taken from the OS first, so they are free)."""
     with socket.socket() as a, socket.socket() as b, socket.socket() as c:
         for sock in (a, b, c):
             sock.bind(("127.0.0.1", 0))
         ports = (a.getsockname()[1], b.getsockname()[1], c.getsockname()[1])
-    with Emulator(scenario, api_port=ports[0], storage_port=ports[1], partner_port=ports[2]) as emu:
+    with Emulator(demo_day, api_port=ports[0], storage_port=ports[1], partner_port=ports[2]) as emu:
         assert (_port(emu.api_url), _port(emu.storage_url), _port(emu.partner_url)) == ports
 
 
-def test_busy_port_fails_start_cleanly(scenario: Scenario) -> None:
+def test_busy_port_fails_start_cleanly(demo_day: Scenario) -> None:
     """A port in use makes start() raise OSError and leaves nothing running."""
     before = set(threading.enumerate())
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        emu = Emulator(scenario, storage_port=busy.getsockname()[1])
+        emu = Emulator(demo_day, storage_port=busy.getsockname()[1])
         with pytest.raises(OSError):
             emu.start()
     assert set(threading.enumerate()) == before
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])
-def test_non_loopback_hosts_are_refused(scenario: Scenario, host: str) -> None:
+def test_non_loopback_hosts_are_refused(demo_day: Scenario, host: str) -> None:
     """It is an emulator: it never listens beyond loopback."""
     with pytest.raises(ValueError, match="loopback"):
-        Emulator(scenario, host=host)
+        Emulator(demo_day, host=host)
 
 
-def test_ipv6_loopback(scenario: Scenario) -> None:
+def test_ipv6_loopback(demo_day: Scenario) -> None:
     """::1 works too, with the address bracketed in the URLs."""
     try:
-        emu = Emulator(scenario, host="::1").start()
+        emu = Emulator(demo_day, host="::1").start()
     except OSError:
         pytest.skip("no IPv6 loopback here")
     with emu:
@@ -76,7 +76,7 @@ def test_ipv6_loopback(scenario: Scenario) -> None:
 
 
 def test_counters_per_route_and_key(
-    emu: Emulator, scenario: Scenario, http: requests.Session, auth: dict[str, str]
+    emu: Emulator, demo_day: Scenario, http: requests.Session, auth: dict[str, str]
 ) -> None:
     """count() per route and per key; counters() per route; reset_counters() zeroes them."""
     front, back = 201000101, 201000102
@@ -91,10 +91,10 @@ def test_counters_per_route_and_key(
 
 
 def test_set_event_changes_what_history_says(
-    emu: Emulator, scenario: Scenario, http: requests.Session, auth: dict[str, str]
+    emu: Emulator, demo_day: Scenario, http: requests.Session, auth: dict[str, str]
 ) -> None:
     """set_event changes are visible at once; the caller's scenario object is not touched."""
-    event = next(e for e in scenario.events if e.recording_status == "processing")
+    event = next(e for e in demo_day.events if e.recording_status == "processing")
     emu.set_event(str(event.id), recording_status="ready", duration=None)
     items = http.get(
         emu.api_url + f"/clients_api/doorbots/{event.device_id}/history",
@@ -106,12 +106,12 @@ def test_set_event_changes_what_history_says(
     assert event.recording_status == "processing"
 
 
-def test_add_events_refuses_bad_events(emu: Emulator, scenario: Scenario) -> None:
+def test_add_events_refuses_bad_events(emu: Emulator, demo_day: Scenario) -> None:
     """Duplicate ids and events on chimes are refused, and nothing of the batch is added."""
     fresh = bulk_scenario(date(2024, 3, 20), "UTC", events=1, size=1000).events[0]
     fresh.device_id = 201000101
     with pytest.raises(ValueError, match="already exists"):
-        emu.add_events([fresh, scenario.events[0]])
+        emu.add_events([fresh, demo_day.events[0]])
     assert emu.state.event(fresh.id) is None
     fresh.device_id = 201000104  # the chime
     with pytest.raises(ValueError, match="no video device"):
@@ -127,7 +127,7 @@ def test_expected_sha256_of_unknown_event(emu: Emulator) -> None:
 @pytest.mark.parametrize(
     "kwargs", [{"storage_bandwidth": 0}, {"storage_first_byte_latency": -1}, {"api_latency": -0.1}]
 )
-def test_invalid_settings_are_refused(scenario: Scenario, kwargs: dict[str, float]) -> None:
+def test_invalid_settings_are_refused(demo_day: Scenario, kwargs: dict[str, float]) -> None:
     """Nonsense settings fail at construction, not in the server thread."""
     with pytest.raises(ValueError):
-        Emulator(scenario, **kwargs)  # type: ignore[arg-type]
+        Emulator(demo_day, **kwargs)  # type: ignore[arg-type]

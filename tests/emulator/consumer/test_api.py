@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,8 +9,7 @@ import pytest
 import requests
 from ring_doorbell.util import parse_datetime
 
-from ringConnector.emulator import Emulator, Scenario, bulk_scenario
-from ringConnector.emulator.seed import BACK_DOOR, CHIME, FRONT_DOOR, GARAGE
+from ringConnector.emulator import BACK_DOOR, CHIME, FRONT_DOOR, GARAGE, Emulator, Scenario, bulk_scenario
 
 HISTORY = "/clients_api/doorbots/{}/history"
 
@@ -56,13 +54,6 @@ def test_dings_active_and_groups_are_empty(
     assert emu.count("groups", "loc-1") == 1
 
 
-@pytest.fixture
-def paging_emu() -> Iterator[Emulator]:
-    """250 events on one doorbell."""
-    with Emulator(bulk_scenario(date(2024, 3, 9), "UTC", events=250, size=1000)) as emulator:
-        yield emulator
-
-
 def test_history_pages_are_capped_at_100(paging_emu: Emulator, http: requests.Session) -> None:
     """limit=300 still gives 100 events; no limit gives 20."""
     auth = {"Authorization": f"Bearer {paging_emu.issue_token()['access_token']}"}
@@ -88,16 +79,16 @@ def test_older_than_walks_every_event_once_newest_first(paging_emu: Emulator, ht
 
 
 def test_history_items_are_shaped_like_rings(
-    emu: Emulator, http: requests.Session, auth: dict[str, str], scenario: Scenario
+    emu: Emulator, http: requests.Session, auth: dict[str, str], demo_day: Scenario
 ) -> None:
     """Items carry the history fields; duration is absent when unknown; timestamps vary."""
     items = http.get(emu.api_url + HISTORY.format(FRONT_DOOR), params={"limit": 100}, headers=auth).json()
-    assert len(items) == sum(e.device_id == FRONT_DOOR for e in scenario.events)
+    assert len(items) == sum(e.device_id == FRONT_DOOR for e in demo_day.events)
     for item in items:
         assert {"id", "created_at", "answered", "kind", "recording", "doorbot", "cv_properties"} <= set(item)
         assert item["doorbot"] == {"id": FRONT_DOOR, "description": "Front Door", "type": "lpd_v2"}
         assert isinstance(item["id"], int)
-    no_duration = [e.id for e in scenario.events if e.duration is None]
+    no_duration = [e.id for e in demo_day.events if e.duration is None]
     assert [i["id"] for i in items if "duration" not in i] == no_duration
     processing = [i for i in items if i["recording"] != {"status": "ready"}]
     assert [i["recording"] for i in processing] == [{"status": "processing"}]
@@ -133,10 +124,10 @@ def _ready_ding(scenario: Scenario) -> int:
 
 
 def test_recording_redirects_to_a_presigned_storage_url(
-    emu: Emulator, http: requests.Session, auth: dict[str, str], scenario: Scenario
+    emu: Emulator, http: requests.Session, auth: dict[str, str], demo_day: Scenario
 ) -> None:
     """/recording is a 302 to storage; /share/play gives the same kind of URL as JSON."""
-    event = _ready_ding(scenario)
+    event = _ready_ding(demo_day)
     answer = http.get(
         emu.api_url + f"/clients_api/dings/{event}/recording", headers=auth, allow_redirects=False
     )

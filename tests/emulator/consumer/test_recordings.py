@@ -1,4 +1,4 @@
-"""The storage host: pre-signed URLs, preparation delays, the bytes, and pacing."""
+"""The consumer's recordings on the storage host: pre-signed URLs, preparation delays, bytes, pacing."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ def _pick(scenario: Scenario, **where: object) -> Event:
 
 
 def test_download_yields_the_recording_bytes(
-    emu: Emulator, http: requests.Session, scenario: Scenario
+    emu: Emulator, http: requests.Session, demo_day: Scenario
 ) -> None:
     """200 video/mp4 with the right length, ETag and bytes; counted as one download."""
-    event = _pick(scenario, kind="ding", prepare_after_hits=0, recording_status="ready")
+    event = _pick(demo_day, kind="ding", prepare_after_hits=0, recording_status="ready")
     answer = http.get(_url(emu, http, event.id))
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == "video/mp4"
@@ -42,19 +42,19 @@ def test_download_yields_the_recording_bytes(
     assert emu.count("storage", str(event.id)) == 1
 
 
-def test_the_same_url_can_be_fetched_again(emu: Emulator, http: requests.Session, scenario: Scenario) -> None:
+def test_the_same_url_can_be_fetched_again(emu: Emulator, http: requests.Session, demo_day: Scenario) -> None:
     """A pre-signed URL stays valid for its hour; each full GET counts as a download."""
-    event = _pick(scenario, kind="motion")
+    event = _pick(demo_day, kind="motion")
     url = _url(emu, http, event.id)
     assert http.get(url).content == http.get(url).content
     assert emu.storage_downloads(str(event.id)) == 2
 
 
 def test_fresh_recording_is_404_until_prepared(
-    emu: Emulator, http: requests.Session, scenario: Scenario
+    emu: Emulator, http: requests.Session, demo_day: Scenario
 ) -> None:
     """prepare_after_hits=2: the first two GETs of the same URL are NoSuchKey, the third works."""
-    event = _pick(scenario, prepare_after_hits=2)
+    event = _pick(demo_day, prepare_after_hits=2)
     url = _url(emu, http, event.id)
     for _ in range(2):
         answer = http.get(url)
@@ -65,10 +65,10 @@ def test_fresh_recording_is_404_until_prepared(
 
 
 def test_processing_recording_is_404_until_ready(
-    emu: Emulator, http: requests.Session, scenario: Scenario
+    emu: Emulator, http: requests.Session, demo_day: Scenario
 ) -> None:
     """A "processing" recording has a URL but no object until set_event marks it ready."""
-    event = _pick(scenario, recording_status="processing")
+    event = _pick(demo_day, recording_status="processing")
     url = _url(emu, http, event.id)
     assert http.get(url).status_code == 404
     emu.set_event(event.id, recording_status="ready")
@@ -104,10 +104,10 @@ def _with_query(url: str, query: str) -> str:
     ids=["no-signature", "wrong-signature", "other-event"],
 )
 def test_bad_signatures_are_access_denied(
-    emu: Emulator, http: requests.Session, scenario: Scenario, mangle: object
+    emu: Emulator, http: requests.Session, demo_day: Scenario, mangle: object
 ) -> None:
     """Storage answers S3's 403 AccessDenied XML to anything not signed for that object."""
-    first, second = scenario.events[0], scenario.events[1]
+    first, second = demo_day.events[0], demo_day.events[1]
     url = _url(emu, http, first.id)
     other_sig = urlsplit(_url(emu, http, second.id)).query
     bad = mangle(url, _with_query(url, other_sig))  # type: ignore[operator]
@@ -118,20 +118,20 @@ def test_bad_signatures_are_access_denied(
 
 
 def test_signatures_expire_after_an_hour(
-    emu: Emulator, http: requests.Session, scenario: Scenario, clock: ManualClock
+    emu: Emulator, http: requests.Session, demo_day: Scenario, mono: ManualClock
 ) -> None:
     """X-Amz-Expires=3600 is enforced on the emulator's clock."""
-    url = _url(emu, http, scenario.events[0].id)
-    clock.advance(3601)
+    url = _url(emu, http, demo_day.events[0].id)
+    mono.advance(3601)
     answer = http.get(url)
     assert answer.status_code == 403 and "Request has expired" in answer.text
 
 
 def test_bearer_token_on_storage_is_rejected(
-    emu: Emulator, http: requests.Session, scenario: Scenario
+    emu: Emulator, http: requests.Session, demo_day: Scenario
 ) -> None:
     """Sending the Ring token along with a pre-signed URL is S3's 400 InvalidArgument."""
-    url = _url(emu, http, scenario.events[0].id)
+    url = _url(emu, http, demo_day.events[0].id)
     answer = http.get(url, headers={"Authorization": "Bearer abc"})
     assert answer.status_code == 400
     assert "<Code>InvalidArgument</Code>" in answer.text
@@ -139,19 +139,19 @@ def test_bearer_token_on_storage_is_rejected(
 
 
 def test_api_redirect_followed_by_requests_drops_the_token(
-    emu: Emulator, http: requests.Session, scenario: Scenario, auth: dict[str, str]
+    emu: Emulator, http: requests.Session, demo_day: Scenario, auth: dict[str, str]
 ) -> None:
     """requests strips Authorization when the 302 changes port, so the download works."""
-    event = scenario.events[0]
+    event = demo_day.events[0]
     answer = http.get(emu.api_url + f"/clients_api/dings/{event.id}/recording", headers=auth)
     assert answer.status_code == 200 and len(answer.content) == event.size
 
 
 def test_head_gives_headers_only_and_counts_nothing(
-    emu: Emulator, http: requests.Session, scenario: Scenario
+    emu: Emulator, http: requests.Session, demo_day: Scenario
 ) -> None:
     """HEAD: the GET's headers without a body; neither a download nor a preparation hit."""
-    event = _pick(scenario, prepare_after_hits=2)
+    event = _pick(demo_day, prepare_after_hits=2)
     url = _url(emu, http, event.id)
     assert http.head(url).status_code == 404
     assert http.get(url).status_code == 404

@@ -8,20 +8,10 @@ from typing import Any
 
 import pytest
 from ring_doorbell import Auth
-from ring_doorbell.const import OAuth
 from ring_doorbell.exceptions import AuthenticationError, Requires2FAError, RingError
 
-from ringConnector.emulator import Emulator, Scenario
-from ringConnector.emulator.seed import DEMO_CODE, DEMO_PASSWORD, DEMO_USERNAME
+from ringConnector.emulator import DEMO_CODE, DEMO_PASSWORD, DEMO_USERNAME, Emulator, Scenario
 from ringConnector.sources.consumer import ConfiguredRing
-
-
-@pytest.fixture
-def ring_env(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    """Plain http on loopback for oauthlib, and the token endpoint moved to the emulator."""
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    monkeypatch.setattr(OAuth, "ENDPOINT", emu.oauth_url)
-    return emu
 
 
 async def _session_against(emu: Emulator, scenario: Scenario) -> tuple[list[dict[str, Any]], int]:
@@ -79,9 +69,9 @@ async def _session_against(emu: Emulator, scenario: Scenario) -> tuple[list[dict
 
 
 @pytest.mark.filterwarnings("ignore:The 'auth' parameter is deprecated:DeprecationWarning")
-def test_ring_doorbell_works_against_the_emulator(ring_env: Emulator, scenario: Scenario) -> None:
+def test_ring_doorbell_works_against_the_emulator(ring_env: Emulator, demo_day: Scenario) -> None:
     """Login with 2FA, session, devices, history, recording URL and download, token refresh."""
-    updates, downloaded = asyncio.run(_session_against(ring_env, scenario))
+    updates, downloaded = asyncio.run(_session_against(ring_env, demo_day))
     assert len(updates) == 2  # the login, then the refresh after the 401
     assert ring_env.hardware_ids == {"hw-smoke"}
     counts = ring_env.counters()

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from ringConnector.emulator import Emulator, ManualClock, bulk_scenario
-from ringConnector.emulator.seed import DEMO_PASSWORD, DEMO_USERNAME
+from ringConnector.emulator import DEMO_PASSWORD, DEMO_USERNAME, Emulator, ManualClock, bulk_scenario
 
 DEVICES = "/clients_api/ring_devices"
 
@@ -140,13 +139,13 @@ def test_api_refuses_missing_or_unknown_tokens(
 
 
 def test_api_refuses_expired_tokens(
-    emu: Emulator, http: requests.Session, auth: dict[str, str], clock: ManualClock
+    emu: Emulator, http: requests.Session, auth: dict[str, str], mono: ManualClock
 ) -> None:
     """A token works until its hour is over on the emulator's clock, then gets a 401."""
     assert http.get(emu.api_url + DEVICES, headers=auth).status_code == 200
-    clock.advance(3599)
+    mono.advance(3599)
     assert http.get(emu.api_url + DEVICES, headers=auth).status_code == 200
-    clock.advance(2)
+    mono.advance(2)
     assert http.get(emu.api_url + DEVICES, headers=auth).status_code == 401
 
 

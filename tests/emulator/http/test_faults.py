@@ -31,10 +31,10 @@ def test_status_fault_with_retry_after(emu: Emulator, http: requests.Session, au
 
 
 def test_storage_status_fault_is_s3_xml(
-    emu: Emulator, http: requests.Session, auth: dict[str, str], scenario: Scenario
+    emu: Emulator, http: requests.Session, auth: dict[str, str], demo_day: Scenario
 ) -> None:
     """On storage a status fault is an S3-style error; no Retry-After unless asked."""
-    event = scenario.events[0].id
+    event = demo_day.events[0].id
     url = _storage_url(emu, http, auth, event)
     emu.add_fault(Fault("storage", "status", status=503))
     answer = http.get(url)
@@ -69,10 +69,10 @@ def test_short_json_answer_breaks_off(emu: Emulator, auth: dict[str, str]) -> No
 
 
 def test_short_download_is_not_counted(
-    emu: Emulator, http: requests.Session, auth: dict[str, str], scenario: Scenario
+    emu: Emulator, http: requests.Session, auth: dict[str, str], demo_day: Scenario
 ) -> None:
     """A storage download cut short gives fewer bytes than promised and no download count."""
-    event = scenario.events[0]
+    event = demo_day.events[0]
     url = _storage_url(emu, http, auth, event.id)
     emu.add_fault(Fault("storage", "short", key=str(event.id)))
     received = 0
@@ -97,10 +97,10 @@ def test_stall_needs_the_client_timeout(emu: Emulator, http: requests.Session, a
     assert answer.status_code == 200
 
 
-def test_stop_is_not_held_up_by_a_stalled_request(scenario: Scenario) -> None:
+def test_stop_is_not_held_up_by_a_stalled_request(demo_day: Scenario) -> None:
     """stop() returns promptly and ends the stalled request with a closed connection."""
     errors: list[BaseException] = []
-    emu = Emulator(scenario).start()
+    emu = Emulator(demo_day).start()
     auth = {"Authorization": f"Bearer {emu.issue_token()['access_token']}"}
     emu.add_fault(Fault("devices", "stall"))
 
@@ -128,10 +128,10 @@ def test_stop_is_not_held_up_by_a_stalled_request(scenario: Scenario) -> None:
 
 
 def test_keyed_fault_hits_only_its_event_and_times_counts(
-    emu: Emulator, http: requests.Session, auth: dict[str, str], scenario: Scenario
+    emu: Emulator, http: requests.Session, auth: dict[str, str], demo_day: Scenario
 ) -> None:
     """key= restricts the fault to one event; times= makes it fire that many times."""
-    target, other = scenario.events[0].id, scenario.events[1].id
+    target, other = demo_day.events[0].id, demo_day.events[1].id
     emu.add_fault(Fault("share_play", "status", status=500, times=2, key=str(target)))
     play = emu.api_url + "/clients_api/dings/{}/share/play"
     assert http.get(play.format(other), headers=auth).status_code == 200

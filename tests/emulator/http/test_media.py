@@ -96,6 +96,7 @@ def test_streaming_keeps_memory_flat() -> None:
     assert peak < 2 * 2**20
 
 
+@pytest.mark.process
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
 def test_padded_file_is_still_a_playable_mp4(tmp_path: Path) -> None:
     """ffprobe reads the padded file as the 4-second clip."""

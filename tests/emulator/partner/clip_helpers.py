@@ -6,8 +6,7 @@ from typing import Any
 
 import requests
 
-from ringConnector.emulator import Emulator, Event, Scenario, partner_device_id
-from ringConnector.emulator.seed import FRONT_DOOR
+from ringConnector.emulator import FRONT_DOOR, Emulator, Event, Scenario, partner_device_id
 
 FRONT = partner_device_id(FRONT_DOOR)
 # The emulator's default clip rate: 50 kB per second of footage.

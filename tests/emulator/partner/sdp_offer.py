@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from ringConnector.emulator import Emulator, partner_device_id
-from ringConnector.emulator.seed import FRONT_DOOR
+from ringConnector.emulator import FRONT_DOOR, Emulator, partner_device_id
 
 FRONT = partner_device_id(FRONT_DOOR)
 SESSIONS = f"/v1/devices/{FRONT}/media/streaming/whep/sessions"

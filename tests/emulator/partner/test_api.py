@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from ringConnector.emulator import Emulator, Fault, partner_device_id
-from ringConnector.emulator.seed import BACK_DOOR, CHIME, FRONT_DOOR, GARAGE
+from ringConnector.emulator import BACK_DOOR, CHIME, FRONT_DOOR, GARAGE, Emulator, Fault, partner_device_id
 
 FRONT, CHIME_ID = partner_device_id(FRONT_DOOR), partner_device_id(CHIME)
 HISTORY = "/v1/history/devices/{}/events"

@@ -14,10 +14,10 @@ from .clip_helpers import FRONT, clip_url, post_clip, ready_ding
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307])
 def test_redirect_to_presigned_storage(
-    emu: Emulator, http: requests.Session, pauth: dict[str, str], scenario: Scenario, status: int
+    emu: Emulator, http: requests.Session, pauth: dict[str, str], demo_day: Scenario, status: int
 ) -> None:
     """The redirect points at storage; GET without Authorization serves the clip decided then."""
-    _, start = ready_ding(scenario)
+    _, start = ready_ding(demo_day)
     emu.set_clip_redirect(status)
     answer = post_clip(emu, http, pauth, {"timestamp": start - 2000, "duration": 6000}, allow_redirects=False)
     assert answer.status_code == status
@@ -42,12 +42,12 @@ def test_requests_following_the_redirect(
     emu: Emulator,
     http: requests.Session,
     pauth: dict[str, str],
-    scenario: Scenario,
+    demo_day: Scenario,
     status: int,
     followed: int,
 ) -> None:
     """requests turns 301/302/303 into a GET and drops the token (new port); 307 re-POSTs: 405."""
-    _, start = ready_ding(scenario)
+    _, start = ready_ding(demo_day)
     emu.set_clip_redirect(status)
     answer = post_clip(emu, http, pauth, {"timestamp": start - 1000, "duration": 3000})
     assert answer.status_code == followed
@@ -64,10 +64,10 @@ def test_no_footage_is_416_even_when_redirecting(
 
 
 def test_offline_device_is_503_with_retry_after(
-    emu: Emulator, http: requests.Session, pauth: dict[str, str], scenario: Scenario
+    emu: Emulator, http: requests.Session, pauth: dict[str, str], demo_day: Scenario
 ) -> None:
     """set_device_offline: 503 "Device is currently offline", Retry-After 5; back online: 200."""
-    _, start = ready_ding(scenario)
+    _, start = ready_ding(demo_day)
     body = {"timestamp": start, "duration": 1000}
     emu.set_device_offline(FRONT, True)
     answer = post_clip(emu, http, pauth, body)
@@ -107,10 +107,10 @@ def test_status_faults_on_partner_routes_are_jsonapi(
 
 
 def test_clip_storage_faults_are_s3_xml(
-    emu: Emulator, http: requests.Session, pauth: dict[str, str], scenario: Scenario
+    emu: Emulator, http: requests.Session, pauth: dict[str, str], demo_day: Scenario
 ) -> None:
     """A fault on route "clip_storage" (keyed by device id) answers like S3."""
-    _, start = ready_ding(scenario)
+    _, start = ready_ding(demo_day)
     emu.set_clip_redirect(302)
     emu.add_fault(Fault("clip_storage", "status", status=503, key=FRONT))
     location = post_clip(
@@ -123,10 +123,10 @@ def test_clip_storage_faults_are_s3_xml(
 
 
 def test_short_clip_is_not_counted(
-    emu: Emulator, http: requests.Session, pauth: dict[str, str], scenario: Scenario
+    emu: Emulator, http: requests.Session, pauth: dict[str, str], demo_day: Scenario
 ) -> None:
     """A clip body cut short gives fewer bytes than Content-Length and no download count."""
-    _, start = ready_ding(scenario)
+    _, start = ready_ding(demo_day)
     emu.add_fault(Fault("partner_clip", "short", key=FRONT))
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
         post_clip(emu, http, pauth, {"timestamp": start, "duration": 4000})

@@ -9,17 +9,16 @@ from typing import Any
 import pytest
 import requests
 
-from ringConnector.emulator import Emulator, Event, ManualClock, Scenario
-from ringConnector.emulator.seed import FRONT_DOOR
+from ringConnector.emulator import FRONT_DOOR, Emulator, Event, ManualClock, Scenario
 
 from .clip_helpers import BYTES_PER_SECOND, FRONT, clip_url, post_clip, ready_ding
 
 
 def test_full_window_is_200_with_the_expected_bytes(
-    emu: Emulator, http: requests.Session, pauth: dict[str, str], scenario: Scenario
+    emu: Emulator, http: requests.Session, pauth: dict[str, str], demo_day: Scenario
 ) -> None:
     """A window inside the recording: 200 video/mp4, X-Media-* headers, the expected hash."""
-    _, start = ready_ding(scenario)
+    _, start = ready_ding(demo_day)
     body = {
         "timestamp": start + 1000,
         "duration": 5000,
@@ -49,14 +48,14 @@ def test_partly_covered_window_is_206(
     emu: Emulator,
     http: requests.Session,
     pauth: dict[str, str],
-    scenario: Scenario,
+    demo_day: Scenario,
     offset: int | str,
     duration: int,
     media_offset: int | str,
     media_length: int,
 ) -> None:
     """Only the covered part is served: X-Media-Timestamp/Length say which."""
-    event, start = ready_ding(scenario)
+    event, start = ready_ding(demo_day)
     assert event.duration is not None
     end = start + round(event.duration * 1000)
 
@@ -73,10 +72,10 @@ def test_partly_covered_window_is_206(
 
 
 def test_no_footage_is_416_timestamp_not_found(
-    emu: Emulator, http: requests.Session, pauth: dict[str, str], scenario: Scenario
+    emu: Emulator, http: requests.Session, pauth: dict[str, str], demo_day: Scenario
 ) -> None:
     """A window before the recording that does not reach it: 416 TIMESTAMP_NOT_FOUND."""
-    _, start = ready_ding(scenario)
+    _, start = ready_ding(demo_day)
     answer = post_clip(emu, http, pauth, {"timestamp": start - 60_000, "duration": 60_000})
     assert answer.status_code == 416
     (error,) = answer.json()["errors"]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -11,15 +10,15 @@ import pytest
 import requests
 
 from ringConnector.emulator import (
+    CHIME,
+    FRONT_DOOR,
     Emulator,
     Event,
-    ManualClock,
     Scenario,
-    bulk_scenario,
+    event_id,
     partner_device_id,
     partner_event_id,
 )
-from ringConnector.emulator.seed import CHIME, FRONT_DOOR, event_id
 
 FRONT, CHIME_ID = partner_device_id(FRONT_DOOR), partner_device_id(CHIME)
 HISTORY = "/v1/history/devices/{}/events"
@@ -57,23 +56,23 @@ def test_history_filters(
     emu: Emulator,
     http: requests.Session,
     pauth: dict[str, str],
-    scenario: Scenario,
+    demo_day: Scenario,
     event_types: str | None,
     keep: Any,
 ) -> None:
     """event_types picks types and motion sub types; items come newest first."""
     params = {"page[size]": 50} | ({} if event_types is None else {"event_types": event_types})
     body = _history(emu, http, pauth, FRONT, **params)
-    assert [item["id"] for item in body["data"]] == _expected(scenario, FRONT_DOOR, keep)
+    assert [item["id"] for item in body["data"]] == _expected(demo_day, FRONT_DOOR, keep)
     assert "next" not in body["links"]
 
 
 def test_history_items_carry_times_in_ms(
-    emu: Emulator, http: requests.Session, pauth: dict[str, str], scenario: Scenario
+    emu: Emulator, http: requests.Session, pauth: dict[str, str], demo_day: Scenario
 ) -> None:
     """start/end are epoch ms (end = start + duration, 30 s when unknown); sub_type when known."""
     items = {i["id"]: i for i in _history(emu, http, pauth, FRONT, **{"page[size]": 50})["data"]}
-    for event in (e for e in scenario.events if e.device_id == FRONT_DOOR):
+    for event in (e for e in demo_day.events if e.device_id == FRONT_DOOR):
         item = items[partner_event_id(event.id)]
         attributes = item["attributes"]
         start = round(event.created_at.timestamp() * 1000)
@@ -90,27 +89,15 @@ def test_chime_history_is_empty(emu: Emulator, http: requests.Session, pauth: di
     assert _history(emu, http, pauth, CHIME_ID)["data"] == []
 
 
-@pytest.fixture
-def paging_emu() -> Iterator[Emulator]:
-    """120 events on one doorbell and one on a second, seen from two days later."""
-    scenario = bulk_scenario(date(2024, 3, 9), "UTC", events=120, size=1000)
-    second = bulk_scenario(date(2024, 3, 9), "UTC", events=0, size=1000, devices=2).devices[1]
-    moment = datetime(2024, 3, 9, 12, 0, 1, tzinfo=UTC)
-    scenario = Scenario(
-        scenario.account,
-        [*scenario.devices, second],
-        [*scenario.events, Event(event_id(moment), second.id, moment)],
-    )
-    wall = ManualClock(start=datetime(2024, 3, 11, tzinfo=UTC).timestamp())
-    with Emulator(scenario, wall_clock=wall) as emulator:
-        yield emulator
-
-
-def test_links_next_walks_120_events_once_newest_first(paging_emu: Emulator, http: requests.Session) -> None:
+def test_links_next_walks_120_events_once_newest_first(
+    partner_paging_emu: Emulator, http: requests.Session
+) -> None:
     """Following links.next with page[size]=50 gives 50, 50, 20; the last page has no next."""
-    auth = {"Authorization": f"Bearer {paging_emu.issue_partner_token()['access_token']}"}
+    auth = {"Authorization": f"Bearer {partner_paging_emu.issue_partner_token()['access_token']}"}
     device = partner_device_id(300_000_001)
-    url: str | None = paging_emu.partner_url + HISTORY.format(device) + "?event_types=ding&page[size]=50"
+    url: str | None = (
+        partner_paging_emu.partner_url + HISTORY.format(device) + "?event_types=ding&page[size]=50"
+    )
     seen: list[dict[str, Any]] = []
     sizes = []
     while url is not None:
@@ -123,30 +110,32 @@ def test_links_next_walks_120_events_once_newest_first(paging_emu: Emulator, htt
         seen.extend(body["data"])
         url = body["links"].get("next")
         if url is not None:
-            assert url.startswith(paging_emu.partner_url + HISTORY.format(device) + "?")
+            assert url.startswith(partner_paging_emu.partner_url + HISTORY.format(device) + "?")
             query = parse_qs(urlsplit(url).query)
             assert query["event_types"] == ["ding"] and query["page[size]"] == ["50"]
     assert sizes == [50, 50, 20]
     starts = [(item["attributes"]["start"], item["id"]) for item in seen]
     assert len({item["id"] for item in seen}) == 120
     assert starts == sorted(starts, reverse=True)
-    assert paging_emu.count("partner_history") == 3
+    assert partner_paging_emu.count("partner_history") == 3
 
 
-def test_page_size_default_and_cap(paging_emu: Emulator, http: requests.Session) -> None:
+def test_page_size_default_and_cap(partner_paging_emu: Emulator, http: requests.Session) -> None:
     """20 events without page[size]; 500 is capped at 50 without complaint."""
-    auth = {"Authorization": f"Bearer {paging_emu.issue_partner_token()['access_token']}"}
-    url = paging_emu.partner_url + HISTORY.format(partner_device_id(300_000_001))
+    auth = {"Authorization": f"Bearer {partner_paging_emu.issue_partner_token()['access_token']}"}
+    url = partner_paging_emu.partner_url + HISTORY.format(partner_device_id(300_000_001))
     assert len(http.get(url, headers=auth).json()["data"]) == 20
     assert len(http.get(url, params={"page[size]": 500}, headers=auth).json()["data"]) == 50
 
 
-def test_a_cursor_belongs_to_its_device(paging_emu: Emulator, http: requests.Session) -> None:
+def test_a_cursor_belongs_to_its_device(partner_paging_emu: Emulator, http: requests.Session) -> None:
     """A page[key] from one device's history is a 400 on another's."""
-    auth = {"Authorization": f"Bearer {paging_emu.issue_partner_token()['access_token']}"}
-    first = http.get(paging_emu.partner_url + HISTORY.format(partner_device_id(300_000_001)), headers=auth)
+    auth = {"Authorization": f"Bearer {partner_paging_emu.issue_partner_token()['access_token']}"}
+    first = http.get(
+        partner_paging_emu.partner_url + HISTORY.format(partner_device_id(300_000_001)), headers=auth
+    )
     cursor = parse_qs(urlsplit(first.json()["links"]["next"]).query)["page[key]"][0]
-    other = paging_emu.partner_url + HISTORY.format(partner_device_id(300_000_002))
+    other = partner_paging_emu.partner_url + HISTORY.format(partner_device_id(300_000_002))
     answer = http.get(other, params={"page[key]": cursor}, headers=auth)
     assert answer.status_code == 400 and answer.json()["errors"][0]["status"] == "400"
 

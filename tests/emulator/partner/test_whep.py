@@ -8,8 +8,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from ringConnector.emulator import Emulator, Fault, ManualClock, partner_device_id
-from ringConnector.emulator.seed import CHIME
+from ringConnector.emulator import CHIME, Emulator, Fault, ManualClock, partner_device_id
 
 from .sdp_offer import FRONT, SDP, SESSIONS, answer_lines, browser_offer, start_session
 
