@@ -31,6 +31,16 @@ def _launch(*args: str) -> subprocess.Popen[str]:
     )
 
 
+def _reap(process: subprocess.Popen[str]) -> None:
+    # Kill the emulator if the test failed before stopping it, and close its pipes.
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_cli_prints_urls_and_exits_cleanly_on_signal(stop_signal: signal.Signals) -> None:
     """The first stdout line is JSON with the URLs; a signal stops it with exit status 0."""
@@ -47,12 +57,7 @@ def test_cli_prints_urls_and_exits_cleanly_on_signal(stop_signal: signal.Signals
         process.send_signal(stop_signal)
         assert process.wait(timeout=10) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+        _reap(process)
 
 
 def _check_partner_host(urls: dict[str, str]) -> None:
@@ -95,12 +100,7 @@ def test_cli_serves_a_scenario_file(tmp_path: Path) -> None:
         process.terminate()
         assert process.wait(timeout=10) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+        _reap(process)
 
 
 def test_cli_refuses_a_non_loopback_host() -> None:
