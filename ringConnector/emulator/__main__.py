@@ -12,7 +12,7 @@ from datetime import date, datetime
 from types import FrameType
 from zoneinfo import ZoneInfo
 
-from .hosting import check_loopback
+from .http.hosting import check_loopback
 from .scenario import Scenario, load_scenario
 from .seed import bulk_scenario, demo_scenario
 from .server import Emulator

@@ -6,8 +6,8 @@ import logging
 
 from aiohttp import web
 
-from .faults import Fault, RandomFaults
-from .gate import GATE, json_error
+from .http.faults import Fault, RandomFaults
+from .http.gate import GATE, json_error
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -11,16 +11,17 @@ from typing import Any
 
 from aiohttp import web
 
-from .clips import add_clip_storage_routes
-from .consumer import create_api_app
-from .faults import Fault, RandomFaults
-from .hosting import LoopbackHosts
-from .media import recording_sha256
-from .partner_api import create_partner_app
-from .partner_controls import PartnerControls
+from .consumer.api import create_api_app
+from .consumer.recordings import add_recording_routes
+from .http.faults import Fault, RandomFaults
+from .http.hosting import LoopbackHosts
+from .http.media import recording_sha256
+from .http.storage import create_storage_app
+from .partner.api import create_partner_app
+from .partner.clips import add_clip_storage_routes
+from .partner.controls import PartnerControls
 from .scenario import Event, Scenario
 from .state import EmulatorState
-from .storage import create_storage_app
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ class Emulator(PartnerControls):
             first_byte_latency=self._storage_latency,
             bandwidth=self._storage_bandwidth,
         )
+        add_recording_routes(storage)
         add_clip_storage_routes(storage)
         partner = create_partner_app(
             self.state,

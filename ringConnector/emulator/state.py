@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-import secrets
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from .faults import FaultBook
-from .partner_state import PartnerState
+from .consumer.state import ConsumerState
+from .http.faults import FaultBook
+from .partner.state import PartnerState
 from .scenario import VIDEO_DEVICE_TYPES, Device, Event, Scenario
-from .tokens import TokenStore
 
 _LOGGER = logging.getLogger(__name__)
 
-# Pre-signed storage URLs carry X-Amz-Expires=3600.
-SIGNATURE_LIFETIME = 3600
 
+class EmulatorState(ConsumerState):
+    """What both hosts share (devices, events, counters, faults), plus each side's; thread-safe.
 
-class EmulatorState:
-    """Events, counters, signatures, tokens, faults and the partner side; every method is thread-safe."""
+    The consumer side's state is inherited from ConsumerState, the partner side's is `partner`.
+    """
 
     def __init__(
         self,
@@ -34,23 +31,13 @@ class EmulatorState:
         clip_bytes_per_second: int = 50_000,
     ) -> None:
         """Copy the scenario so that runtime changes never leak into the caller's objects."""
-        self._lock = threading.Lock()
-        self.clock = clock
-        self.started_at = clock()
-        self.account = dataclasses.replace(scenario.account)
+        super().__init__(scenario.account, clock)
         self.faults = FaultBook()
-        self.tokens = TokenStore(clock)
         self.partner = PartnerState(scenario.partner_app, wall_clock, clip_bytes_per_second)
         self._devices = {d.id: dataclasses.replace(d) for d in scenario.devices}
         self._events = {e.id: dataclasses.replace(e) for e in scenario.events}
         self._requests: Counter[tuple[str, str | None]] = Counter()
         self._hardware_ids: set[str] = set()
-        self._signatures: dict[str, tuple[int, float]] = {}
-        self._storage_gets: Counter[int] = Counter()
-        self._downloads: Counter[int] = Counter()
-        self._bytes: Counter[int] = Counter()
-        self._streaming = 0
-        self.peak_streaming = 0  # recording bodies sent at the same time, at most
 
     # --- devices and events -------------------------------------------------------------
 
@@ -132,79 +119,12 @@ class EmulatorState:
         self.partner.reset_counters()
         with self._lock:
             self._requests.clear()
-            self._downloads.clear()
-            self._bytes.clear()
-            self.peak_streaming = self._streaming
+            self._reset_recording_counts()
 
     def hardware_ids(self) -> set[str]:
         """Return every hardware_id header seen."""
         with self._lock:
             return set(self._hardware_ids)
-
-    # --- storage ------------------------------------------------------------------------
-
-    def sign(self, event_id: int) -> str:
-        """Issue and remember a new storage signature for one event."""
-        signature = secrets.token_hex(32)
-        with self._lock:
-            self._signatures[signature] = (event_id, self.clock())
-        return signature
-
-    def check_signature(self, signature: str | None, event_id: int) -> str | None:
-        """Return None if the signature is good for the event, else why it is not."""
-        with self._lock:
-            issued = self._signatures.get(signature or "")
-            now = self.clock()
-        if issued is None or issued[0] != event_id:
-            return "The request signature we calculated does not match the signature you provided."
-        if now - issued[1] > SIGNATURE_LIFETIME:
-            return "Request has expired"
-        return None
-
-    def storage_ready(self, event: Event, *, hit: bool) -> bool:
-        """Tell whether storage serves the recording yet; `hit` counts this GET towards it."""
-        with self._lock:
-            if hit:
-                self._storage_gets[event.id] += 1
-            hits = self._storage_gets[event.id]
-            elapsed = self.clock() - self.started_at
-        return (
-            event.recording_status == "ready"
-            and hits > event.prepare_after_hits
-            and elapsed >= event.prepare_after_seconds
-        )
-
-    def record_bytes(self, event_id: int, n: int) -> None:
-        """Count body bytes written for one event."""
-        with self._lock:
-            self._bytes[event_id] += n
-
-    def record_download(self, event_id: int, n: int = 1) -> None:
-        """Count one completed 200 download of an event (n=-1 takes one back)."""
-        with self._lock:
-            self._downloads[event_id] += n
-
-    @contextlib.contextmanager
-    def streaming(self) -> Iterator[None]:
-        """Count a recording body being sent, keeping the most ever sent at once."""
-        with self._lock:
-            self._streaming += 1
-            self.peak_streaming = max(self.peak_streaming, self._streaming)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._streaming -= 1
-
-    def downloads(self, event_id: int) -> int:
-        """Return the completed downloads of one event."""
-        with self._lock:
-            return self._downloads[event_id]
-
-    def bytes_sent(self, event_id: int | None = None) -> int:
-        """Return the body bytes written, for one event or in total."""
-        with self._lock:
-            return self._bytes[event_id] if event_id is not None else sum(self._bytes.values())
 
     def snapshot(self) -> dict[str, Any]:
         """Return all counters as JSON-ready data (for the admin route)."""
@@ -216,7 +136,6 @@ class EmulatorState:
             return {
                 "requests": {r: n for (r, k), n in self._requests.items() if k is None},
                 "requests_by_key": by_key,
-                "downloads": {str(k): n for k, n in self._downloads.items()},
-                "storage_bytes": sum(self._bytes.values()),
+                **self._recording_counts(),
                 "hardware_ids": sorted(self._hardware_ids),
             }

@@ -1,4 +1,8 @@
-"""Fixtures for the emulator's tests: a started emulator on a controllable clock, and a token."""
+"""Fixtures every emulator test folder uses: a started emulator on controllable clocks, and tokens.
+
+Named apart from tests/conftest.py's fixtures (its `scenario` and `clock` serve the connector's
+tests), so that no fixture here stands in for one of the same name there.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +21,14 @@ TZ = "America/New_York"
 WALL_START = datetime(2024, 3, 11, tzinfo=UTC).timestamp()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the emulator tests' markers (until pyproject.toml lists them)."""
+    config.addinivalue_line("markers", "process: the test starts subprocesses")
+
+
 @pytest.fixture
-def clock() -> ManualClock:
-    """A fake clock for the emulator's token expiry and storage preparation."""
+def mono() -> ManualClock:
+    """A fake monotonic clock for the consumer side: token expiry, storage readiness, signatures."""
     return ManualClock()
 
 
@@ -30,15 +39,15 @@ def wall() -> ManualClock:
 
 
 @pytest.fixture
-def scenario() -> Scenario:
+def demo_day() -> Scenario:
     """The demo day."""
     return demo_scenario(DAY, TZ)
 
 
 @pytest.fixture
-def emu(scenario: Scenario, clock: ManualClock, wall: ManualClock) -> Iterator[Emulator]:
+def emu(demo_day: Scenario, mono: ManualClock, wall: ManualClock) -> Iterator[Emulator]:
     """A running emulator serving the demo day on the fake clocks."""
-    with Emulator(scenario, clock=clock, wall_clock=wall) as emulator:
+    with Emulator(demo_day, clock=mono, wall_clock=wall) as emulator:
         yield emulator
 
 
@@ -51,17 +60,11 @@ def http() -> Iterator[requests.Session]:
 
 @pytest.fixture
 def token(emu: Emulator) -> dict[str, Any]:
-    """A valid token issued without the login flow."""
+    """A valid consumer token issued without the login flow."""
     return emu.issue_token()
 
 
 @pytest.fixture
 def auth(token: dict[str, Any]) -> dict[str, str]:
-    """Headers carrying the bearer token, as ring_doorbell sends them."""
+    """Headers carrying the consumer bearer token, as ring_doorbell sends them."""
     return {"Authorization": f"Bearer {token['access_token']}", "hardware_id": "test-hw-1"}
-
-
-@pytest.fixture
-def pauth(emu: Emulator) -> dict[str, str]:
-    """Headers carrying a valid Partner API bearer token."""
-    return {"Authorization": f"Bearer {emu.issue_partner_token()['access_token']}"}

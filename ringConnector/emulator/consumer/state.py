@@ -1,0 +1,113 @@
+"""The consumer side's mutable state: the account, its issued tokens, and its recordings in storage."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import secrets
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..http.presigned import refusal
+from ..scenario import Account, Event
+from .tokens import IssuedTokens
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class ConsumerState:
+    """The account, its tokens, and its recordings' signatures, readiness and downloads; thread-safe.
+
+    The emulator's shared state extends this class (so `Emulator.state.peak_streaming` and the
+    like stay where callers read them) and shares its lock, so a snapshot of every counter is
+    taken at one moment.
+    """
+
+    def __init__(self, account: Account, clock: Callable[[], float]) -> None:
+        """Copy the account; no tokens, signatures or downloads yet. The start is now on `clock`."""
+        self._lock = threading.Lock()
+        self.clock = clock
+        self.started_at = clock()
+        self.account = dataclasses.replace(account)
+        self.tokens = IssuedTokens(clock)
+        self._signatures: dict[str, tuple[int, float]] = {}
+        self._storage_gets: Counter[int] = Counter()
+        self._downloads: Counter[int] = Counter()
+        self._bytes: Counter[int] = Counter()
+        self._streaming = 0
+        self.peak_streaming = 0  # recording bodies sent at the same time, at most
+
+    def sign(self, event_id: int) -> str:
+        """Issue and remember a new storage signature for one event."""
+        signature = secrets.token_hex(32)
+        with self._lock:
+            self._signatures[signature] = (event_id, self.clock())
+        return signature
+
+    def check_signature(self, signature: str | None, event_id: int) -> str | None:
+        """Return None if the signature is good for the event, else why it is not."""
+        with self._lock:
+            issued = self._signatures.get(signature or "")
+            now = self.clock()
+        return refusal(issued[1] if issued is not None and issued[0] == event_id else None, now)
+
+    def storage_ready(self, event: Event, *, hit: bool) -> bool:
+        """Tell whether storage serves the recording yet; `hit` counts this GET towards it."""
+        with self._lock:
+            if hit:
+                self._storage_gets[event.id] += 1
+            hits = self._storage_gets[event.id]
+            elapsed = self.clock() - self.started_at
+        return (
+            event.recording_status == "ready"
+            and hits > event.prepare_after_hits
+            and elapsed >= event.prepare_after_seconds
+        )
+
+    def record_bytes(self, event_id: int, n: int) -> None:
+        """Count body bytes written for one event."""
+        with self._lock:
+            self._bytes[event_id] += n
+
+    def record_download(self, event_id: int, n: int = 1) -> None:
+        """Count one completed 200 download of an event (n=-1 takes one back)."""
+        with self._lock:
+            self._downloads[event_id] += n
+
+    @contextlib.contextmanager
+    def streaming(self) -> Iterator[None]:
+        """Count a recording body being sent, keeping the most ever sent at once."""
+        with self._lock:
+            self._streaming += 1
+            self.peak_streaming = max(self.peak_streaming, self._streaming)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._streaming -= 1
+
+    def downloads(self, event_id: int) -> int:
+        """Return the completed downloads of one event."""
+        with self._lock:
+            return self._downloads[event_id]
+
+    def bytes_sent(self, event_id: int | None = None) -> int:
+        """Return the body bytes written, for one event or in total."""
+        with self._lock:
+            return self._bytes[event_id] if event_id is not None else sum(self._bytes.values())
+
+    def _reset_recording_counts(self) -> None:
+        """Zero the download and byte counts; the caller holds the lock."""
+        self._downloads.clear()
+        self._bytes.clear()
+        self.peak_streaming = self._streaming
+
+    def _recording_counts(self) -> dict[str, Any]:
+        """Return the download and byte counts as JSON-ready data; the caller holds the lock."""
+        return {
+            "downloads": {str(k): n for k, n in self._downloads.items()},
+            "storage_bytes": sum(self._bytes.values()),
+        }

@@ -1,0 +1,1 @@
+"""Tests of the emulator's consumer API host and its recordings."""

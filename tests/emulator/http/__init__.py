@@ -1,0 +1,1 @@
+"""Tests of what the emulator's hosts share at the HTTP level."""

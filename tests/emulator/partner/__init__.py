@@ -1,0 +1,1 @@
+"""Tests of the emulator's Partner API host and its clips."""
