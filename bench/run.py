@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from readme import update_readme  # noqa: E402
 
 from ringConnector.config import Settings  # noqa: E402
-from ringConnector.emulator.seed import DEMO_CODE, DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
+from ringConnector.emulator import DEMO_CODE, DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
 from ringConnector.sources.consumer import auth  # noqa: E402
 
 PY = sys.executable

@@ -13,8 +13,7 @@ from support import ACCOUNT, NOW, ZONE, FakeSleep, devices, small_day
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
-from ringConnector.emulator.scenario import Scenario
-from ringConnector.emulator.server import Emulator
+from ringConnector.emulator import Emulator, Scenario
 from ringConnector.storage.tokens import TokenFile
 from ringConnector.web.app import create_app
 

@@ -18,8 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ringConnector.config import Settings
-from ringConnector.emulator.scenario import Account, Device, Event, Scenario
-from ringConnector.emulator.seed import event_id
+from ringConnector.emulator import Account, Device, Event, Scenario, event_id
 
 ROOT = Path(__file__).resolve().parent.parent
 

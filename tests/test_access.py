@@ -11,7 +11,7 @@ from support import ROOT, environment
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
-from ringConnector.emulator.server import Emulator
+from ringConnector.emulator import Emulator
 from ringConnector.web.app import create_app
 
 KEY = "k3y-0f-the-c0nnect0r-with-enough-entropy"

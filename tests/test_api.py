@@ -10,9 +10,7 @@ from conftest import Clock
 from flask.testing import FlaskClient
 from support import BACK, SmallDay, small_day
 
-from ringConnector.emulator.faults import Fault
-from ringConnector.emulator.scenario import Scenario
-from ringConnector.emulator.server import Emulator
+from ringConnector.emulator import Emulator, Fault, Scenario
 
 TODAY = "/connector/download/today"
 DAY_URL = "/connector/download/20261122"

@@ -13,9 +13,7 @@ from support import ACCOUNT, small_day
 
 from ringConnector.cli.sign_in import write_auth_file
 from ringConnector.config import Settings
-from ringConnector.emulator.faults import Fault
-from ringConnector.emulator.scenario import Scenario
-from ringConnector.emulator.server import Emulator
+from ringConnector.emulator import Emulator, Fault, Scenario
 from ringConnector.errors import LoginRejected, RingUnavailable
 from ringConnector.sources.consumer import auth
 from ringConnector.storage.tokens import TokenFile

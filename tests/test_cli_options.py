@@ -13,8 +13,8 @@ from support import DAY, SmallDay, environment, run
 from ringConnector.cli.progress import Bar, PlainLines, progress_for
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
+from ringConnector.emulator import Emulator
 from ringConnector.logs import configure_logging
-from ringConnector.emulator.server import Emulator
 
 DINGS = SmallDay.expected_dings()
 

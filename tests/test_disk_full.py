@@ -15,7 +15,7 @@ import pytest
 from support import DAY, FINAL, FRONT, environment, leftovers, make_event, run, sha256
 
 from ringConnector.config import Settings
-from ringConnector.emulator.server import Emulator
+from ringConnector.emulator import Emulator
 from ringConnector.storage.atomic import AtomicFile
 
 # Four recordings of 150 kB on an 8 MiB disk of which a filler leaves 225 kB: one fits, then

@@ -15,10 +15,7 @@ from support import ACCOUNT, DAY, FRONT, ZONE, FakeSleep, SmallDay, leftovers, m
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
-from ringConnector.emulator.faults import Fault
-from ringConnector.emulator.scenario import Device, Event, Scenario
-from ringConnector.emulator.seed import event_id
-from ringConnector.emulator.server import Emulator
+from ringConnector.emulator import Device, Emulator, Event, Fault, Scenario, event_id
 from ringConnector.errors import AuthorizationRequired, RingUnavailable
 from ringConnector.model.events import ARTICLE_FIELDS
 from ringConnector.storage.tokens import TokenFile

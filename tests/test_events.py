@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from support import SmallDay, sha256
 
-from ringConnector.emulator.server import Emulator
+from ringConnector.emulator import Emulator
 
 FIRST = str(SmallDay.first.id)
 

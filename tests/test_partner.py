@@ -29,11 +29,16 @@ from support import (
 from ringConnector.cli.sign_in import write_partner_token_file
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
-from ringConnector.emulator import partner_device_id, partner_event_id
-from ringConnector.emulator.clock import ManualClock
-from ringConnector.emulator.faults import Fault
-from ringConnector.emulator.scenario import Event, PartnerApp, Scenario
-from ringConnector.emulator.server import Emulator
+from ringConnector.emulator import (
+    Emulator,
+    Event,
+    Fault,
+    ManualClock,
+    PartnerApp,
+    Scenario,
+    partner_device_id,
+    partner_event_id,
+)
 from ringConnector.errors import AuthorizationRequired
 from ringConnector.sources.partner.client import PartnerClient
 from ringConnector.storage.tokens import TokenFile

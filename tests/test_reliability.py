@@ -12,9 +12,7 @@ from support import DAY, ZONE, FakeSleep, leftovers
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
-from ringConnector.emulator.faults import RandomFaults
-from ringConnector.emulator.seed import bulk_scenario
-from ringConnector.emulator.server import Emulator
+from ringConnector.emulator import Emulator, RandomFaults, bulk_scenario
 from ringConnector.storage.tokens import TokenFile
 
 ROUTES = {"session", "devices", "history", "share_play", "recording", "storage", "token"}

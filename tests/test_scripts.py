@@ -14,7 +14,7 @@ from support import ACCOUNT, ROOT, SmallDay, environment, run
 
 from ringConnector.cli.demo import running_server
 from ringConnector.config import Settings
-from ringConnector.emulator.server import Emulator
+from ringConnector.emulator import Emulator
 
 
 def test_download_help_explains_arguments_and_settings() -> None:

@@ -16,9 +16,7 @@ import requests
 from support import ACCOUNT, ROOT, SmallDay, environment, run, small_day
 
 from ringConnector.config import Settings
-from ringConnector.emulator.faults import Fault
-from ringConnector.emulator.scenario import Scenario
-from ringConnector.emulator.server import Emulator
+from ringConnector.emulator import Emulator, Fault, Scenario
 
 PASSWORD = "Sup3r-Secret-Pw!"
 CODE = "735291"

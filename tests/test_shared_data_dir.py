@@ -28,7 +28,7 @@ from support import (
 
 from ringConnector.cli.demo import running_server
 from ringConnector.config import Settings
-from ringConnector.emulator.server import Emulator
+from ringConnector.emulator import Emulator
 
 # Eight recordings of 500 kB at 1 MB/s per connection, on two doorbells (one shared).
 BANDWIDTH = 1_000_000

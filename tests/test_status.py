@@ -8,8 +8,7 @@ from support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE, SmallDay
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
-from ringConnector.emulator.faults import Fault
-from ringConnector.emulator.server import Emulator
+from ringConnector.emulator import Emulator, Fault
 from ringConnector.web.app import create_app
 
 

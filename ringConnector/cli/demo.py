@@ -19,16 +19,16 @@ from zoneinfo import ZoneInfo
 import requests
 
 from ringConnector.config import load_settings
-from ringConnector.emulator.scenario import Event
-from ringConnector.emulator.seed import (
+from ringConnector.emulator import (
     DEMO_CODE,
     DEMO_PASSWORD,
     DEMO_USERNAME,
     FRONT_DOOR,
+    Emulator,
+    Event,
     demo_scenario,
     event_id,
 )
-from ringConnector.emulator.server import Emulator
 from ringConnector.model.days import today
 
 ROOT = Path(__file__).resolve().parents[2]
