@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support import ACCOUNT, NOW, ZONE, FakeSleep, devices, small_day
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, Scenario
 from ringConnector.storage.tokens import TokenFile
 from ringConnector.web.app import create_app
+from tests.support import ACCOUNT, NOW, ZONE, Clock, FakeSleep, devices, small_day
 
 
 @pytest.fixture
 def scenario(request: pytest.FixtureRequest) -> Scenario:
-    """The Ring account the emulator serves: the small day, or the doorbells of support.devices()
-    with the events of the closest `@pytest.mark.events(...)`; override for anything else."""
+    """The Ring account the emulator serves: the small day; or the doorbells of support.devices()
+    with the events of the closest `@pytest.mark.events(...)`; or what the closest
+    `@pytest.mark.scenario.with_args(factory)` makes."""
+    factory = request.node.get_closest_marker("scenario")
+    if factory is not None:
+        made: Scenario = factory.args[0]()
+        return made
     marker = request.node.get_closest_marker("events")
     if marker is None:
         return small_day()
@@ -59,16 +63,6 @@ def settings(tmp_path: Path, emulator: Emulator) -> Settings:
 def sleep() -> FakeSleep:
     """The Connector's sleep: records retry waits instead of waiting."""
     return FakeSleep()
-
-
-class Clock:
-    """A settable "now" for the Connector."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

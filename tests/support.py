@@ -102,6 +102,16 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith(".part-")) if folder.is_dir() else []
 
 
+class Clock:
+    """A settable "now" for the Connector."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 class FakeSleep:
     """Stands in for asyncio.sleep: records each wait and returns at once."""
 

@@ -21,11 +21,6 @@ TZ = "America/New_York"
 WALL_START = datetime(2024, 3, 11, tzinfo=UTC).timestamp()
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Register the emulator tests' markers (until pyproject.toml lists them)."""
-    config.addinivalue_line("markers", "process: the test starts subprocesses")
-
-
 @pytest.fixture
 def mono() -> ManualClock:
     """A fake monotonic clock for the consumer side: token expiry, storage readiness, signatures."""

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import DAY, FINAL, FRONT, environment, leftovers, make_event, run, sha256
 
 from ringConnector.config import Settings
 from ringConnector.emulator import Emulator
 from ringConnector.storage.atomic import AtomicFile
+from tests.support import DAY, FINAL, FRONT, environment, leftovers, make_event, run, sha256
 
 # Four recordings of 150 kB on an 8 MiB disk of which a filler leaves 225 kB: one fits, then
 # the disk is full part-way through the next. Without the filler all four fit. Storage sends

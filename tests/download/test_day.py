@@ -11,7 +11,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from support import ACCOUNT, DAY, FRONT, ZONE, FakeSleep, SmallDay, leftovers, make_event, sha256
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
@@ -19,6 +18,7 @@ from ringConnector.emulator import Device, Emulator, Event, Fault, Scenario, eve
 from ringConnector.errors import AuthorizationRequired, RingUnavailable
 from ringConnector.model.events import ARTICLE_FIELDS
 from ringConnector.storage.tokens import TokenFile
+from tests.support import ACCOUNT, DAY, FRONT, ZONE, FakeSleep, SmallDay, leftovers, make_event, sha256
 
 
 def ids(bodies: list[dict[str, object]]) -> set[str]:

@@ -7,12 +7,12 @@ import sys
 
 import pytest
 from flask.testing import FlaskClient
-from support import ROOT, environment
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator
 from ringConnector.web.app import create_app
+from tests.support import ROOT, environment
 
 KEY = "k3y-0f-the-c0nnect0r-with-enough-entropy"
 

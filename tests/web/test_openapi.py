@@ -9,11 +9,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
-from support import SmallDay
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.web.app import create_app
+from tests.support import SmallDay
 
 FIRST = str(SmallDay.first.id)
 

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from support import DAY, FakeSleep, SmallDay
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.errors import ConfigError
+from tests.support import DAY, FakeSleep, SmallDay
 
 
 class Pipeline(ThreadingHTTPServer):

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from support import SmallDay
 
 from ringConnector.config import Settings
+from tests.support import SmallDay
 
 
 def wait_for_end(client: FlaskClient, location: str) -> dict[str, Any]:

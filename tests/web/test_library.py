@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from support import SmallDay, sha256
 
 from ringConnector.emulator import Emulator
+from tests.support import SmallDay, sha256
 
 FIRST = str(SmallDay.first.id)
 

@@ -14,7 +14,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import (
+
+from ringConnector.cli.demo import running_server
+from ringConnector.config import Settings
+from ringConnector.emulator import Emulator
+from tests.support import (
     BACK,
     DAY,
     FRONT,
@@ -25,10 +29,6 @@ from support import (
     sha256,
     wait_for,
 )
-
-from ringConnector.cli.demo import running_server
-from ringConnector.config import Settings
-from ringConnector.emulator import Emulator
 
 # Eight recordings of 500 kB at 1 MB/s per connection, on two doorbells (one shared).
 BANDWIDTH = 1_000_000

@@ -13,21 +13,24 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import ACCOUNT, ROOT, SmallDay, environment, run, small_day
 
 from ringConnector.config import Settings
 from ringConnector.emulator import Emulator, Fault, Scenario
+from tests.support import ACCOUNT, ROOT, SmallDay, environment, run, small_day
 
 PASSWORD = "Sup3r-Secret-Pw!"
 CODE = "735291"
 API_KEY = "api-key-that-must-not-leak-7f3a"
 
 
-@pytest.fixture
-def scenario() -> Scenario:
+def secret_day() -> Scenario:
     scenario = small_day()
     scenario.account = replace(ACCOUNT, password=PASSWORD, two_factor_code=CODE)
     return scenario
+
+
+# Every test here runs against an account with these known secrets, to look for them.
+pytestmark = pytest.mark.scenario.with_args(secret_day)  # with_args: a lone callable would be decorated
 
 
 def serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[str], str]:

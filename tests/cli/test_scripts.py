@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from support import ACCOUNT, ROOT, SmallDay, environment, run
 
 from ringConnector.cli.demo import running_server
 from ringConnector.config import Settings
 from ringConnector.emulator import Emulator
+from tests.support import ACCOUNT, ROOT, SmallDay, environment, run
 
 
 def test_download_help_explains_arguments_and_settings() -> None:

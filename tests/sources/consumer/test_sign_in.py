@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from support import ACCOUNT, small_day
 
 from ringConnector.cli.sign_in import write_auth_file
 from ringConnector.config import Settings
@@ -17,6 +16,7 @@ from ringConnector.emulator import Emulator, Fault, Scenario
 from ringConnector.errors import LoginRejected, RingUnavailable
 from ringConnector.sources.consumer import auth
 from ringConnector.storage.tokens import TokenFile
+from tests.support import ACCOUNT, small_day
 
 
 @pytest.fixture

@@ -24,33 +24,15 @@ from ringConnector.errors import (
 from ringConnector.sources.partner.client import PartnerClient
 from ringConnector.storage.atomic import AtomicFile
 from ringConnector.storage.tokens import TokenFile
+from tests.sources.partner.support import OFFLINE_NOW
 
 API = "https://api.amazonvision.com"
 TOKEN_URL = "https://oauth.ring.com/oauth/token"
 STORAGE = "https://clips.example-bucket.s3.amazonaws.com/clip.mp4?X-Amz-Signature=abc"
 DEVICE = "ava1.ring.device.1001"
 CLIP_URL = f"{API}/v1/devices/{DEVICE}/media/video/download"
-NOW = 1_800_000_000.0
+NOW = OFFLINE_NOW
 BODY = b"\x00\x00\x00\x18ftypmp42" + b"clip" * 1000
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        source="partner",
-        partner_token_file=tmp_path / "partner-token.json",
-        partner_client_id="client-1",
-        partner_client_secret="secret-1",
-        data_dir=tmp_path / "data",
-    )
-
-
-@pytest.fixture
-def client(settings: Settings) -> PartnerClient:
-    TokenFile(settings.partner_token_file).save(
-        {"access_token": "access-1", "refresh_token": "refresh-1", "expires_at": NOW + 3600}
-    )
-    return PartnerClient(settings, wall_clock=lambda: NOW)
 
 
 @pytest.fixture
@@ -59,16 +41,18 @@ def mocked() -> Iterator[responses.RequestsMock]:
         yield mock
 
 
-def download(client: PartnerClient, tmp_path: Path, duration: int = 30_000):  # type: ignore[no-untyped-def]
+def download(partner_client: PartnerClient, tmp_path: Path, duration: int = 30_000):  # type: ignore[no-untyped-def]
     out = AtomicFile(tmp_path / "clip.mp4")
     try:
-        return client.download_clip(DEVICE, 1_799_999_000_000, duration, out, what="clip of event E"), out
+        return partner_client.download_clip(
+            DEVICE, 1_799_999_000_000, duration, out, what="clip of event E"
+        ), out
     finally:
         out.discard()
 
 
 def test_200_streams_the_whole_clip(
-    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+    partner_client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
 ) -> None:
     mocked.post(
         CLIP_URL,
@@ -80,7 +64,7 @@ def test_200_streams_the_whole_clip(
             matchers.header_matcher({"Authorization": "Bearer access-1"}),
         ],
     )
-    clip, out = download(client, tmp_path)
+    clip, out = download(partner_client, tmp_path)
     assert (clip.partial, clip.start_ms, clip.length_ms, clip.size) == (
         False,
         1_799_999_000_000,
@@ -91,7 +75,7 @@ def test_200_streams_the_whole_clip(
 
 
 def test_206_keeps_the_part_and_its_real_window(
-    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+    partner_client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
 ) -> None:
     mocked.post(
         CLIP_URL,
@@ -99,79 +83,81 @@ def test_206_keeps_the_part_and_its_real_window(
         status=206,
         headers={"X-Media-Timestamp": "1799999005000", "X-Media-Length": "3000"},
     )
-    clip, _ = download(client, tmp_path)
+    clip, _ = download(partner_client, tmp_path)
     assert (clip.partial, clip.start_ms, clip.length_ms) == (True, 1_799_999_005_000, 3000)
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307])
 def test_redirects_are_followed_with_get_and_no_bearer_to_another_host(
-    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path, status: int
+    partner_client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path, status: int
 ) -> None:
     mocked.post(CLIP_URL, status=status, headers={"Location": STORAGE})
     storage = mocked.get(STORAGE, body=BODY, headers={"X-Media-Timestamp": "1799999000000"})
-    clip, _ = download(client, tmp_path)
+    clip, _ = download(partner_client, tmp_path)
     assert clip.size == len(BODY)
     assert "Authorization" not in storage.calls[0].request.headers
 
 
 def test_a_redirect_on_the_same_host_keeps_the_bearer(
-    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+    partner_client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
 ) -> None:
     mocked.post(CLIP_URL, status=303, headers={"Location": "/v1/media/clips/42"})
     same = mocked.get(f"{API}/v1/media/clips/42", body=BODY)
-    download(client, tmp_path)
+    download(partner_client, tmp_path)
     assert same.calls[0].request.headers["Authorization"] == "Bearer access-1"
 
 
-def test_416_is_no_footage(client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path) -> None:
+def test_416_is_no_footage(
+    partner_client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+) -> None:
     mocked.post(
         CLIP_URL,
         status=416,
         json={"errors": [{"status": "416", "code": "TIMESTAMP_NOT_FOUND", "title": "Range Not Satisfiable"}]},
     )
     with pytest.raises(NoFootage):
-        download(client, tmp_path)
+        download(partner_client, tmp_path)
 
 
 @pytest.mark.parametrize(("status", "cause"), [(429, "rate_limited"), (503, "unavailable")])
 def test_429_and_503_wait_for_retry_after(
-    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path, status: int, cause: str
+    partner_client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path, status: int, cause: str
 ) -> None:
     mocked.post(
         CLIP_URL, status=status, headers={"Retry-After": "7"}, json={"errors": [{"status": str(status)}]}
     )
     with pytest.raises(TransientError) as caught:
-        download(client, tmp_path)
+        download(partner_client, tmp_path)
     assert (caught.value.cause, caught.value.retry_after) == (cause, 7.0)
 
 
 def test_500_and_dropped_connections_are_transient(
-    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+    partner_client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
 ) -> None:
     mocked.post(CLIP_URL, status=500, json={"errors": [{"status": "500", "title": "Internal Server Error"}]})
     with pytest.raises(TransientError, match="500"):
-        download(client, tmp_path)
+        download(partner_client, tmp_path)
     mocked.replace(responses.POST, CLIP_URL, body=requests.ConnectionError("reset by peer"))
     with pytest.raises(TransientError) as caught:
-        download(client, tmp_path)
+        download(partner_client, tmp_path)
     assert caught.value.cause == "network"
 
 
 @pytest.mark.parametrize("status", [400, 403, 404])
 def test_client_errors_name_the_device_and_event(
-    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path, status: int
+    partner_client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path, status: int
 ) -> None:
     mocked.post(
         CLIP_URL, status=status, json={"errors": [{"status": str(status), "detail": "duration too long"}]}
     )
     with pytest.raises(DownloadFailed, match=f"clip of event E: HTTP {status} duration too long"):
-        download(client, tmp_path)
+        download(partner_client, tmp_path)
 
 
 def test_clip_options_come_from_the_settings(
-    settings: Settings, mocked: responses.RequestsMock, tmp_path: Path
+    offline_settings: Settings, mocked: responses.RequestsMock, tmp_path: Path
 ) -> None:
-    tuned = settings.replace(
+    tuned = offline_settings.replace(
         clip_codec="hevc", clip_frame_rate=5, clip_width=1280, clip_height=720, clip_audio=False
     )
     TokenFile(tuned.partner_token_file).save({"access_token": "a", "expires_at": NOW + 3600})
@@ -208,7 +194,7 @@ def refreshed(mocked: responses.RequestsMock, access: str = "access-2") -> respo
 
 
 def test_a_401_refreshes_once_and_retries(
-    client: PartnerClient, mocked: responses.RequestsMock, settings: Settings
+    partner_client: PartnerClient, mocked: responses.RequestsMock, offline_settings: Settings
 ) -> None:
     mocked.get(
         f"{API}/v1/devices", status=401, match=[matchers.header_matcher({"Authorization": "Bearer access-1"})]
@@ -219,16 +205,18 @@ def test_a_401_refreshes_once_and_retries(
         json={"data": []},
         match=[matchers.header_matcher({"Authorization": "Bearer access-2"})],
     )
-    assert client.get_json("v1/devices", what="devices") == {"data": []}
+    assert partner_client.get_json("v1/devices", what="devices") == {"data": []}
     assert len(token.calls) == 1
-    saved = json.loads(settings.partner_token_file.read_text())
+    saved = json.loads(offline_settings.partner_token_file.read_text())
     assert (saved["access_token"], saved["refresh_token"]) == ("access-2", "refresh-2")
     assert saved["expires_at"] == NOW + 14400
-    assert stat.S_IMODE(settings.partner_token_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(offline_settings.partner_token_file.stat().st_mode) == 0o600
 
 
-def test_the_token_is_refreshed_before_it_expires(settings: Settings, mocked: responses.RequestsMock) -> None:
-    TokenFile(settings.partner_token_file).save(
+def test_the_token_is_refreshed_before_it_expires(
+    offline_settings: Settings, mocked: responses.RequestsMock
+) -> None:
+    TokenFile(offline_settings.partner_token_file).save(
         {"access_token": "access-1", "refresh_token": "refresh-1", "expires_at": NOW + 60}
     )
     token = refreshed(mocked)
@@ -237,29 +225,29 @@ def test_the_token_is_refreshed_before_it_expires(settings: Settings, mocked: re
         json={"data": []},
         match=[matchers.header_matcher({"Authorization": "Bearer access-2"})],
     )
-    PartnerClient(settings, wall_clock=lambda: NOW).get_json("v1/devices", what="devices")
+    PartnerClient(offline_settings, wall_clock=lambda: NOW).get_json("v1/devices", what="devices")
     assert len(token.calls) == 1
 
 
 def test_a_rejected_refresh_says_how_to_link_again(
-    client: PartnerClient, mocked: responses.RequestsMock
+    partner_client: PartnerClient, mocked: responses.RequestsMock
 ) -> None:
     mocked.get(f"{API}/v1/devices", status=401)
     mocked.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
     with pytest.raises(AuthorizationRequired, match="--partner"):
-        client.get_json("v1/devices", what="devices")
+        partner_client.get_json("v1/devices", what="devices")
 
 
 def test_still_401_after_a_refresh_is_an_authorization_error(
-    client: PartnerClient, mocked: responses.RequestsMock
+    partner_client: PartnerClient, mocked: responses.RequestsMock
 ) -> None:
     mocked.get(f"{API}/v1/devices", status=401)
     refreshed(mocked)
     with pytest.raises(AuthorizationRequired):
-        client.get_json("v1/devices", what="devices")
+        partner_client.get_json("v1/devices", what="devices")
 
 
-def test_exchanging_a_code_saves_the_pair(settings: Settings, mocked: responses.RequestsMock) -> None:
+def test_exchanging_a_code_saves_the_pair(offline_settings: Settings, mocked: responses.RequestsMock) -> None:
     mocked.post(
         TOKEN_URL,
         json={"access_token": "a", "refresh_token": "r", "expires_in": 14400, "scope": "partner"},
@@ -274,29 +262,29 @@ def test_exchanging_a_code_saves_the_pair(settings: Settings, mocked: responses.
             )
         ],
     )
-    PartnerClient(settings, wall_clock=lambda: NOW).exchange_code("code-1")
-    assert json.loads(settings.partner_token_file.read_text())["refresh_token"] == "r"
+    PartnerClient(offline_settings, wall_clock=lambda: NOW).exchange_code("code-1")
+    assert json.loads(offline_settings.partner_token_file.read_text())["refresh_token"] == "r"
 
 
-def test_the_bearer_never_goes_to_another_origin(client: PartnerClient) -> None:
+def test_the_bearer_never_goes_to_another_origin(partner_client: PartnerClient) -> None:
     # A links.next or session URL on another host is refused before any request is made.
     for url in ("https://evil.example/v1/devices", "http://api.amazonvision.com/v1/devices"):
         with pytest.raises(RingUnavailable, match="not sending the token"):
-            client.request("GET", url, what="history page")
+            partner_client.request("GET", url, what="history page")
 
 
 def test_a_redirect_to_plain_http_on_the_same_host_drops_the_bearer(
-    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+    partner_client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
 ) -> None:
     downgraded = "http://api.amazonvision.com/v1/media/clips/42"
     mocked.post(CLIP_URL, status=302, headers={"Location": downgraded})
     clear = mocked.get(downgraded, body=BODY)
-    download(client, tmp_path)
+    download(partner_client, tmp_path)
     assert "Authorization" not in clear.calls[0].request.headers
 
 
 def test_x_media_headers_on_the_redirect_are_kept(
-    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+    partner_client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
 ) -> None:
     # Like S3: the storage answer itself has no X-Media-* headers.
     mocked.post(
@@ -305,25 +293,25 @@ def test_x_media_headers_on_the_redirect_are_kept(
         headers={"Location": STORAGE, "X-Media-Timestamp": "1799999004000", "X-Media-Length": "5000"},
     )
     mocked.get(STORAGE, body=BODY)
-    clip, _ = download(client, tmp_path)
+    clip, _ = download(partner_client, tmp_path)
     assert (clip.start_ms, clip.length_ms, clip.partial) == (1_799_999_004_000, 5000, True)
 
 
 def test_a_timeout_is_transient(
-    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+    partner_client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
 ) -> None:
     mocked.post(CLIP_URL, body=requests.Timeout("read timed out"))
     with pytest.raises(TransientError) as caught:
-        download(client, tmp_path)
+        download(partner_client, tmp_path)
     assert caught.value.cause == "timeout"
 
 
 def test_a_malformed_media_header_fails_the_event_not_the_day(
-    client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
+    partner_client: PartnerClient, mocked: responses.RequestsMock, tmp_path: Path
 ) -> None:
     mocked.post(CLIP_URL, body=BODY, headers={"X-Media-Length": "abc"})
     with pytest.raises(DownloadFailed, match="malformed X-Media-Length"):
-        download(client, tmp_path)
+        download(partner_client, tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -331,34 +319,40 @@ def test_a_malformed_media_header_fails_the_event_not_the_day(
     [{"status": 503}, {"status": 429, "headers": {"Retry-After": "4"}}, {"body": requests.ConnectionError()}],
 )
 def test_a_token_endpoint_hiccup_during_refresh_is_transient(
-    client: PartnerClient, mocked: responses.RequestsMock, answer: dict[str, object]
+    partner_client: PartnerClient, mocked: responses.RequestsMock, answer: dict[str, object]
 ) -> None:
     mocked.get(f"{API}/v1/devices", status=401)
     mocked.post(TOKEN_URL, **answer)  # type: ignore[arg-type]
     with pytest.raises(TransientError):
-        client.get_json("v1/devices", what="devices")
+        partner_client.get_json("v1/devices", what="devices")
 
 
 def test_a_playground_token_is_used_to_its_last_second(
-    settings: Settings, mocked: responses.RequestsMock
+    offline_settings: Settings, mocked: responses.RequestsMock
 ) -> None:
-    TokenFile(settings.partner_token_file).save({"access_token": "playground", "expires_at": NOW + 100})
+    TokenFile(offline_settings.partner_token_file).save(
+        {"access_token": "playground", "expires_at": NOW + 100}
+    )
     mocked.get(
         f"{API}/v1/devices",
         json={"data": []},
         match=[matchers.header_matcher({"Authorization": "Bearer playground"})],
     )
-    PartnerClient(settings, wall_clock=lambda: NOW).get_json("v1/devices", what="devices")  # no token request
+    PartnerClient(offline_settings, wall_clock=lambda: NOW).get_json(
+        "v1/devices", what="devices"
+    )  # no token request
 
 
-def test_threads_and_processes_refresh_once(settings: Settings, mocked: responses.RequestsMock) -> None:
-    TokenFile(settings.partner_token_file).save(
+def test_threads_and_processes_refresh_once(
+    offline_settings: Settings, mocked: responses.RequestsMock
+) -> None:
+    TokenFile(offline_settings.partner_token_file).save(
         {"access_token": "access-1", "refresh_token": "refresh-1", "expires_at": NOW + 60}
     )
     token = refreshed(mocked)
     mocked.get(f"{API}/v1/devices", json={"data": []})
     # Two clients stand for two processes sharing the token file; each has four threads.
-    clients = [PartnerClient(settings, wall_clock=lambda: NOW) for _ in range(2)]
+    clients = [PartnerClient(offline_settings, wall_clock=lambda: NOW) for _ in range(2)]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda n: clients[n % 2].get_json("v1/devices", what="devices"), range(8)))
     assert len(token.calls) == 1

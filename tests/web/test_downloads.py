@@ -6,11 +6,10 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import Clock
 from flask.testing import FlaskClient
-from support import BACK, SmallDay, small_day
 
 from ringConnector.emulator import Emulator, Fault, Scenario
+from tests.support import BACK, Clock, SmallDay, small_day
 
 TODAY = "/connector/download/today"
 DAY_URL = "/connector/download/20261122"

@@ -8,12 +8,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from support import DAY, ZONE, FakeSleep, leftovers
-
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, RandomFaults, bulk_scenario
 from ringConnector.storage.tokens import TokenFile
+from tests.support import DAY, ZONE, FakeSleep, leftovers
 
 ROUTES = {"session", "devices", "history", "share_play", "recording", "storage", "token"}
 KINDS = {"status", "drop", "short"}

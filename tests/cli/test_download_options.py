@@ -8,13 +8,13 @@ import logging
 import sys
 
 import pytest
-from support import DAY, SmallDay, environment, run
 
 from ringConnector.cli.progress import Bar, PlainLines, progress_for
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator
 from ringConnector.logs import configure_logging
+from tests.support import DAY, SmallDay, environment, run
 
 DINGS = SmallDay.expected_dings()
 

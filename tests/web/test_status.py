@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
-from support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE, SmallDay
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, Fault
 from ringConnector.web.app import create_app
+from tests.support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE, SmallDay
 
 
 def test_healthz(client: FlaskClient) -> None:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import DAY, FRONT, environment, make_event, sha256, wait_for
 
 from ringConnector.cli.demo import running_server
 from ringConnector.config import Settings
 from ringConnector.emulator import Emulator
+from tests.support import DAY, FRONT, environment, make_event, sha256, wait_for
 
 # Three recordings of 4 MB at 1 MB/s per connection: the long request takes about 4 s.
 BANDWIDTH = 1_000_000

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import DAY, FINAL, FRONT, ROOT, environment, make_event, run, sha256, wait_for
 
 from ringConnector.config import Settings
 from ringConnector.emulator import Emulator
+from tests.support import DAY, FINAL, FRONT, ROOT, environment, make_event, run, sha256, wait_for
 
 # Six recordings of 2 MB at 1 MB/s per connection, four at once: the run takes about four
 # seconds, in two waves, so a kill lands while some events are done and others mid-transfer.

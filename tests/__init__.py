@@ -1,0 +1,1 @@
+"""The test suite; folders mirror the package, tests/system runs the whole connector."""
