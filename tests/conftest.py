@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -14,7 +17,7 @@ from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, Scenario
 from ringConnector.storage.tokens import TokenFile
 from ringConnector.web.app import create_app
-from tests.support import ACCOUNT, NOW, ZONE, Clock, FakeSleep, devices, small_day
+from tests.support import ACCOUNT, NOW, ROOT, ZONE, Clock, FakeSleep, devices, small_day
 
 
 @pytest.fixture
@@ -90,3 +93,27 @@ def app(settings: Settings, connector: Connector) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """A test client of the app."""
     return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _subprocesses_need_the_process_marker(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test whose own code (or the project's) starts a subprocess without `@pytest.mark.process`
+    fails, so that `pytest -m "not process"` stays the quick loop it says it is. Libraries may
+    (ctypes runs ldconfig when aiortc's ifaddr is first imported)."""
+    if request.node.get_closest_marker("process") is not None:
+        return
+    test = request.node.nodeid
+    original = subprocess.Popen.__init__
+
+    def guarded(self: subprocess.Popen[bytes], *args: Any, **kwargs: Any) -> None:
+        caller = sys._getframe(1)
+        while caller.f_code.co_filename == subprocess.__file__:
+            caller = caller.f_back  # type: ignore[assignment]  # subprocess is never the bottom frame
+        where = Path(caller.f_code.co_filename).resolve()
+        if where.is_relative_to(ROOT) and not where.is_relative_to(ROOT / ".venv"):
+            raise AssertionError(f"{test} starts a subprocess: mark it @pytest.mark.process")
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", guarded)

@@ -9,6 +9,8 @@ import pytest
 
 from ringConnector.cli import demo
 
+pytestmark = pytest.mark.process  # the real scripts and server, as subprocesses
+
 
 def test_the_demo_runs_the_whole_flow(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert demo.main(["--data", str(tmp_path / "demo")]) == 0

@@ -19,6 +19,7 @@ from tests.support import DAY, SmallDay, environment, run
 DINGS = SmallDay.expected_dings()
 
 
+@pytest.mark.process
 def test_a_dry_run_lists_and_downloads_nothing(settings: Settings, emulator: Emulator) -> None:
     result = run("startDownload.py", "2026-11-22", "--dry-run", env=environment(settings))
     assert result.returncode == 0, result.stderr
@@ -29,6 +30,7 @@ def test_a_dry_run_lists_and_downloads_nothing(settings: Settings, emulator: Emu
     assert not settings.videos_dir.exists() or not list(settings.videos_dir.glob("*.mp4"))
 
 
+@pytest.mark.process
 def test_json_output_is_only_the_events(settings: Settings) -> None:
     result = run("startDownload.py", "2026-11-22", "--json", env=environment(settings))
     assert result.returncode == 0, result.stderr
@@ -36,6 +38,7 @@ def test_json_output_is_only_the_events(settings: Settings) -> None:
     assert {e["ringId"] for e in events} == DINGS
 
 
+@pytest.mark.process
 def test_a_range_of_days(settings: Settings) -> None:
     result = run(
         "startDownload.py", "--from", "2026-11-21", "--to", "2026-11-22", "--json", env=environment(settings)
@@ -44,6 +47,7 @@ def test_a_range_of_days(settings: Settings) -> None:
     assert {e["ringId"] for e in json.loads(result.stdout)} == DINGS | {str(SmallDay.before.id)}
 
 
+@pytest.mark.process
 def test_kind_and_device_narrow_the_download(settings: Settings) -> None:
     env = environment(settings)
     motions = run("startDownload.py", "2026-11-22", "--kind", "motion", "--json", env=env)
@@ -52,6 +56,7 @@ def test_kind_and_device_narrow_the_download(settings: Settings) -> None:
     assert [e["ringId"] for e in json.loads(back.stdout)] == [str(SmallDay.shared_no_duration.id)]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("args", "status"),
     [

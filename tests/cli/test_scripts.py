@@ -16,6 +16,8 @@ from ringConnector.config import Settings
 from ringConnector.emulator import Emulator
 from tests.support import ACCOUNT, ROOT, SmallDay, environment, run
 
+pytestmark = pytest.mark.process  # the real scripts and server, as subprocesses
+
 
 def test_download_help_explains_arguments_and_settings() -> None:
     result = subprocess.run(

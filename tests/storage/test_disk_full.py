@@ -31,7 +31,7 @@ IDS = {str(event.id) for event in EVENTS}
 MNT_DETACH = 2
 
 
-pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDTH)]
+pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDTH), pytest.mark.process]
 
 
 @pytest.fixture

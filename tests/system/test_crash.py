@@ -29,7 +29,7 @@ IDS = {str(event.id) for event in EVENTS}
 DEADLINE = 30.0
 
 
-pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDTH)]
+pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDTH), pytest.mark.process]
 
 
 def finished(videos: Path) -> set[str]:

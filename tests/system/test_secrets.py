@@ -30,7 +30,8 @@ def secret_day() -> Scenario:
 
 
 # Every test here runs against an account with these known secrets, to look for them.
-pytestmark = pytest.mark.scenario.with_args(secret_day)  # with_args: a lone callable would be decorated
+# with_args: a lone callable would be taken as the function to decorate.
+pytestmark = [pytest.mark.scenario.with_args(secret_day), pytest.mark.process]
 
 
 def serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[str], str]:

@@ -24,7 +24,7 @@ QUIET_DAY = DAY - timedelta(days=2)  # no events at all
 DEADLINE = 30.0
 
 
-pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDTH)]
+pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDTH), pytest.mark.process]
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ DEADLINE = 30.0
 PATH = f"/connector/download/{DAY:%Y%m%d}"
 
 
-pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDTH)]
+pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDTH), pytest.mark.process]
 
 
 @pytest.fixture

@@ -56,6 +56,7 @@ def test_no_key_no_check(client: FlaskClient) -> None:
     assert client.post("/connector/download/20261122").status_code == 200
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
 def test_the_server_refuses_a_public_address_without_a_key(settings: Settings, host: str) -> None:
     # It must refuse before binding anything: the check comes first.

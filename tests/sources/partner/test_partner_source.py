@@ -312,6 +312,7 @@ def test_the_download_endpoint_is_the_same(partner_app: FlaskClient) -> None:
     assert response.headers["X-Download-Complete"] == "true"
 
 
+@pytest.mark.process
 class TestTheScripts:
     """The launchers on RING_SOURCE=partner, in subprocesses on the real clock."""
 
