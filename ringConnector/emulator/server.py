@@ -11,15 +11,15 @@ from typing import Any
 
 from aiohttp import web
 
-from .consumer.api import create_api_app
+from .consumer.host import create_api_app
 from .consumer.recordings import add_recording_routes
 from .http.faults import Fault, RandomFaults
 from .http.hosting import LoopbackHosts
 from .http.media import recording_sha256
 from .http.storage import create_storage_app
-from .partner.api import create_partner_app
 from .partner.clips import add_clip_storage_routes
 from .partner.controls import PartnerControls
+from .partner.host import create_partner_app
 from .scenario import Event, Scenario
 from .state import EmulatorState
 

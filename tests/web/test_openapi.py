@@ -24,7 +24,7 @@ def test_every_route_and_method_is_documented(app: Flask, client: FlaskClient) -
         if rule.endpoint == "static":
             continue
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
             assert method.lower() in doc["paths"].get(path, {}), f"{method} {path} is not documented"
 
 

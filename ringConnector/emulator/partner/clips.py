@@ -17,8 +17,8 @@ from ..http.storage import SETTINGS, two_auth_mechanisms
 from ..http.streaming import chunk_size, send_body
 from ..state import EmulatorState
 from .clip_request import Clip, ClipRequestError, decide, merge_windows, parse_clip_request
+from .live_view import offline, settle_sessions
 from .payloads import event_window, find_device, has_video
-from .whep import offline, settle_sessions
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from typing import Any
 from ..state import EmulatorState
 from .clip_request import Clip
 from .clips import clip_sha256
+from .live_view import settle_sessions
 from .payloads import partner_device_id
-from .whep import settle_sessions
 
 _LOGGER = logging.getLogger(__name__)
 

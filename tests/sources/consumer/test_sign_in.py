@@ -116,9 +116,12 @@ def test_a_ring_outage_while_signing_in_is_not_a_wrong_password(
 ) -> None:
     emulator.add_fault(fault)
     asked: list[str] = []
+
+    def ask_code() -> str:
+        asked.append("code")
+        return ""
+
     with pytest.raises(RingUnavailable, match="try again later"):
-        asyncio.run(
-            auth.sign_in(fresh, ACCOUNT.username, ACCOUNT.password, lambda: asked.append("code") or "")
-        )
+        asyncio.run(auth.sign_in(fresh, ACCOUNT.username, ACCOUNT.password, ask_code))
     assert asked == []  # no 2FA code is asked for when Ring did not ask for one
     assert not fresh.oauth_file.exists()

@@ -172,7 +172,7 @@ def test_clip_options_come_from_the_settings(
 
 
 def refreshed(mocked: responses.RequestsMock, access: str = "access-2") -> responses.BaseResponse:
-    return mocked.post(
+    answer: responses.BaseResponse = mocked.post(
         TOKEN_URL,
         json={
             "access_token": access,
@@ -191,6 +191,7 @@ def refreshed(mocked: responses.RequestsMock, access: str = "access-2") -> respo
             )
         ],
     )
+    return answer
 
 
 def test_a_401_refreshes_once_and_retries(
@@ -322,7 +323,7 @@ def test_a_token_endpoint_hiccup_during_refresh_is_transient(
     partner_client: PartnerClient, mocked: responses.RequestsMock, answer: dict[str, object]
 ) -> None:
     mocked.get(f"{API}/v1/devices", status=401)
-    mocked.post(TOKEN_URL, **answer)  # type: ignore[arg-type]
+    mocked.post(TOKEN_URL, **answer)
     with pytest.raises(TransientError):
         partner_client.get_json("v1/devices", what="devices")
 

@@ -13,8 +13,8 @@ from ..scenario import MOTION_SUB_TYPES
 from ..state import EmulatorState
 from . import payloads as pp
 from .clips import CLIP_SETTINGS, ClipSettings, download, log_clip_request
+from .live_view import create_session, delete_session, settle_sessions
 from .state import RATE_LIMIT
-from .whep import create_session, delete_session, settle_sessions
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -111,7 +111,7 @@ def test_history_errors(
     http: requests.Session,
     auth: dict[str, str],
     device: int,
-    params: dict[str, object],
+    params: dict[str, str | int],
     status: int,
 ) -> None:
     """Unknown devices and chimes have no history; a bad limit is a 400."""
