@@ -19,12 +19,12 @@ from ringConnector.errors import ConfigError
 # The device lists of Ring's /clients_api/ring_devices that carry video; chimes and
 # intercoms ("other") have no recordings.
 VIDEO_DEVICE_TYPES = ("doorbots", "authorized_doorbots", "stickup_cams")
-# Event kinds found in a doorbell's history (RING_APIS.md, section 1).
+# Event kinds found in a doorbell's history (docs/ring-apis.md §1.4, §3).
 EVENT_KINDS = ("ding", "motion", "on_demand")
-# The Partner API also filters motion by sub type (RING_APIS.md, section 2).
+# The Partner API also filters motion by sub type (docs/ring-apis.md §2.4).
 PARTNER_EVENT_KINDS = (*EVENT_KINDS, "motion.human", "motion.vehicle", "motion.animal", "motion.other_motion")
 SOURCES = ("consumer", "partner")
-# The Partner API's limits on clip options (shared/seeds/002: "Video Options").
+# The Partner API's limits on clip options (docs/ring-apis.md §2.5, "Video Options").
 CLIP_CODECS = ("avc", "hevc")
 MAX_CLIP_FRAME_RATE, MAX_CLIP_WIDTH, MAX_CLIP_HEIGHT = 25, 1920, 1080
 

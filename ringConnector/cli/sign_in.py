@@ -19,7 +19,7 @@ from ringConnector.sources.partner.client import PartnerClient
 
 _LOGGER = logging.getLogger(__name__)
 Prompt = Callable[[str], str]
-# Ring's developer Playground hands out access tokens that live 30 minutes (RING_APIS.md).
+# Ring's developer Playground hands out access tokens that live 30 minutes (docs/ring-apis.md §2.1).
 PLAYGROUND_LIFETIME = 1800
 
 

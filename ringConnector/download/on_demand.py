@@ -16,7 +16,7 @@ from ringConnector.sources.partner.recording import fetch_just_recorded, record_
 from ringConnector.sources.partner.source import PartnerSource
 
 _LOGGER = logging.getLogger(__name__)
-# A clip request covers at most 15 minutes (the Partner API's media clip page), so a recording does too.
+# A clip request covers at most 15 minutes (docs/ring-apis.md §2.5), so a recording does too.
 MAX_RECORD_SECONDS = 900
 
 

@@ -1,4 +1,4 @@
-"""A Ring event as the connector sees it, and the article's event JSON built from it."""
+"""A Ring event as the connector sees it, and the article's event JSON (docs/ring-apis.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The REST endpoints: the article's two download endpoints and a liveness reply."""
+"""The REST endpoints: the article's two download endpoints (docs/ring-apis.md §5), jobs, record on demand."""
 
 from __future__ import annotations
 

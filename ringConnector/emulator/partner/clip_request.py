@@ -10,7 +10,7 @@ from typing import Any
 
 _LOGGER = logging.getLogger(__name__)
 
-# The media clip page: duration <= 900,000 ms (15 minutes); frame_rate <= 25;
+# The media clip page (docs/ring-apis.md §2.5): duration <= 900,000 ms (15 minutes); frame_rate <= 25;
 # resolution <= 1920x1080; codec "avc" or "hevc".
 MAX_DURATION_MS = 900_000
 MAX_FRAME_RATE = 25

@@ -38,7 +38,7 @@ from ringConnector.storage.tokens import TokenFile
 _LOGGER = logging.getLogger(__name__)
 
 USER_AGENT = "ringConnector"
-# Ring answers 412 to a password grant that needs a 2FA code (RING_APIS.md, section 1).
+# Ring answers 412 to a password grant that needs a 2FA code (docs/ring-apis.md §1.1).
 NEEDS_2FA = 412
 _BASIC = "Basic " + base64.b64encode(f"{OAuth.CLIENT_ID}:".encode()).decode()
 

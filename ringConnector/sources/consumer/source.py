@@ -42,7 +42,7 @@ from ringConnector.storage.tokens import TokenFile
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Ring returns at most 100 history events a page, whatever `limit` asks (RING_APIS.md).
+# Ring returns at most 100 history events a page, whatever `limit` asks (docs/ring-apis.md §1.4).
 HISTORY_PAGE = 100
 # A call that meets a 401 again right after a refresh gets one more refresh, then gives up.
 MAX_REFRESHES_PER_CALL = 2

@@ -43,7 +43,7 @@ _LOGGER = logging.getLogger(__name__)
 
 # Access tokens live about 4 hours (Playground ones 30 min); refresh this long before expiry.
 REFRESH_MARGIN = 300.0
-# The Partner API's longest clip per request (shared/seeds/002: duration <= 900,000 ms).
+# The Partner API's longest clip per request (docs/ring-apis.md §2.5: duration <= 900,000 ms).
 MAX_CLIP_MS = 900_000
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 5

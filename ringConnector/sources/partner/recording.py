@@ -1,5 +1,5 @@
-"""Record on demand (the Partner API page's record_and_download): a live view held open for N
-seconds makes the camera record; the clip of exactly that window is then the recording."""
+"""Record on demand (record_and_download on the media clip page, docs/ring-apis.md §2.5, §2.7):
+a live view held open for N seconds makes the camera record; the clip of that window is the recording."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ringConnector.sources.partner.source import PartnerSource, to_ms
 from ringConnector.storage.atomic import AtomicFile
 
 _LOGGER = logging.getLogger(__name__)
-# The Partner API page waits 2 s after stopping "to allow media processing".
+# The media clip page (docs/ring-apis.md §2.7) waits 2 s after stopping "to allow media processing".
 PROCESSING_DELAY = 2.0
 
 
