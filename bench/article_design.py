@@ -16,7 +16,7 @@ from pathlib import Path
 from ring_doorbell import Auth
 
 from ringConnector.config import load_settings
-from ringConnector.sources.consumer.source import ConfiguredRing, point_library_at
+from ringConnector.sources.consumer.adapter import ConfiguredRing, point_library_at
 from ringConnector.storage.tokens import TokenFile
 
 

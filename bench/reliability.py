@@ -1,4 +1,4 @@
-"""Reliability figures: the random-fault soak of tests/test_reliability.py, larger and over
+"""Reliability figures: the random-fault soak of tests/system/test_reliability.py, larger and over
 several seeds. Run: ./scripts/reliability.sh [--events 500 --seeds 1,2,3 --rate 0.3] [--update-readme]"""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from readme import update_readme  # noqa: E402
-from test_reliability import soak  # noqa: E402
+from tests.system.test_reliability import soak  # noqa: E402
 
 
 def main() -> int:
