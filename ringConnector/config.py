@@ -50,6 +50,7 @@ class Settings:
     clip_audio: bool | None = None
     time_zone: str = ""  # empty: the machine's local zone
     device_types: tuple[str, ...] = ("doorbots", "authorized_doorbots")
+    devices: tuple[str, ...] = ()  # ids or names (as --device); empty: every device of device_types
     event_kinds: tuple[str, ...] = ("ding",)
     download_concurrency: int = 4
     retry_max_wait: float = 100.0  # the article waited up to ~100 s for a fresh recording
@@ -231,6 +232,7 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("clip_audio", "CLIP_AUDIO", _boolean("CLIP_AUDIO")),
     ("time_zone", "TIME_ZONE", str),
     ("device_types", "RING_DEVICE_TYPES", _csv),
+    ("devices", "RING_DEVICES", lambda raw: tuple(Csv()(raw))),  # names keep their case
     ("event_kinds", "RING_EVENT_KINDS", _csv),
     ("download_concurrency", "DOWNLOAD_CONCURRENCY", _number("DOWNLOAD_CONCURRENCY", int)),
     ("retry_max_wait", "RETRY_MAX_WAIT", _number("RETRY_MAX_WAIT", float)),

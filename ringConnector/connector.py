@@ -87,10 +87,11 @@ class Connector:
         progress: Progress | None = None,
     ) -> DayReport:
         """Download the ready recordings of `day` (default: today) that are not in `skip`;
-        only of `devices` (ids or names) if given; with `dry_run`, only list them."""
+        only of `devices` (ids or names; default RING_DEVICES); with `dry_run`, only list them."""
         window = day_window(day or self.today(), self.settings.zone)
         skipped = frozenset(str(item) for item in skip)
-        return self._run(self._download(window, skipped, frozenset(devices), dry_run, progress or Progress()))
+        only = frozenset(devices) or frozenset(self.settings.devices)
+        return self._run(self._download(window, skipped, only, dry_run, progress or Progress()))
 
     def record(self, device_id: str, seconds: int) -> dict[str, Any]:
         """Record `seconds` on a device now (Partner API) and return the clip's event JSON."""
@@ -106,7 +107,7 @@ class Connector:
 
         async def run() -> None:
             try:
-                report = await self._download(window, skipped, frozenset(), False, job)
+                report = await self._download(window, skipped, frozenset(self.settings.devices), False, job)
             except ConnectorError as ex:
                 job.ended(None, str(ex))
             except Exception as ex:  # the job must end, whatever happened

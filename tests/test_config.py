@@ -37,6 +37,7 @@ def test_values_are_read_and_typed() -> None:
                 "DATA_DIR": "/srv/ring",
                 "TIME_ZONE": "Pacific/Kiritimati",
                 "RING_DEVICE_TYPES": "doorbots, stickup_cams",
+                "RING_DEVICES": "Front Door, 1002",
                 "RING_EVENT_KINDS": "DING,motion",
                 "PORT": "8080",
                 "RETRY_MAX_WAIT": "12.5",
@@ -47,6 +48,7 @@ def test_values_are_read_and_typed() -> None:
     assert settings.videos_dir == Path("/srv/ring/videos")
     assert settings.zone.key == "Pacific/Kiritimati"
     assert settings.device_types == ("doorbots", "stickup_cams")
+    assert settings.devices == ("Front Door", "1002")  # names keep their case
     assert settings.event_kinds == ("ding", "motion")
     assert settings.port == 8080
     assert settings.retry_max_wait == 12.5

@@ -24,6 +24,7 @@ settings (environment or .env, see .env.example):
   DATA_DIR              videos and event JSON go to DATA_DIR/videos
   TIME_ZONE             the zone whose calendar day is downloaded (default: this machine's)
   RING_DEVICE_TYPES     doorbots,authorized_doorbots[,stickup_cams]
+  RING_DEVICES          only these devices, by id or name (as --device)
   RING_EVENT_KINDS      ding[,motion,on_demand]
   RETRY_MAX_WAIT        seconds one recording may wait for Ring to prepare it (default 100)
   RETRY_INITIAL_DELAY   first retry delay, doubling with jitter (default 2)

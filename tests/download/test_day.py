@@ -18,7 +18,7 @@ from ringConnector.emulator import Device, Emulator, Event, Fault, Scenario, eve
 from ringConnector.errors import AuthorizationRequired, RingUnavailable
 from ringConnector.model.events import ARTICLE_FIELDS
 from ringConnector.storage.tokens import TokenFile
-from tests.support import ACCOUNT, DAY, FRONT, ZONE, FakeSleep, SmallDay, leftovers, make_event, sha256
+from tests.support import ACCOUNT, BACK, DAY, FRONT, ZONE, FakeSleep, SmallDay, leftovers, make_event, sha256
 
 
 def ids(bodies: list[dict[str, object]]) -> set[str]:
@@ -434,3 +434,15 @@ class TestDownloadsAtOnce:
             report = connector.download_day(DAY)
         assert ids(report.downloaded) == SmallDay.expected_dings()
         assert emulator.state.peak_streaming == concurrency
+
+
+def test_ring_devices_limits_every_download_to_the_named_devices(
+    settings: Settings, sleep: FakeSleep
+) -> None:
+    only_back = settings.replace(devices=("Back Door",))
+    with Connector(only_back, sleep=sleep) as connector:
+        report = connector.download_day(DAY)
+    assert {body["deviceName"] for body in report.downloaded} == {"Back Door"}
+    assert ids(report.downloaded) == {
+        str(e.id) for e in SmallDay.events() if e.device_id == BACK and str(e.id) in SmallDay.expected_dings()
+    }
