@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+import pytest
 from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 
+from ringConnector import connector as connector_module
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, Fault
+from ringConnector.errors import AUTH_FIX
 from ringConnector.web.app import create_app
-from tests.support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE, SmallDay
+from tests.support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE, FakeSleep, SmallDay
 
 
 def test_healthz(client: FlaskClient) -> None:
@@ -17,31 +23,105 @@ def test_healthz(client: FlaskClient) -> None:
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
 
 
+READY = (200, {"status": "ready", "reason": "a token is present and Ring answers"})
+
+
+def readyz(client: FlaskClient) -> tuple[int, dict[str, Any]]:
+    response = client.get("/readyz")
+    body: dict[str, Any] = response.get_json()
+    return response.status_code, body
+
+
+def not_ready(reason: str) -> tuple[int, dict[str, Any]]:
+    return 503, {"status": "not_ready", "reason": reason}
+
+
+class Monotonic:
+    """Stands in for the time module in ringConnector.connector: its readiness cache's clock."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)  # anything else the module uses stays real
+
+
+@pytest.fixture
+def monotonic(monkeypatch: pytest.MonkeyPatch) -> Monotonic:
+    """The readiness cache's clock, moved by the test (only that module's `time` is replaced)."""
+    fake = Monotonic()
+    monkeypatch.setattr(connector_module, "time", fake)
+    return fake
+
+
 def test_ready_when_a_token_is_there_and_ring_answers(client: FlaskClient, emulator: Emulator) -> None:
-    response = client.get("/readyz")
-    assert response.status_code == 200 and response.get_json()["status"] == "ready"
-    client.get("/readyz")
+    assert readyz(client) == READY
+    assert emulator.count("devices") == 1
+
+
+def test_probes_within_30_s_ask_ring_once_and_a_later_probe_asks_again(
+    client: FlaskClient, emulator: Emulator, monotonic: Monotonic
+) -> None:
+    assert readyz(client) == READY
+    monotonic.now += 29
+    assert readyz(client) == READY
+    assert readyz(client) == READY
     assert emulator.count("devices") == 1  # probes do not each ask Ring
+    monotonic.now += 2  # 31 s after the first
+    assert readyz(client) == READY
+    assert emulator.count("devices") == 2
 
 
-def test_not_ready_without_a_token(client: FlaskClient, settings: Settings) -> None:
+def test_a_not_ready_answer_is_kept_for_30_s_too_and_the_probe_is_not_retried(
+    client: FlaskClient, emulator: Emulator, monotonic: Monotonic, sleep: FakeSleep
+) -> None:
+    emulator.add_fault(Fault("devices", "status", status=500, times=1))
+    assert readyz(client) == not_ready("device list: HTTP 500")
+    assert sleep.waits == [] and emulator.count("devices") == 1  # one request, no retry
+    monotonic.now += 29
+    assert readyz(client) == not_ready("device list: HTTP 500")  # Ring would answer now
+    assert emulator.count("devices") == 1
+    monotonic.now += 2
+    assert readyz(client) == READY
+    assert emulator.count("devices") == 2
+
+
+def test_not_ready_without_a_token(client: FlaskClient, settings: Settings, emulator: Emulator) -> None:
     settings.oauth_file.unlink()
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.get_json()["status"] == "not_ready"
-    assert "startCreateAuthFile.py" in response.get_json()["reason"]
+    assert readyz(client) == not_ready(f"no Ring token at {settings.oauth_file}: {AUTH_FIX}")
+    assert emulator.count("session") == emulator.count("devices") == 0  # nothing to ask Ring with
+
+
+def test_not_ready_when_ring_rejects_the_token(client: FlaskClient, emulator: Emulator) -> None:
+    emulator.expire_access_tokens()
+    emulator.revoke_refresh_tokens()
+    assert readyz(client) == not_ready(f"Ring rejected the saved token (invalid_grant): {AUTH_FIX}")
 
 
 def test_not_ready_when_ring_is_down(client: FlaskClient, emulator: Emulator) -> None:
     emulator.stop()
-    response = client.get("/readyz")
-    assert response.status_code == 503 and response.get_json()["reason"]
+    assert readyz(client) == not_ready("session: could not reach Ring")
+
+
+def test_not_ready_when_ring_rate_limits_the_probe(client: FlaskClient, emulator: Emulator) -> None:
+    emulator.add_fault(Fault("devices", "status", status=429, retry_after=9))
+    assert readyz(client) == not_ready("device list: HTTP 429")
+
+
+def test_not_ready_when_ring_does_not_answer_in_time(settings: Settings, emulator: Emulator) -> None:
+    emulator.add_fault(Fault("devices", "stall"))
+    with Connector(settings.replace(http_timeout=0.5), sleep=FakeSleep()) as slow:
+        client = create_app(settings, connector=slow).test_client()
+        assert readyz(client) == not_ready("Ring did not answer within 0.5 s")
 
 
 def test_probes_need_no_api_key(settings: Settings, connector: Connector) -> None:
     keyed = create_app(settings.replace(api_key="secret-key"), connector=connector).test_client()
     assert keyed.get("/healthz").status_code == 200
-    assert keyed.get("/readyz").status_code == 200
+    assert readyz(keyed) == READY
     assert keyed.get("/connector/devices").status_code == 401
 
 

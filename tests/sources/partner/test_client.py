@@ -15,13 +15,14 @@ from responses import matchers
 
 from ringConnector.config import Settings
 from ringConnector.errors import (
+    PARTNER_AUTH_FIX,
     AuthorizationRequired,
     DownloadFailed,
     NoFootage,
     RingUnavailable,
     TransientError,
 )
-from ringConnector.sources.partner.client import PartnerClient
+from ringConnector.sources.partner.client import Clip, PartnerClient
 from ringConnector.storage.atomic import AtomicFile
 from ringConnector.storage.tokens import TokenFile
 from tests.sources.partner.support import OFFLINE_NOW
@@ -49,6 +50,15 @@ def download(partner_client: PartnerClient, tmp_path: Path, duration: int = 30_0
         ), out
     finally:
         out.discard()
+
+
+def download_kept(
+    partner_client: PartnerClient, tmp_path: Path, duration: int = 30_000
+) -> tuple[Clip, bytes]:
+    """Download the clip and commit it: the Clip and the bytes that ended up in the file."""
+    with AtomicFile(tmp_path / "clip.mp4") as out:
+        clip = partner_client.download_clip(DEVICE, 1_799_999_000_000, duration, out, what="clip of event E")
+    return clip, (tmp_path / "clip.mp4").read_bytes()
 
 
 def test_200_streams_the_whole_clip(
@@ -103,7 +113,12 @@ def test_a_redirect_on_the_same_host_keeps_the_bearer(
 ) -> None:
     mocked.post(CLIP_URL, status=303, headers={"Location": "/v1/media/clips/42"})
     same = mocked.get(f"{API}/v1/media/clips/42", body=BODY)
-    download(partner_client, tmp_path)
+    clip, written = download_kept(partner_client, tmp_path)
+    assert written == BODY and clip.size == len(BODY)
+    assert [(c.request.method, c.request.url) for c in mocked.calls] == [
+        ("POST", CLIP_URL),
+        ("GET", f"{API}/v1/media/clips/42"),
+    ]
     assert same.calls[0].request.headers["Authorization"] == "Bearer access-1"
 
 
@@ -168,7 +183,14 @@ def test_clip_options_come_from_the_settings(
         "audio_options": {"audio_enabled": False},
     }
     mocked.post(CLIP_URL, body=BODY, match=[matchers.json_params_matcher(expected)])
-    download(PartnerClient(tuned, wall_clock=lambda: NOW), tmp_path)
+    clip, written = download_kept(PartnerClient(tuned, wall_clock=lambda: NOW), tmp_path)
+    assert len(mocked.calls) == 1
+    sent = mocked.calls[0].request
+    assert json.loads(sent.body or b"") == expected
+    assert sent.headers["Authorization"] == "Bearer a"
+    # No X-Media-* headers: the window asked for is taken as delivered.
+    assert clip == Clip(start_ms=1_799_999_000_000, length_ms=30_000, partial=False, size=len(BODY))
+    assert written == BODY
 
 
 def refreshed(mocked: responses.RequestsMock, access: str = "access-2") -> responses.BaseResponse:
@@ -226,8 +248,18 @@ def test_the_token_is_refreshed_before_it_expires(
         json={"data": []},
         match=[matchers.header_matcher({"Authorization": "Bearer access-2"})],
     )
-    PartnerClient(offline_settings, wall_clock=lambda: NOW).get_json("v1/devices", what="devices")
+    client = PartnerClient(offline_settings, wall_clock=lambda: NOW)
+    assert client.get_json("v1/devices", what="devices") == {"data": []}
     assert len(token.calls) == 1
+    # The token request came first: the stale access token was never sent.
+    assert [c.request.url for c in mocked.calls] == [TOKEN_URL, f"{API}/v1/devices"]
+    assert mocked.calls[1].request.headers["Authorization"] == "Bearer access-2"
+    saved = json.loads(offline_settings.partner_token_file.read_text())
+    assert (saved["access_token"], saved["refresh_token"], saved["expires_at"]) == (
+        "access-2",
+        "refresh-2",
+        NOW + 14400,
+    )
 
 
 def test_a_rejected_refresh_says_how_to_link_again(
@@ -235,17 +267,25 @@ def test_a_rejected_refresh_says_how_to_link_again(
 ) -> None:
     mocked.get(f"{API}/v1/devices", status=401)
     mocked.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
-    with pytest.raises(AuthorizationRequired, match="--partner"):
+    with pytest.raises(AuthorizationRequired) as caught:
         partner_client.get_json("v1/devices", what="devices")
+    assert str(caught.value) == f"Ring refused the partner credentials (invalid_grant): {PARTNER_AUTH_FIX}"
+    assert "--partner" in PARTNER_AUTH_FIX
+    assert [c.request.url for c in mocked.calls] == [f"{API}/v1/devices", TOKEN_URL]
 
 
 def test_still_401_after_a_refresh_is_an_authorization_error(
     partner_client: PartnerClient, mocked: responses.RequestsMock
 ) -> None:
     mocked.get(f"{API}/v1/devices", status=401)
-    refreshed(mocked)
-    with pytest.raises(AuthorizationRequired):
+    token = refreshed(mocked)
+    with pytest.raises(AuthorizationRequired, match=r"^devices: Ring refused the partner token: "):
         partner_client.get_json("v1/devices", what="devices")
+    # One refresh, one retry with the new token, then it gives up.
+    assert len(token.calls) == 1
+    devices = [c.request for c in mocked.calls if c.request.url == f"{API}/v1/devices"]
+    assert [r.headers["Authorization"] for r in devices] == ["Bearer access-1", "Bearer access-2"]
+    assert len(mocked.calls) == 3
 
 
 def test_exchanging_a_code_saves_the_pair(offline_settings: Settings, mocked: responses.RequestsMock) -> None:
@@ -263,15 +303,24 @@ def test_exchanging_a_code_saves_the_pair(offline_settings: Settings, mocked: re
             )
         ],
     )
-    PartnerClient(offline_settings, wall_clock=lambda: NOW).exchange_code("code-1")
-    assert json.loads(offline_settings.partner_token_file.read_text())["refresh_token"] == "r"
+    token = PartnerClient(offline_settings, wall_clock=lambda: NOW).exchange_code("code-1")
+    pair = {"access_token": "a", "refresh_token": "r", "scope": "partner", "expires_at": NOW + 14400}
+    assert token == pair
+    assert json.loads(offline_settings.partner_token_file.read_text()) == pair
+    assert stat.S_IMODE(offline_settings.partner_token_file.stat().st_mode) == 0o600
+    assert len(mocked.calls) == 1
 
 
-def test_the_bearer_never_goes_to_another_origin(partner_client: PartnerClient) -> None:
+def test_the_bearer_never_goes_to_another_origin(
+    partner_client: PartnerClient, mocked: responses.RequestsMock
+) -> None:
     # A links.next or session URL on another host is refused before any request is made.
     for url in ("https://evil.example/v1/devices", "http://api.amazonvision.com/v1/devices"):
-        with pytest.raises(RingUnavailable, match="not sending the token"):
+        with pytest.raises(RingUnavailable) as caught:
             partner_client.request("GET", url, what="history page")
+        assert str(caught.value).startswith("history page: Ring pointed to ")
+        assert str(caught.value).endswith("; not sending the token there")
+    assert len(mocked.calls) == 0
 
 
 def test_a_redirect_to_plain_http_on_the_same_host_drops_the_bearer(
@@ -280,7 +329,9 @@ def test_a_redirect_to_plain_http_on_the_same_host_drops_the_bearer(
     downgraded = "http://api.amazonvision.com/v1/media/clips/42"
     mocked.post(CLIP_URL, status=302, headers={"Location": downgraded})
     clear = mocked.get(downgraded, body=BODY)
-    download(partner_client, tmp_path)
+    _, written = download_kept(partner_client, tmp_path)
+    assert written == BODY
+    assert len(clear.calls) == 1
     assert "Authorization" not in clear.calls[0].request.headers
 
 
@@ -316,16 +367,28 @@ def test_a_malformed_media_header_fails_the_event_not_the_day(
 
 
 @pytest.mark.parametrize(
-    "answer",
-    [{"status": 503}, {"status": 429, "headers": {"Retry-After": "4"}}, {"body": requests.ConnectionError()}],
+    ("answer", "retry_after"),
+    [
+        ({"status": 503}, None),
+        ({"status": 429, "headers": {"Retry-After": "4"}}, 4.0),
+        ({"body": requests.ConnectionError()}, None),
+    ],
 )
 def test_a_token_endpoint_hiccup_during_refresh_is_transient(
-    partner_client: PartnerClient, mocked: responses.RequestsMock, answer: dict[str, object]
+    partner_client: PartnerClient,
+    mocked: responses.RequestsMock,
+    offline_settings: Settings,
+    answer: dict[str, object],
+    retry_after: float | None,
 ) -> None:
+    before = offline_settings.partner_token_file.read_text()
     mocked.get(f"{API}/v1/devices", status=401)
     mocked.post(TOKEN_URL, **answer)
-    with pytest.raises(TransientError):
+    with pytest.raises(TransientError, match=r"^Ring's token endpoint: ") as caught:
         partner_client.get_json("v1/devices", what="devices")
+    assert (caught.value.cause, caught.value.retry_after) == ("token_endpoint", retry_after)
+    assert offline_settings.partner_token_file.read_text() == before  # the pair is kept for the retry
+    assert len(mocked.calls) == 2
 
 
 def test_a_playground_token_is_used_to_its_last_second(
@@ -339,9 +402,12 @@ def test_a_playground_token_is_used_to_its_last_second(
         json={"data": []},
         match=[matchers.header_matcher({"Authorization": "Bearer playground"})],
     )
-    PartnerClient(offline_settings, wall_clock=lambda: NOW).get_json(
-        "v1/devices", what="devices"
-    )  # no token request
+    client = PartnerClient(offline_settings, wall_clock=lambda: NOW + 99)  # a second before it expires
+    assert client.get_json("v1/devices", what="devices") == {"data": []}
+    assert [c.request.url for c in mocked.calls] == [f"{API}/v1/devices"]  # no token request
+    assert mocked.calls[0].request.headers["Authorization"] == "Bearer playground"
+    saved = json.loads(offline_settings.partner_token_file.read_text())
+    assert saved == {"access_token": "playground", "expires_at": NOW + 100}
 
 
 def test_threads_and_processes_refresh_once(
@@ -355,5 +421,9 @@ def test_threads_and_processes_refresh_once(
     # Two clients stand for two processes sharing the token file; each has four threads.
     clients = [PartnerClient(offline_settings, wall_clock=lambda: NOW) for _ in range(2)]
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda n: clients[n % 2].get_json("v1/devices", what="devices"), range(8)))
+        results = list(pool.map(lambda n: clients[n % 2].get_json("v1/devices", what="devices"), range(8)))
+    assert results == [{"data": []}] * 8
     assert len(token.calls) == 1
+    devices = [c.request for c in mocked.calls if c.request.url == f"{API}/v1/devices"]
+    assert [r.headers["Authorization"] for r in devices] == ["Bearer access-2"] * 8
+    assert json.loads(offline_settings.partner_token_file.read_text())["refresh_token"] == "refresh-2"
