@@ -158,7 +158,10 @@ def print_report(report: DayReport, *, dry_run: bool = False) -> None:
     for ring_id, why in report.skipped:
         print(f"skipped    {ring_id}: {why}")
     for failure in report.failed:
-        if failure.ring_id is None:
+        if failure.unreadable:
+            named = f"item {failure.ring_id}" if failure.ring_id else "an item without an id"
+            print(f"failed     {named} of {failure.device}'s history: {failure.reason}")
+        elif failure.ring_id is None:
             print(f"failed     history of {failure.device}: {failure.reason}")
     if dry_run:
         print(f"{report.day}: {len(report.planned)} to download, {len(report.skipped)} skipped")

@@ -21,7 +21,7 @@ from ringConnector.errors import (
 )
 from ringConnector.metrics import FAILURES
 from ringConnector.model.days import DayWindow, day_text, utc_text
-from ringConnector.model.events import RingEvent
+from ringConnector.model.events import RingEvent, Unreadable
 from ringConnector.sources import Source
 from ringConnector.storage.library import EventLibrary
 
@@ -45,10 +45,11 @@ async def _take(lock: FileLock) -> None:
 class Failure:
     """Something that could not be done this time; the next call tries it again."""
 
-    ring_id: str | None  # None when a whole device's history could not be read
+    ring_id: str | None  # None when a whole device's history (or an id-less item) could not be read
     device: str  # its name, for people
     reason: str
     device_id: str = ""
+    unreadable: bool = False  # one history item that could not be read (model.events.Unreadable)
 
 
 @dataclass
@@ -108,6 +109,15 @@ class DayDownload:
                 continue
             try:
                 async for event in self.source.events(device, self.window):
+                    if isinstance(event, Unreadable):
+                        _LOGGER.error(
+                            "an item of %s's history was not understood: %s", device.name, event.reason
+                        )
+                        failure = Failure(
+                            event.ring_id, device.name, event.reason, device.id, unreadable=True
+                        )
+                        report.failed.append(failure)
+                        continue
                     reason = self._skip_reason(event, known)
                     if reason:
                         report.skipped.append((event.id, reason))

@@ -91,6 +91,19 @@ class RingEvent:
         return f"{self.event_name(window)}-{quote(self.id, safe='')}"
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A history item no parser reads (no time, no id, a shape never seen): it costs only itself.
+
+    A source yields it in place of the event; the download reports it as a failure naming it
+    and goes on with the day (docs/ring-apis.md §3: Ring's formats drift).
+    """
+
+    device: Device
+    reason: str
+    ring_id: str | None = None  # the item's id, when it has one
+
+
 def event_json(event: RingEvent, window: DayWindow, video_path: Path) -> dict[str, Any]:
     """The event JSON (EventJson): the article's fields, which device, and the event's extras."""
     body: EventJson = {

@@ -9,7 +9,7 @@ import aiohttp
 
 from ringConnector.config import Settings
 from ringConnector.model.days import DayWindow
-from ringConnector.model.events import Device, RingEvent
+from ringConnector.model.events import Device, RingEvent, Unreadable
 from ringConnector.retry import RetryPolicy
 from ringConnector.storage.atomic import AtomicFile
 
@@ -25,8 +25,9 @@ class Source(Protocol):
         """One real request to Ring (no retry): raises if Ring cannot be reached or refuses."""
         ...
 
-    def events(self, device: Device, window: DayWindow) -> AsyncIterator[RingEvent]:
-        """The device's events of the selected kinds on the window's day."""
+    def events(self, device: Device, window: DayWindow) -> AsyncIterator[RingEvent | Unreadable]:
+        """The device's events of the selected kinds on the window's day; an item that cannot be
+        read is yielded as Unreadable (it fails alone), never raised."""
         ...
 
     async def fetch_recording(self, event: RingEvent, out: AtomicFile) -> dict[str, Any]:

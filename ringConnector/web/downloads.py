@@ -120,7 +120,8 @@ def report_response(report: DayReport) -> Response:
     response = jsonify(report.downloaded)
     failed_ids = [failure.ring_id for failure in report.failed if failure.ring_id]
     # Ids, not names: header values must be ASCII, and names may hold commas or umlauts.
-    failed_devices = [failure.device_id for failure in report.failed if failure.ring_id is None]
+    failed_devices = [f.device_id for f in report.failed if f.ring_id is None and not f.unreadable]
+    unreadable = [f for f in report.failed if f.unreadable]
     response.headers["X-Download-Complete"] = "true" if report.complete else "false"
     response.headers["X-Events-Downloaded"] = str(len(report.downloaded))
     response.headers["X-Events-Skipped"] = str(len(report.skipped))
@@ -129,6 +130,8 @@ def report_response(report: DayReport) -> Response:
         response.headers["X-Events-Failed-Ids"] = ",".join(failed_ids)
     if failed_devices:
         response.headers["X-Devices-Failed"] = ",".join(failed_devices)
+    if unreadable:
+        response.headers["X-Items-Unreadable"] = str(len(unreadable))
     if report.fatal is not None:
         response.headers["X-Ring-Authorization-Required"] = "true"
     return response

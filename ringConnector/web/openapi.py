@@ -32,7 +32,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
 _DOWNLOADED = _json(
     {"type": "array", "items": EVENT},
     "The events this call downloaded. Headers X-Download-Complete, X-Events-Downloaded, "
-    "X-Events-Skipped, X-Events-Failed (and X-Events-Failed-Ids, X-Devices-Failed, "
+    "X-Events-Skipped, X-Events-Failed (and X-Events-Failed-Ids, X-Devices-Failed, X-Items-Unreadable, "
     "X-Ring-Authorization-Required) tell what else happened.",
 )
 _DOWNLOAD = {"responses": {"200": _DOWNLOADED, **_errors(400, 401, 502, 503)}}
