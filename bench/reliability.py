@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from readme import update_readme  # noqa: E402
+
 from tests.system.test_reliability import soak  # noqa: E402
 
 
