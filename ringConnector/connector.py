@@ -70,6 +70,7 @@ class Connector:
         self._source: Source | None = None
         self._inflight: dict[str, asyncio.Future[bool]] = {}
         self._ready: tuple[float, tuple[bool, str]] | None = None
+        self._ready_lock = threading.Lock()
         self.jobs = JobBook()
         self._notifier: Notifier | None = None
 
@@ -124,11 +125,13 @@ class Connector:
         return self._run(self._devices())
 
     def readiness(self) -> tuple[bool, str]:
-        """(ready, reason): a usable token and Ring reachable, checked at most every 30 s."""
-        now = time.monotonic()
-        if self._ready is None or now - self._ready[0] > READY_TTL:
-            self._ready = (now, self._run(self._check_ready()))
-        return self._ready[1]
+        """(ready, reason): a usable token and Ring reachable, checked at most every 30 s; probes
+        arriving while a check runs wait for its answer (one request to Ring, not one each)."""
+        with self._ready_lock:
+            now = time.monotonic()
+            if self._ready is None or now - self._ready[0] > READY_TTL:
+                self._ready = (now, self._run(self._check_ready()))
+            return self._ready[1]
 
     def close(self) -> None:
         """Close the HTTP session and stop the loop thread."""

@@ -18,14 +18,15 @@ TEMP_PREFIX = ".part-"
 class AtomicFile:
     """A file that appears under its final name only when complete (commit), or never (discard)."""
 
-    def __init__(self, path: Path, *, mode: int = 0o644) -> None:
-        """Create the hidden temporary file beside `path`, with permissions `mode` from the start."""
+    def __init__(self, path: Path, *, mode: int | None = None) -> None:
+        """Create the hidden temporary file beside `path`, with permissions `mode` from the start
+        (default: what the process's umask gives a new file, as open() would)."""
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX + path.name + ".", dir=path.parent)
         self.temp = Path(temp_name)
         try:
-            os.fchmod(fd, mode)
+            os.fchmod(fd, default_mode() if mode is None else mode)
         except OSError:
             os.close(fd)
             self.temp.unlink(missing_ok=True)
@@ -108,16 +109,33 @@ class AtomicFile:
             self.discard()
 
 
-def write_json(path: Path, data: Any, *, mode: int = 0o644) -> None:
+def write_json(path: Path, data: Any, *, mode: int | None = None) -> None:
     """Write `data` as JSON to `path` atomically."""
     with AtomicFile(path, mode=mode) as out:
         out.write(json.dumps(data, indent=2, ensure_ascii=False).encode() + b"\n")
 
 
-def write_text(path: Path, text: str, *, mode: int = 0o644) -> None:
+def write_text(path: Path, text: str, *, mode: int | None = None) -> None:
     """Write `text` to `path` atomically."""
     with AtomicFile(path, mode=mode) as out:
         out.write(text.encode())
+
+
+def default_mode() -> int:
+    """0666 less the process's umask: the mode open() gives a new file (mkstemp's is 0600).
+
+    Linux tells the umask in /proc; elsewhere it is read by setting it, which is safe only
+    while no other thread creates files, so /proc comes first.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def fsync_dir(folder: Path) -> None:

@@ -14,8 +14,13 @@ OPEN_ENDPOINTS = frozenset(
 )
 
 
+# app.config: True when the app asks for a key (views that answer differently behind one read it).
+KEYED = "RINGCONNECTOR_KEYED"
+
+
 def require_api_key(app: Flask, api_key: str) -> None:
     """Check `Authorization: Bearer <key>` on every request but liveness, in constant time."""
+    app.config[KEYED] = bool(api_key)
     if not api_key:
         return
     expected = api_key.encode()

@@ -12,6 +12,7 @@ from ringConnector.errors import BadRequest, NotFound
 from ringConnector.model.days import day_text, parse_day
 from ringConnector.model.events import STATUSES
 from ringConnector.storage.library import EventLibrary
+from ringConnector.web.api_key import KEYED
 
 bp = Blueprint("events", __name__)
 
@@ -59,7 +60,12 @@ def get_video(ring_id: str) -> Response:
     connector: Connector = current_app.extensions["ringConnector"]
     if not video.resolve().is_relative_to(connector.library.videos_dir.resolve()):
         raise NotFound(f"no downloaded video for event {ring_id!r}")
-    return send_file(video, mimetype="video/mp4", conditional=True, etag=True, max_age=3600)
+    response = send_file(video, mimetype="video/mp4", conditional=True, etag=True, max_age=3600)
+    if current_app.config[KEYED]:
+        # Behind the API key a shared cache must not keep the video for others.
+        response.cache_control.public = False
+        response.cache_control.private = True
+    return response
 
 
 def _found(body: dict[str, Any] | None, ring_id: str) -> dict[str, Any]:

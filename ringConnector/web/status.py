@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template_string
@@ -11,6 +13,8 @@ from ringConnector.connector import Connector
 from ringConnector.web.openapi import document
 
 bp = Blueprint("status", __name__)
+# An absolute path in a message (a token file's location, say).
+_PATH = re.compile(r"(?<![\w.])/[^\s:'\"]+")
 
 
 def connector() -> Connector:
@@ -29,7 +33,9 @@ def healthz() -> dict[str, Any]:
 def readyz() -> tuple[dict[str, Any], int]:
     """Ready: a token is present and Ring answers; 503 with the reason when not."""
     ready, reason = connector().readiness()
-    return {"status": "ready" if ready else "not_ready", "reason": reason}, 200 if ready else 503
+    # Open without the API key: the reason names files by name only, never where they are.
+    public = _PATH.sub(lambda match: Path(match[0]).name, reason)
+    return {"status": "ready" if ready else "not_ready", "reason": public}, 200 if ready else 503
 
 
 @bp.get("/openapi.json")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from ringConnector.errors import AuthorizationRequired
 from ringConnector.logs import scrub
 from ringConnector.storage.atomic import AtomicFile, write_json
+from ringConnector.storage.library import EventLibrary
 from ringConnector.storage.tokens import TokenFile
 
 
@@ -177,3 +179,26 @@ def test_waiting_for_locks_held_elsewhere_keeps_threads_free(tmp_path: Path) -> 
     finally:
         for holder in holders:
             holder.release()
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_videos_and_event_json_follow_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    library = EventLibrary(tmp_path / "videos")
+    previous = os.umask(umask)
+    try:
+        with library.open_video("20261122-123000-1") as video:
+            video.write(b"mp4")
+        library.save_event("20261122-123000-1", {"ringId": "1"})
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(library.video_path("20261122-123000-1").stat().st_mode) == mode
+    assert stat.S_IMODE(library.json_path("20261122-123000-1").stat().st_mode) == mode
+
+
+def test_tokens_stay_private_whatever_the_umask(tmp_path: Path) -> None:
+    previous = os.umask(0o000)
+    try:
+        TokenFile(tmp_path / "t.json").save({"access_token": "a", "refresh_token": "r"})
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "t.json").stat().st_mode) == 0o600

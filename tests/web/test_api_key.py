@@ -70,3 +70,23 @@ def test_the_server_refuses_a_public_address_without_a_key(settings: Settings, h
     )
     assert result.returncode == 1
     assert "CONNECTOR_API_KEY" in result.stderr and "Serving on" not in result.stderr
+
+
+def test_videos_behind_the_key_are_private_to_caches(keyed: FlaskClient, client: FlaskClient) -> None:
+    auth = {"Authorization": f"Bearer {KEY}"}
+    first = keyed.post("/connector/download/20261122", headers=auth).get_json()[0]["ringId"]
+    behind_key = keyed.get(f"/connector/videos/{first}", headers=auth)
+    assert behind_key.status_code == 200
+    assert behind_key.cache_control.private and not behind_key.cache_control.public  # no shared cache
+    assert behind_key.cache_control.max_age == 3600
+    open_video = client.get(f"/connector/videos/{first}")  # no key set: loopback only, public is fine
+    assert open_video.cache_control.public and not open_video.cache_control.private
+
+
+def test_readiness_answers_without_the_key_name_no_path(keyed: FlaskClient, settings: Settings) -> None:
+    settings.oauth_file.unlink()
+    answer = keyed.get("/readyz")
+    assert answer.status_code == 503
+    reason = answer.get_json()["reason"]
+    assert reason.startswith(f"no Ring token at {settings.oauth_file.name}: ")
+    assert str(settings.oauth_file.parent) not in answer.get_data(as_text=True)

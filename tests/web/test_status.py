@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +16,9 @@ from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, Fault
 from ringConnector.errors import AUTH_FIX
+from ringConnector.storage.tokens import TokenFile
 from ringConnector.web.app import create_app
-from tests.support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE, FakeSleep, SmallDay
+from tests.support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE, FakeSleep, SmallDay, small_day
 
 
 def test_healthz(client: FlaskClient) -> None:
@@ -91,7 +94,7 @@ def test_a_not_ready_answer_is_kept_for_30_s_too_and_the_probe_is_not_retried(
 
 def test_not_ready_without_a_token(client: FlaskClient, settings: Settings, emulator: Emulator) -> None:
     settings.oauth_file.unlink()
-    assert readyz(client) == not_ready(f"no Ring token at {settings.oauth_file}: {AUTH_FIX}")
+    assert readyz(client) == not_ready(f"no Ring token at {settings.oauth_file.name}: {AUTH_FIX}")
     assert emulator.count("session") == emulator.count("devices") == 0  # nothing to ask Ring with
 
 
@@ -160,3 +163,21 @@ def test_metrics_count_downloads_bytes_retries_and_ring_latency(
     )
     assert sample("ringconnector_retries_total", cause="server_error") - before["retries"] == 1
     assert sample("ringconnector_ring_request_seconds_count", call="consumer history") > before["history"]
+
+
+def test_concurrent_probes_share_one_check_of_ring(tmp_path: Path) -> None:
+    # The emulator answers slowly, so the ten probes overlap; they must wait for one check.
+    with Emulator(small_day(), api_latency=0.2) as slow:
+        settings = Settings(
+            oauth_file=tmp_path / "oauth-authorization.json",
+            data_dir=tmp_path / "data",
+            ring_api_url=slow.api_url,
+            ring_oauth_url=slow.oauth_url,
+            time_zone=ZONE,
+            http_timeout=5,
+        )
+        TokenFile(settings.oauth_file).save(slow.issue_token())
+        with Connector(settings) as connector, ThreadPoolExecutor(10) as pool:
+            answers = list(pool.map(lambda _: connector.readiness(), range(10)))
+        assert answers == [(True, "a token is present and Ring answers")] * 10
+        assert slow.count("devices") == 1 and slow.count("session") == 1
