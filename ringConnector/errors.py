@@ -22,6 +22,14 @@ from __future__ import annotations
 
 AUTH_FIX = "run ./startCreateAuthFile.py to sign in to Ring again"
 PARTNER_AUTH_FIX = "link the account again: run ./startCreateAuthFile.py --partner"
+# How much of a caller's input an error message repeats.
+SHOWN = 60
+
+
+def shown(value: str) -> str:
+    """`value` as an error message quotes it: repr, cut to SHOWN characters."""
+    text = repr(value)
+    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
 
 
 class ConnectorError(Exception):

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ringConnector.errors import BadRequest
+from ringConnector.errors import BadRequest, shown
 
 # The article's two spellings of a day: YYYYMMDD in URLs, YYYY-MM-DD on the command line.
 # [0-9], not \d: \d also matches other scripts' digits, e.g. fullwidth ones.
 URL_DAY = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 CLI_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# Days whose UTC window exists in every zone: 0001-01-01 and 9999-12-31 overflow when shifted.
+FIRST_YEAR, LAST_YEAR = 1970, 9998
 # What the connector writes: the day (URLs, the event JSON's `date`, file names), the article's
 # eventName (local time), and UTC moments (createdAt, clip starts, jobs' times).
 DAY_FORMAT = "%Y%m%d"
@@ -51,11 +53,14 @@ def parse_day(text: str, pattern: re.Pattern[str] = URL_DAY) -> date:
     match = pattern.fullmatch(text)  # fullmatch: "$" would accept a trailing newline
     if match is None:
         shape = "YYYYMMDD" if pattern is URL_DAY else "YYYY-MM-DD"
-        raise BadRequest(f"{text!r} is not a date in the form {shape}")
+        raise BadRequest(f"{shown(text)} is not a date in the form {shape}")
     try:
-        return date(*(int(part) for part in match.groups()))
+        day = date(*(int(part) for part in match.groups()))
     except ValueError as ex:
-        raise BadRequest(f"{text!r} is not a real date: {ex}") from ex
+        raise BadRequest(f"{shown(text)} is not a real date: {ex}") from ex
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise BadRequest(f"{shown(text)} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    return day
 
 
 def today(zone: ZoneInfo, now: datetime | None = None) -> date:

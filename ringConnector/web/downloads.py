@@ -11,8 +11,9 @@ from ringConnector.connector import Connector
 from ringConnector.download.day import DayReport
 from ringConnector.download.jobs import KEEP_JOBS
 from ringConnector.download.on_demand import check_seconds
-from ringConnector.errors import BadRequest, NotFound
+from ringConnector.errors import BadRequest, NotFound, shown
 from ringConnector.model.days import parse_day
+from ringConnector.web.bodies import json_body
 
 bp = Blueprint("connector", __name__)
 # A day has at most a few hundred events; a skip list far longer is a caller's mistake.
@@ -52,8 +53,9 @@ def record_on_demand(device_id: str) -> dict[str, Any]:
     """Record `seconds` (query) on a device through a live view, then answer the clip's event JSON."""
     raw = request.args.get("seconds", "")
     # [0-9] only: str.isdigit() also takes "²", which int() then refuses.
-    if not raw or not raw.isascii() or not raw.isdecimal():
-        raise BadRequest(f"seconds must be a whole number of seconds, e.g. ?seconds=10; got {raw!r}")
+    # A length bound first: int() refuses more than 4,300 digits with a ValueError.
+    if not raw or not raw.isascii() or not raw.isdecimal() or len(raw) > 6:
+        raise BadRequest(f"seconds must be a whole number of seconds, e.g. ?seconds=10; got {shown(raw)}")
     return connector().record(device_id, check_seconds(int(raw)))
 
 
@@ -61,7 +63,7 @@ def record_on_demand(device_id: str) -> dict[str, Any]:
 def start_job() -> tuple[dict[str, Any], int, dict[str, str]]:
     """Start a day's download in the background: {"date": "YYYYMMDD", "skip": [...]}, both
     optional. Answers 202 with the job and its Location."""
-    body = _json_body()
+    body = json_body()
     body = {} if body is None else body  # no body: today, skipping nothing
     if not isinstance(body, dict) or set(body) - {"date", "skip"}:
         raise BadRequest('the body must be {"date": "YYYYMMDD", "skip": [ring ids]} (both optional)')
@@ -78,23 +80,13 @@ def job(job_id: str) -> dict[str, Any]:
     """A job's state and progress (events done and total, bytes)."""
     found = connector().jobs.get(job_id)
     if found is None:
-        raise NotFound(f"no job {job_id!r} (jobs are kept in memory; the last {KEEP_JOBS})")
+        raise NotFound(f"no job {shown(job_id)} (jobs are kept in memory; the last {KEEP_JOBS})")
     return found.snapshot()
-
-
-def _json_body() -> Any:
-    raw = request.get_data(cache=False)
-    if not raw.strip():
-        return None
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as ex:
-        raise BadRequest(f"the body is not JSON: {ex}") from ex
 
 
 def skip_list() -> list[str]:
     """The request body: a JSON list of ring ids (strings; integers accepted); empty means none."""
-    body = _json_body()
+    body = json_body()
     return [] if body is None else ring_ids(body)
 
 

@@ -82,7 +82,10 @@ def test_integer_ids_are_accepted(client: FlaskClient) -> None:
     assert str(SmallDay.first.id) not in ring_ids(response)
 
 
-@pytest.mark.parametrize("day", ["20261341", "20260230", "2026-11-01", "abc", "2026112", "１２３４５６７８"])
+@pytest.mark.parametrize(
+    "day",
+    ["20261341", "20260230", "2026-11-01", "abc", "2026112", "１２３４５６７８", "00010101", "99991231"],
+)
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_bad_dates_are_json_400s(client: FlaskClient, emulator: Emulator, day: str, method: str) -> None:
     response = client.open(f"/connector/download/{day}", method=method)
@@ -171,3 +174,28 @@ class TestDeviceNamesInHeaders:
         assert response.status_code == 200
         assert response.headers["X-Devices-Failed"] == str(BACK)
         assert response.headers["X-Download-Complete"] == "false"
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000  # deeper than the JSON parser's recursion limit
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", DAY_URL), ("POST", "/connector/jobs")])
+def test_deeply_nested_json_is_a_400(client: FlaskClient, emulator: Emulator, method: str, path: str) -> None:
+    body = assert_json_error(
+        client.open(path, method=method, data=DEEP, content_type="application/json"), 400
+    )
+    assert body["message"] == "the body is JSON nested too deeply to be one of this API's bodies"
+    assert emulator.count("history") == 0
+
+
+@pytest.mark.parametrize("day", ["00010101", "99991231"])
+def test_a_job_for_a_day_outside_the_calendar_is_a_400(client: FlaskClient, day: str) -> None:
+    body = assert_json_error(client.post("/connector/jobs", json={"date": day}), 400)
+    assert body["message"] == f"'{day}' is outside the years 1970 to 9998"
+
+
+def test_thousands_of_digits_of_seconds_are_a_400_that_repeats_little(client: FlaskClient) -> None:
+    response = client.post("/connector/record/x?seconds=" + "9" * 5000)
+    body = assert_json_error(response, 400)
+    assert body["message"].startswith("seconds must be a whole number of seconds")
+    assert len(response.get_data()) < 300  # the input is not echoed whole

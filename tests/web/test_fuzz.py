@@ -6,19 +6,27 @@ import json
 from urllib.parse import quote
 
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 METHODS = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
 SEGMENT = st.text(min_size=0, max_size=12).map(lambda s: quote(s, safe=""))
 DAYS = st.one_of(
     st.from_regex(r"[0-9]{8}", fullmatch=True),  # mostly impossible dates: month 13, day 31 ...
-    st.sampled_from(["today", "20261122", "20260230", "2026-11-22", "0000000", "99999999"]),
+    st.sampled_from(
+        ["today", "20261122", "20260230", "2026-11-22", "0000000", "99999999", "00010101", "99991231"]
+    ),
     SEGMENT,
 )
+# Inputs that once gave a 500: thousands of digits (int() refuses over 4,300), ids too long for
+# a file name, JSON nested past the parser's recursion limit.
+DIGITS = st.integers(min_value=1, max_value=6000).map(lambda n: "9" * n)
+LONG_ID = st.integers(min_value=200, max_value=400).map(lambda n: "7" * n)
 PATHS = st.one_of(
     st.builds(lambda d: f"/connector/download/{d}", DAYS),
-    st.builds(lambda d, q: f"/connector/record/{d}?seconds={q}", SEGMENT, SEGMENT),
+    st.builds(lambda d, q: f"/connector/record/{d}?seconds={q}", SEGMENT, SEGMENT | DIGITS),
+    st.builds(lambda i: f"/connector/events/{i}", LONG_ID | SEGMENT),
+    st.sampled_from(["/connector/jobs", "/connector/events"]),
     # The first segment is never empty: "//x" would be read by the test client as a host name.
     st.builds(lambda *parts: "/" + "/".join(parts), SEGMENT.filter(bool), SEGMENT, SEGMENT),
     st.sampled_from(["/", "/connector", "/connector/download", "/connector/download/"]),
@@ -28,12 +36,25 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner, max_size=5),
     max_leaves=20,
 )
-BODIES = st.one_of(st.binary(max_size=200), JSON.map(lambda v: json.dumps(v).encode()), st.just(b""))
+NESTED = st.integers(min_value=1, max_value=100_000).map(lambda n: b"[" * n + b"]" * n)
+DATED = DAYS.map(lambda d: json.dumps({"date": d}).encode())  # a job's body
+BODIES = st.one_of(
+    st.binary(max_size=200), JSON.map(lambda v: json.dumps(v).encode()), st.just(b""), NESTED, DATED
+)
 
 
 # One client for all examples: events already downloaded are skipped, so valid days stay quick.
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(method=METHODS, path=PATHS, body=BODIES)
+# The inputs a hostile review found giving a 500, always tried besides the random ones.
+@example(method="POST", path="/connector/download/00010101", body=b"")
+@example(method="GET", path="/connector/download/99991231", body=b"")
+@example(method="POST", path="/connector/jobs", body=b'{"date": "00010101"}')
+@example(method="POST", path="/connector/record/x?seconds=" + "9" * 5000, body=b"")
+@example(method="PATCH", path="/connector/events/" + "7" * 300, body=b'{"status": "PROCESSED"}')
+@example(method="POST", path="/connector/download/today", body=b"[" * 100_000 + b"]" * 100_000)
+@example(method="POST", path="/connector/jobs", body=b"[" * 100_000 + b"]" * 100_000)
+@example(method="PATCH", path="/connector/events/1", body=b"[" * 100_000 + b"]" * 100_000)
 def test_any_request_gets_json_and_never_a_500(
     client: FlaskClient, method: str, path: str, body: bytes
 ) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from ringConnector.config import Settings
 from ringConnector.emulator import Emulator
 from tests.support import SmallDay, sha256
 
@@ -82,3 +83,26 @@ def test_the_video_with_range_etag_and_last_modified(library: FlaskClient, emula
 def test_only_downloaded_videos_are_served(library: FlaskClient, ring_id: str) -> None:
     response = library.get(f"/connector/videos/{ring_id}")
     assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize("ring_id", ["404404", "a" * 300])
+def test_patching_an_unknown_event_touches_no_disk(
+    library: FlaskClient, settings: Settings, ring_id: str
+) -> None:
+    locks = settings.videos_dir / ".locks"
+    before = sorted(locks.iterdir()) if locks.is_dir() else []
+    response = library.patch(f"/connector/events/{ring_id}", json={"status": "PROCESSED"})
+    assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+    assert (sorted(locks.iterdir()) if locks.is_dir() else []) == before  # no lock file for it
+
+
+def test_a_deeply_nested_patch_body_is_a_400(library: FlaskClient) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    response = library.patch(f"/connector/events/{FIRST}", data=deep, content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
+
+
+def test_an_error_repeats_at_most_a_little_of_a_long_id(library: FlaskClient) -> None:
+    response = library.get("/connector/events/" + "x" * 10_000)
+    assert response.status_code == 404
+    assert response.get_json()["message"] == "no downloaded event " + repr("x" * 100)[:59] + "…"
