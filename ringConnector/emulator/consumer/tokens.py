@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..oauth import AccessTokens
@@ -53,3 +54,17 @@ class IssuedTokens(AccessTokens):
         with self._lock:
             self._access.clear()
             self._refresh.clear()
+
+
+@dataclass
+class SignInControls:
+    """How the token endpoint answers the consumer app, beyond the account's own settings.
+
+    `tsv_state`/`phone` override the 412 body ("" leaves the key out); `block` injects what
+    Ring answers instead of a token: "cloudflare" (403 with an HTML page), "code_limit" (the
+    10-codes-in-10-minutes answer), "rate_limit" (429) or "address" (406) (docs/ring-apis.md
+    §1.1, §3)."""
+
+    tsv_state: str | None = None
+    phone: str = "+1xxxxxxxx89"
+    block: str | None = None
