@@ -16,6 +16,7 @@ from ..scenario import VIDEO_DEVICE_TYPES
 from ..state import EmulatorState
 from . import payloads
 from .recordings import recording_url
+from .sessions import session_profile
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ async def session(request: web.Request) -> web.Response:
     if not state.sessions.open(hardware_id, request.remote or ""):
         # Ring's 406 body is not known publicly (docs/ring-apis.md §3): assumption.
         return web.Response(status=406, text="Not Acceptable")
-    return web.json_response(payloads.profile(state.account, hardware_id or None))
+    return web.json_response(session_profile(state.account.username))
 
 
 async def ring_devices(request: web.Request) -> web.Response:

@@ -4,9 +4,11 @@ and a limit on how many one address may open (docs/ring-apis.md §3)."""
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -67,3 +69,50 @@ class Sessions:
             if limit is not None:
                 self.limit = limit
                 self._blocked_until.clear()
+
+
+# The session answer's profile, as ring_doorbell's fixture has it (tests/fixtures/ring_session.json
+# at 0.9.14): these keys and no others. The feature flags are the fixture's kind of values.
+_FEATURES: dict[str, bool | int] = {
+    "chime_dnd_enabled": False,
+    "chime_pro_enabled": True,
+    "delete_all_enabled": True,
+    "delete_all_settings_enabled": False,
+    "device_health_alerts_enabled": True,
+    "floodlight_cam_enabled": True,
+    "live_view_settings_enabled": True,
+    "lpd_enabled": True,
+    "lpd_motion_announcement_enabled": False,
+    "multiple_calls_enabled": True,
+    "multiple_delete_enabled": True,
+    "nw_enabled": True,
+    "nw_larger_area_enabled": False,
+    "nw_user_activated": False,
+    "owner_proactive_snoozing_enabled": True,
+    "power_cable_enabled": False,
+    "proactive_snoozing_enabled": False,
+    "reactive_snoozing_enabled": False,
+    "remote_logging_format_storing": False,
+    "remote_logging_level": 4303,
+    "ringplus_enabled": True,
+    "starred_events_enabled": True,
+    "stickupcam_setup_enabled": True,
+    "subscriptions_enabled": True,
+    "ujet_enabled": False,
+    "video_search_enabled": False,
+    "vod_enabled": False,
+}
+
+
+def session_profile(email: str) -> dict[str, Any]:
+    """The body of POST /clients_api/session (docs/ring-apis.md §1.2)."""
+    return {
+        "profile": {
+            "authentication_token": secrets.token_hex(10),
+            "email": email,
+            "features": dict(_FEATURES),
+            "first_name": "Demo",
+            "id": 4100001,
+            "last_name": "User",
+        }
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,8 @@ class IssuedTokens(AccessTokens):
             "expires_in": ACCESS_TOKEN_LIFETIME,
             "refresh_token": refresh,
             "scope": "client",
+            # ring_doorbell's ring_oauth.json fixture has it; epoch seconds.
+            "created_at": int(time.time()),
         }
 
     def refresh(self, refresh_token: str) -> dict[str, Any] | None:
