@@ -7,6 +7,7 @@
     ├── NotFound              404 not_found              a device or event the caller named
     ├── NoFootage             404 no_footage             the camera recorded nothing then (Partner 416)
     ├── AuthorizationRequired 503 ring_authorization_required   no usable Ring token: sign in again
+    ├── SessionRefused        503 ring_session_refused   Ring refuses new sessions from this address (406)
     ├── LoginRejected         401 ring_login_rejected    Ring refused the user, password or 2FA code
     ├── RingUnavailable       502 ring_unavailable       Ring failed and retrying did not help
     ├── TransientError        502 ring_transient_error   worth retrying: .cause, .retry_after
@@ -113,3 +114,12 @@ class DownloadFailed(ConnectorError):
 
     status = 502
     code = "download_failed"
+
+
+class SessionRefused(ConnectorError):
+    """Ring refuses to open a session from this address (HTTP 406): not retried, wait a day."""
+
+    # 503, not 502: Ring's answer is a clear, temporary refusal, not a broken reply; the
+    # connector cannot serve until it lifts (docs/ring-apis.md §3).
+    status = 503
+    code = "ring_session_refused"

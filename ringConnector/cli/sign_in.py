@@ -14,7 +14,7 @@ from ringConnector.cli.arguments import OneLineParser
 from ringConnector.cli.run import guarded
 from ringConnector.config import Settings
 from ringConnector.errors import LoginRejected
-from ringConnector.sources.consumer.auth import sign_in
+from ringConnector.sources.consumer.auth import Challenge, sign_in
 from ringConnector.sources.partner.client import PartnerClient
 
 _LOGGER = logging.getLogger(__name__)
@@ -34,11 +34,25 @@ def write_auth_file(
     username = ask("Ring user (e-mail): ").strip()
     password = ask_secret("Ring password: ")
 
-    def ask_code() -> str:
-        return ask("Ring sent you a 2FA code; enter it: ")
+    def ask_code(challenge: Challenge) -> str:
+        return ask(code_prompt(challenge))
 
     asyncio.run(sign_in(settings, username, password, ask_code))
     print(f"Token written to {settings.oauth_file}; keep it private.")
+
+
+def code_prompt(challenge: Challenge) -> str:
+    """The 2FA prompt for what Ring's 412 said: an authenticator app's code is not "sent"
+    (docs/ring-apis.md §1.1: tsv_state is sms, email or totp)."""
+    where = challenge.phone or "your phone"
+    if challenge.tsv_state == "sms":
+        return f"Ring sent a 2FA code by SMS to {where}; enter it: "
+    if challenge.tsv_state == "email":
+        to = f" to {challenge.phone}" if challenge.phone else ""
+        return f"Ring sent a 2FA code by e-mail{to}; enter it: "
+    if challenge.tsv_state == "totp":
+        return "Enter the 2FA code from your authenticator app: "
+    return "Ring asks for a 2FA code; enter it: "
 
 
 def write_partner_token_file(

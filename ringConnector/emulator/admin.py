@@ -97,6 +97,23 @@ async def admin_clip_redirect(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+async def admin_sessions(request: web.Request) -> web.Response:
+    """POST /_emulator/sessions {"forget": bool, "lifetime": s, "limit": n}: Ring's sessions."""
+    sessions = request.app[GATE].state.sessions
+    try:
+        body = await request.json() if request.can_read_body else {}
+        if not isinstance(body, dict) or not set(body) <= {"forget", "lifetime", "limit"}:
+            raise ValueError('expected {"forget", "lifetime", "limit"}')
+        lifetime = None if body.get("lifetime") is None else float(body["lifetime"])
+        limit = None if body.get("limit") is None else int(body["limit"])
+    except (TypeError, ValueError) as ex:
+        return json_error(400, {"error": "bad request", "error_description": str(ex)})
+    if body.get("forget"):
+        sessions.forget_all()
+    sessions.configure(lifetime=lifetime, limit=limit)
+    return web.json_response({"ok": True, "created": sessions.created})
+
+
 def add_admin_routes(app: web.Application) -> None:
     """Add the /_emulator/... routes (their names start with "admin", so the gate skips them)."""
     add = app.router.add_route
@@ -105,6 +122,7 @@ def add_admin_routes(app: web.Application) -> None:
     add("POST", PREFIX + "/faults", admin_faults, name="admin_faults")
     add("POST", PREFIX + "/tokens/expire", admin_expire, name="admin_expire")
     add("POST", PREFIX + "/tokens/revoke", admin_revoke, name="admin_revoke")
+    add("POST", PREFIX + "/sessions", admin_sessions, name="admin_sessions")
     add("POST", PREFIX + "/partner/code", admin_partner_code, name="admin_partner_code")
     add("POST", PREFIX + "/partner/tokens/{action:expire|revoke}", admin_partner_tokens, name="admin_ptokens")
     add("POST", PREFIX + "/partner/offline", admin_partner_device, name="admin_partner_offline")

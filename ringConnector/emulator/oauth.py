@@ -112,6 +112,31 @@ async def token(request: web.Request) -> web.StreamResponse:
     return consumer_grant(request, form)
 
 
+# Cloudflare's block page is HTML (docs/ring-apis.md §3: HA #30201, dgreif/ring #1368); our own
+# short page in its spirit.
+_CLOUDFLARE_PAGE = (
+    "<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head>"
+    "<body><h1>Sorry, you have been blocked</h1></body></html>"
+)
+
+
+def _sign_in_block(block: str | None) -> web.Response | None:
+    """What Ring answers a sign-in instead of a token, when a test injected a block."""
+    if block == "cloudflare":
+        return web.Response(status=403, text=_CLOUDFLARE_PAGE, content_type="text/html")
+    if block == "code_limit":
+        # The description is ring-client-api's (rest-client.ts L405-413); the status is not
+        # known publicly: 400 is an assumption.
+        return json_error(
+            400, {"error": "access_denied", "error_description": "too many requests from dependency service"}
+        )
+    if block == "rate_limit":  # assumption: a plain 429
+        return json_error(429, {"error": "too_many_requests"}, {"Retry-After": "600"})
+    if block == "address":  # the body of Ring's 406 is not known publicly: assumption
+        return web.Response(status=406, text="Not Acceptable")
+    return None
+
+
 def consumer_grant(request: web.Request, form: Mapping[str, Any]) -> web.Response:
     """Answer a password grant (with the second factor) or a refresh_token grant of the consumer app."""
     state = request.app[GATE].state
@@ -124,16 +149,20 @@ def consumer_grant(request: web.Request, form: Mapping[str, Any]) -> web.Respons
         return web.json_response(pair)
     if grant != "password":
         return json_error(400, {"error": "unsupported_grant_type"})
+    if (blocked := _sign_in_block(state.sign_in.block)) is not None:
+        return blocked
     account = state.account
     if form.get("username") != account.username or form.get("password") != account.password:
         return json_error(401, {"error": "access_denied", "error_description": "invalid user credentials"})
     if account.two_factor_code is not None:
         code = request.headers.get("2fa-code")
         if not code:
-            # Ring asks for the second factor with 412 and says where it sent the code.
-            return json_error(
-                412, {"next_time_in_secs": 60, "phone": "+1xxxxxxxx89", "tsv_state": account.tsv_state}
-            )
+            # Ring asks for the second factor with 412 and says where it sent the code
+            # (docs/ring-apis.md §1.1: ring-types.ts Auth2faResponse).
+            controls = state.sign_in
+            tsv_state = account.tsv_state if controls.tsv_state is None else controls.tsv_state
+            body: dict[str, Any] = {"next_time_in_secs": 60, "phone": controls.phone, "tsv_state": tsv_state}
+            return json_error(412, {k: v for k, v in body.items() if v != ""})
         if code != account.two_factor_code:
             return json_error(400, {"error": "Verification Code is invalid or expired"})
     _LOGGER.info("password grant accepted")

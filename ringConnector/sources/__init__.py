@@ -56,4 +56,4 @@ def open_source(
         return PartnerSource(settings, policy, PartnerClient(settings, wall_clock=wall_clock))
     from ringConnector.sources.consumer.source import ConsumerSource
 
-    return ConsumerSource(settings, http, policy)
+    return ConsumerSource(settings, http, policy, clock=wall_clock)

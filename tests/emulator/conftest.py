@@ -60,6 +60,8 @@ def token(emu: Emulator) -> dict[str, Any]:
 
 
 @pytest.fixture
-def auth(token: dict[str, Any]) -> dict[str, str]:
-    """Headers carrying the consumer bearer token, as ring_doorbell sends them."""
+def auth(emu: Emulator, token: dict[str, Any]) -> dict[str, str]:
+    """Headers carrying the consumer bearer token, as ring_doorbell sends them, for a hardware
+    id whose Ring session is open (Ring answers 404 without one: docs/ring-apis.md §3)."""
+    emu.state.sessions.open("test-hw-1", "127.0.0.1")
     return {"Authorization": f"Bearer {token['access_token']}", "hardware_id": "test-hw-1"}

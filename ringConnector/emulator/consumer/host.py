@@ -16,6 +16,7 @@ from ..scenario import VIDEO_DEVICE_TYPES
 from ..state import EmulatorState
 from . import payloads
 from .recordings import recording_url
+from .sessions import session_profile
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -31,15 +32,35 @@ def _authorize(request: web.Request) -> web.Response | None:
     if request.match_info.route.name == "token":
         return None
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and request.app[GATE].state.tokens.access_valid(token.strip()):
+    if not (scheme.lower() == "bearer" and request.app[GATE].state.tokens.access_valid(token.strip())):
+        return json_error(401, {"error": "Unauthorized", "error_description": "invalid access token"})
+    return _session_missing(request)
+
+
+def _session_missing(request: web.Request) -> web.Response | None:
+    """Ring's answer once it has forgotten the hardware id's session: 404, the id in `error`.
+
+    docs/ring-apis.md §3 (rest-client.ts L554-566, dgreif/ring #468): clients_api calls only. The
+    wording around the id is ours. A request without a hardware_id header is not checked: what
+    Ring does then has no public source (ring_doorbell always sends one)."""
+    hardware_id = request.headers.get("hardware_id")
+    if not hardware_id or request.match_info.route.name == "session":
         return None
-    return json_error(401, {"error": "Unauthorized", "error_description": "invalid access token"})
+    if not request.path.startswith("/clients_api/"):
+        return None
+    if request.app[GATE].state.sessions.known(hardware_id):
+        return None
+    return json_error(404, {"error": f"session for hardware_id {hardware_id} not found"})
 
 
 async def session(request: web.Request) -> web.Response:
-    """POST /clients_api/session."""
+    """POST /clients_api/session: a session for the hardware id, or 406 past the address's limit."""
     state = request.app[GATE].state
-    return web.json_response(payloads.profile(state.account, request.headers.get("hardware_id")))
+    hardware_id = request.headers.get("hardware_id") or ""
+    if not state.sessions.open(hardware_id, request.remote or ""):
+        # Ring's 406 body is not known publicly (docs/ring-apis.md §3): assumption.
+        return web.Response(status=406, text="Not Acceptable")
+    return web.json_response(session_profile(state.account.username))
 
 
 async def ring_devices(request: web.Request) -> web.Response:

@@ -17,37 +17,6 @@ _OWNER = {"id": 4100001, "first_name": "Demo", "last_name": "User"}
 _OTHER_OWNER = {"id": 4100002, "first_name": "Pat", "last_name": "Neighbour", "email": ""}
 
 
-def profile(account: Account, hardware_id: str | None) -> dict[str, Any]:
-    """Return the body of POST /clients_api/session."""
-    return {
-        "profile": {
-            "id": _OWNER["id"],
-            "email": account.username,
-            "first_name": _OWNER["first_name"],
-            "last_name": _OWNER["last_name"],
-            "phone_number": "+15555550189",
-            "authentication_token": "emulator-legacy-token",
-            "hardware_id": hardware_id,
-            "explorer_program_terms": None,
-            "user_flow": "ring",
-            "app_brand": "ring",
-            "country": "US",
-            "status": "legacy",
-            "created_at": "2019-05-04T10:00:00Z",
-            "tfa_enabled": account.two_factor_code is not None,
-            "tfa_phone_number": "+1xxxxxxxx89",
-            "account_type": "ring",
-            "features": {
-                "ringplus_enabled": True,
-                "starred_events_enabled": True,
-                "subscriptions_enabled": True,
-                "video_search_enabled": False,
-                "vod_enabled": False,
-            },
-        }
-    }
-
-
 def _mac(device: Device) -> str:
     return f"{device.id * 7919 & 0xFFFFFFFFFFFF:012x}"
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from ..http.presigned import refusal
 from ..scenario import Account, Event
-from .tokens import IssuedTokens
+from .sessions import Sessions
+from .tokens import IssuedTokens, SignInControls
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ class ConsumerState:
         self.started_at = clock()
         self.account = dataclasses.replace(account)
         self.tokens = IssuedTokens(clock)
+        self.sessions = Sessions(clock)  # Ring's sessions by hardware id
+        self.sign_in = SignInControls()  # how the token endpoint answers sign-ins
         self._signatures: dict[str, tuple[int, float]] = {}
         self._storage_gets: Counter[int] = Counter()
         self._downloads: Counter[int] = Counter()

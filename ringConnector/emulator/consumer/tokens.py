@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..oauth import AccessTokens
@@ -36,6 +38,8 @@ class IssuedTokens(AccessTokens):
             "expires_in": ACCESS_TOKEN_LIFETIME,
             "refresh_token": refresh,
             "scope": "client",
+            # ring_doorbell's ring_oauth.json fixture has it; epoch seconds.
+            "created_at": int(time.time()),
         }
 
     def refresh(self, refresh_token: str) -> dict[str, Any] | None:
@@ -53,3 +57,17 @@ class IssuedTokens(AccessTokens):
         with self._lock:
             self._access.clear()
             self._refresh.clear()
+
+
+@dataclass
+class SignInControls:
+    """How the token endpoint answers the consumer app, beyond the account's own settings.
+
+    `tsv_state`/`phone` override the 412 body ("" leaves the key out); `block` injects what
+    Ring answers instead of a token: "cloudflare" (403 with an HTML page), "code_limit" (the
+    10-codes-in-10-minutes answer), "rate_limit" (429) or "address" (406) (docs/ring-apis.md
+    §1.1, §3)."""
+
+    tsv_state: str | None = None
+    phone: str = "+1xxxxxxxx89"
+    block: str | None = None

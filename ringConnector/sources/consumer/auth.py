@@ -4,7 +4,8 @@ ring_doorbell 0.9's Auth parses the token endpoint's body without looking at the
 Ring outage reads as "wrong password" or "2FA needed", and its refresh has no timeout. This
 subclass makes those two requests itself, judges them by status, and refreshes once for every
 task and process sharing the token file (Ring rotates refresh tokens: a second refresh with
-the old one is rejected).
+the old one is rejected). Its API calls keep the body of an error answer, so the caller can
+tell Ring's "session not found" 404 from any other (docs/ring-apis.md §3).
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from oauthlib.common import urldecode
-from oauthlib.oauth2 import OAuth2Error
-from ring_doorbell import Auth, Requires2FAError
-from ring_doorbell.const import OAuth
+from oauthlib.oauth2 import OAuth2Error, TokenExpiredError
+from ring_doorbell import Auth, AuthenticationError, Requires2FAError, RingError, RingTimeout
+from ring_doorbell.const import TIMEOUT, OAuth
 
 from ringConnector.config import Settings
 from ringConnector.errors import (
@@ -40,7 +42,83 @@ _LOGGER = logging.getLogger(__name__)
 USER_AGENT = "ringConnector"
 # Ring answers 412 to a password grant that needs a 2FA code (docs/ring-apis.md §1.1).
 NEEDS_2FA = 412
+# Ring blocks an address with 406, on sessions and on the token endpoint (docs/ring-apis.md §3).
+BLOCKED = 406
+# Ring sends at most 10 codes in 10 minutes, then answers with this error_description; the
+# status is not known publicly (docs/ring-apis.md §1.1, rest-client.ts L405-413). A 429 is
+# taken to mean the same: an assumption.
+CODE_LIMIT_TEXT = "too many requests from dependency service"
 _BASIC = "Basic " + base64.b64encode(f"{OAuth.CLIENT_ID}:".encode()).decode()
+
+CODE_LIMIT = "Ring is limiting 2FA codes (at most 10 in 10 minutes); wait 10 minutes, then sign in again"
+HTML_BLOCK = (
+    "Ring's web firewall (Cloudflare) blocked this request (HTTP 403 with an HTML page, not a "
+    "Ring answer); your password was not checked. Try again later, or from another network "
+    "(no VPN)"
+)
+ADDRESS_BLOCK = (
+    "Ring is refusing requests from this address (HTTP 406); your password was not checked. "
+    "Try again in about a day"
+)
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """What Ring's 412 says about the 2FA code: where it went (`tsv_state`) and the phone."""
+
+    tsv_state: str | None = None
+    phone: str | None = None
+
+
+class CodeNeeded(Requires2FAError):
+    """Ring answered 412: a 2FA code is needed; `challenge` says where it comes from."""
+
+    def __init__(self, challenge: Challenge) -> None:
+        """Keep the 412 body's tsv_state and phone."""
+        super().__init__(f"2FA code needed ({challenge.tsv_state or 'unknown channel'})")
+        self.challenge = challenge
+
+
+class AnsweredError(aiohttp.ClientResponseError):
+    """An error answer of Ring's API, with its body (ring_doorbell drops it)."""
+
+    def __init__(self, response: aiohttp.ClientResponse, body: bytes) -> None:
+        """Carry the status, headers and body of `response`."""
+        super().__init__(
+            response.request_info,
+            response.history,
+            status=response.status,
+            message=response.reason or "",
+            headers=response.headers,
+        )
+        self.body = body
+
+    def error_text(self) -> str:
+        """The JSON body's `error` text, or "" (Ring's session 404 names the hardware id there)."""
+        try:
+            answer = json.loads(self.body)
+        except ValueError:
+            return ""
+        error = answer.get("error") if isinstance(answer, dict) else None
+        return error if isinstance(error, str) else ""
+
+
+def _is_html(headers: Mapping[str, str], text: str) -> bool:
+    """Cloudflare's block page is HTML, never JSON (docs/ring-apis.md §3)."""
+    return "html" in headers.get("Content-Type", "").lower() or text.lstrip().startswith("<")
+
+
+def _sign_in_refusal(
+    status: int, text: str, answer: dict[str, Any], headers: Mapping[str, str]
+) -> str | None:
+    """What a token answer that is neither a token nor a 412 means, when it is not a bad password."""
+    if answer.get("error_description") == CODE_LIMIT_TEXT or status == 429:
+        return CODE_LIMIT
+    if status == 403 and _is_html(headers, text):
+        return HTML_BLOCK
+    if status == BLOCKED:
+        return ADDRESS_BLOCK
+    return None
 
 
 class ConsumerAuth(Auth):
@@ -76,12 +154,25 @@ class ConsumerAuth(Auth):
         headers = {"User-Agent": self.user_agent, "hardware_id": self.hardware_id}
         if otp_code:
             headers.update({"2fa-support": "true", "2fa-code": otp_code})
-        status, text, _ = await self._token_request(dict(urldecode(body)), headers, what="sign-in")
+        status, text, answer, answer_headers = await self._token_request(
+            dict(urldecode(body)), headers, what="sign-in"
+        )
+        refusal = _sign_in_refusal(status, text, answer, answer_headers)
+        if refusal is not None:
+            raise RingUnavailable(refusal)
+        if status == 429 or status >= 500:
+            raise TOKEN_ENDPOINT.error(status, answer_headers, "sign-in")
         if status == NEEDS_2FA:
-            raise Requires2FAError
-        if status in (400, 401, 403):
+            raise CodeNeeded(_challenge(answer))
+        error = str(answer.get("error", ""))
+        if status == 400 and error.startswith("Verification Code"):
+            raise LoginRejected("Ring rejected the 2FA code (wrong or expired)")
+        if status in (400, 401):
             what = "2FA code" if otp_code else "user name or password"
             raise LoginRejected(f"Ring rejected the {what}")
+        if status == 403:
+            reason = error or "no reason given"
+            raise RingUnavailable(f"Ring refused this client (HTTP 403: {reason}); try again later")
         if status != 200:
             raise RingUnavailable(f"Ring's sign-in answered HTTP {status}; try again later")
         return self._accept(text)
@@ -103,19 +194,26 @@ class ConsumerAuth(Auth):
         _LOGGER.info("refreshing the Ring access token")
         body = self._oauth_client.prepare_refresh_body(refresh_token=refresh_token)
         headers = {"User-Agent": self.user_agent, "hardware_id": self.hardware_id}
-        status, text, answer = await self._token_request(dict(urldecode(body)), headers, what="token refresh")
+        status, text, answer, answer_headers = await self._token_request(
+            dict(urldecode(body)), headers, what="token refresh"
+        )
+        if status == 429 or status >= 500:
+            raise TOKEN_ENDPOINT.error(status, answer_headers, "token refresh")
         if status in (400, 401):
             raise AuthorizationRequired(
                 f"Ring rejected the saved token ({answer.get('error', status)}): {AUTH_FIX}"
             )
+        if status == BLOCKED or (status == 403 and _is_html(answer_headers, text)):
+            block = ADDRESS_BLOCK if status == BLOCKED else HTML_BLOCK
+            raise RingUnavailable(block.replace("your password", "the saved token"))
         if status != 200:
             raise RingUnavailable(f"Ring's token refresh answered HTTP {status}")
         return self._accept(text)
 
     async def _token_request(
         self, form: dict[str, str], headers: dict[str, str], *, what: str
-    ) -> tuple[int, str, dict[str, Any]]:
-        """POST to the token endpoint; 429 and 5xx are TransientErrors (retried by the caller)."""
+    ) -> tuple[int, str, dict[str, Any], Mapping[str, str]]:
+        """POST to the token endpoint: (status, body text, JSON body or {}, headers)."""
         headers = {**headers, "Authorization": _BASIC, "Accept": "application/json"}
         with network_errors(what):
             async with self._session.post(
@@ -124,13 +222,58 @@ class ConsumerAuth(Auth):
                 text = await response.text()
                 status = response.status
                 answer_headers = response.headers
-        if status == 429 or status >= 500:
-            raise TOKEN_ENDPOINT.error(status, answer_headers, what)
         try:
             answer = json.loads(text) if text else {}
         except ValueError:
             answer = {}
-        return status, text, answer if isinstance(answer, dict) else {}
+        return status, text, answer if isinstance(answer, dict) else {}, answer_headers
+
+    async def async_query(  # ring_doorbell's signature
+        self,
+        url: str,
+        method: str = "GET",
+        extra_params: dict[str, Any] | None = None,
+        data: bytes | None = None,
+        json: dict[Any, Any] | None = None,
+        timeout: float | None = None,
+        *,
+        raise_for_status: bool = True,
+    ) -> Auth.Response:
+        """ring_doorbell's API call (auth.py L185-259 at 0.9.14), keeping an error answer's body."""
+        kwargs: dict[str, Any] = {"params": dict(extra_params or {}), "timeout": timeout or TIMEOUT}
+        headers = {"User-Agent": self.user_agent, "hardware_id": self.get_hardware_id()}
+        if json is not None or method == "PUT":  # Ring wants a JSON null on PUT (the library's note)
+            kwargs["json"] = json
+            headers["Content-Type"] = "application/json"
+        try:
+            try:
+                url, headers, data = self._oauth_client.add_token(
+                    url, http_method=method, body=data, headers=headers
+                )
+            except TokenExpiredError:
+                self._token = await self.async_refresh_tokens()
+                url, headers, data = self._oauth_client.add_token(
+                    url, http_method=method, body=data, headers=headers
+                )
+            resp = await self._session.request(method, url, headers=headers, data=data, **kwargs)
+        except AuthenticationError:
+            raise
+        except TimeoutError as ex:
+            raise RingTimeout(f"Timeout error during query of url {url}: {ex}") from ex
+        except aiohttp.ClientError as ex:
+            raise RingError(f"aiohttp Client error during query of url {url}: {ex}") from ex
+        except Exception as ex:  # the library's own catch-all: our refresh's errors ride in it
+            raise RingError(f"Unknown error during query of url {url}: {ex}") from ex
+        async with resp:
+            if resp.status == 401:
+                # Like the library: refresh, but let this call fail (source._call retries it).
+                self._token = await self.async_refresh_tokens()
+            body = await resp.read()
+            if raise_for_status and resp.status >= 400:
+                raise RingError(f"HTTP error with status code {resp.status} during query of url {url}") from (
+                    AnsweredError(resp, body)
+                )
+        return Auth.Response(body, resp.status)
 
     def _accept(self, text: str) -> dict[str, Any]:
         try:
@@ -148,12 +291,21 @@ class ConsumerAuth(Auth):
         self._oauth_client.populate_token_attributes(token)
 
 
+def _challenge(answer: dict[str, Any]) -> Challenge:
+    state, phone = answer.get("tsv_state"), answer.get("phone")
+    return Challenge(
+        tsv_state=state if isinstance(state, str) and state else None,
+        phone=phone if isinstance(phone, str) and phone else None,
+    )
+
+
 async def sign_in(
-    settings: Settings, username: str, password: str, ask_code: Callable[[], str]
+    settings: Settings, username: str, password: str, ask_code: Callable[[Challenge], str]
 ) -> dict[str, Any]:
     """Fetch a token with Ring's password grant, asking for a 2FA code only when Ring answers 412.
 
-    The token file is written only on success, so a failed attempt leaves the old one intact.
+    `ask_code` gets what the 412 said (tsv_state, phone). The token file is written only on
+    success, so a failed attempt leaves the old one intact.
     """
     point_library_at(settings)
     store = TokenFile(settings.oauth_file)
@@ -161,8 +313,8 @@ async def sign_in(
     try:
         try:
             token: dict[str, Any] = await auth.async_fetch_token(username, password)
-        except Requires2FAError:
-            code = ask_code().strip()
+        except CodeNeeded as needed:
+            code = ask_code(needed.challenge).strip()
             try:
                 token = await auth.async_fetch_token(username, password, code)
             except Requires2FAError as ex:

@@ -15,11 +15,10 @@ from ring_doorbell.ring import RingDevices
 
 from ringConnector.config import VIDEO_DEVICE_TYPES, Settings
 from ringConnector.errors import (
-    AUTH_FIX,
-    AuthorizationRequired,
     ConnectorError,
     DownloadFailed,
     RingUnavailable,
+    SessionRefused,
     TransientError,
 )
 from ringConnector.metrics import timed
@@ -27,7 +26,7 @@ from ringConnector.model.days import DayWindow, parse_ring_time
 from ringConnector.model.events import Device, RingEvent
 from ringConnector.retry import RetryPolicy
 from ringConnector.sources.consumer.adapter import ConfiguredRing, point_library_at
-from ringConnector.sources.consumer.auth import ConsumerAuth
+from ringConnector.sources.consumer.auth import AnsweredError, ConsumerAuth
 from ringConnector.sources.http import (
     CONSUMER_API,
     CONSUMER_RECORDING,
@@ -49,22 +48,45 @@ MAX_REFRESHES_PER_CALL = 2
 # The device list changes rarely; re-reading it on every cron call would only add a request.
 # A new doorbell is picked up within the hour.
 DEVICE_LIST_TTL = 3600.0
+# Ring forgets a session after about a day; ring-client-api opens a new one every 12 h and so
+# does ring_doorbell's push listener (SESSION_REFRESH_INTERVAL = 60 * 60 * 12,
+# https://github.com/python-ring-doorbell/python-ring-doorbell/blob/0.9.14/ring_doorbell/listen/eventlistener.py#L49;
+# docs/ring-apis.md §1.2, §3).
+SESSION_RENEW_AFTER = 12 * 3600.0
+# After Ring refused a session (406) no process tries again for this long: Ring lifts the
+# block after about a day (docs/ring-apis.md §3), and trying on every cron run would only
+# keep hitting it. The hour is an assumption: one attempt an hour is far below ~50 a day.
+REFUSAL_PAUSE = 3600.0
+SESSION_REFUSED = "Ring is refusing new sessions from this address (HTTP 406); try again in about a day"
 
 
 class ConsumerSource:
     """Devices, day history and recordings from Ring's consumer API."""
 
-    def __init__(self, settings: Settings, http: aiohttp.ClientSession, policy: RetryPolicy) -> None:
-        """Nothing is fetched until first used; the token is read then."""
+    def __init__(
+        self,
+        settings: Settings,
+        http: aiohttp.ClientSession,
+        policy: RetryPolicy,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Nothing is fetched until first used; the token is read then. `clock` (epoch
+        seconds) ages the session and the cached device list."""
         point_library_at(settings)
         self._settings = settings
         self._http = http
         self._policy = policy
+        self._clock = clock
         self._store = TokenFile(settings.oauth_file)
-        self._cache = SessionCache(settings.oauth_file)
+        self._cache = SessionCache(settings.oauth_file, clock)
         self._ring: Ring | None = None
         self._auth: ConsumerAuth | None = None
+        self._hardware_id = ""
         self._connecting = asyncio.Lock()
+        self._renewing = asyncio.Lock()
+        self._session_at = 0.0  # on `clock`, when the session in use was opened
+        self._generation = 0  # counts sessions opened, so concurrent 404s share one renewal
         self._devices: dict[str, RingDoorBell] = {}
         self._devices_read_at = -DEVICE_LIST_TTL
 
@@ -141,13 +163,11 @@ class ConsumerSource:
         """Nothing of its own to close: the HTTP session belongs to the caller."""
 
     async def _read_devices(self, ring: Ring) -> None:
-        token = self._auth.access_token if self._auth else None
-        cached = self._cache.devices(token, DEVICE_LIST_TTL) if token else None
+        cached = self._cache.devices(self._hardware_id, DEVICE_LIST_TTL)
         if cached is None:
             await self._retrying(ring.async_update_devices, what="device list")
             cached = {kind: list(by_id.values()) for kind, by_id in ring.devices_data.items()}
-            if self._auth and self._auth.access_token:
-                await asyncio.to_thread(self._cache.save, self._auth.access_token, devices=cached)
+            await asyncio.to_thread(self._cache.save, self._hardware_id, devices=cached)
         else:
             _LOGGER.debug("device list reused from %s", self._cache.path)
             # The same indexing as ring_doorbell's async_update_devices.
@@ -158,21 +178,46 @@ class ConsumerSource:
         async with self._connecting:  # concurrent first calls share one session
             if self._ring is None:
                 token = await asyncio.to_thread(self._store.load)
+                self._hardware_id = await asyncio.to_thread(self._store.hardware_id)
                 self._auth = ConsumerAuth(
                     self._store, token, http=self._http, timeout=self._settings.http_timeout
                 )
                 ring = ConfiguredRing(self._auth, self._settings.ring_api_url)
-                access = self._auth.access_token or ""
-                session = await asyncio.to_thread(self._cache.session, access)
+                # One session per hardware id, whatever token is in use (docs/ring-apis.md §3).
+                session = await asyncio.to_thread(self._cache.session, self._hardware_id, SESSION_RENEW_AFTER)
                 if session is None:
-                    await self._retrying(ring.async_create_session, what="session")
-                    await asyncio.to_thread(self._cache.save, access, session=ring.session)
+                    await self._open_session(ring)
                 else:
                     # ring_doorbell opens a session whenever Ring.session is None.
                     ring.session = session  # type: ignore[assignment]  # typed as None in the library
                     ring.session_refresh_time = time.monotonic()
+                    self._session_at = self._clock() - self._cache.session_age(self._hardware_id)
                 self._ring = ring
         return self._ring
+
+    async def _open_session(self, ring: Ring) -> None:
+        """POST /clients_api/session once (transient failures retried); a 406 is not retried."""
+        if self._cache.refused_since(self._hardware_id) < REFUSAL_PAUSE:
+            raise SessionRefused(SESSION_REFUSED + " (not asked again within the hour)")
+        try:
+            await self._policy.run(
+                lambda: self._call(ring.async_create_session, what="session", opening=True), what="session"
+            )
+        except SessionRefused:
+            await asyncio.to_thread(self._cache.save, self._hardware_id, refused=True)
+            raise
+        self._session_at = self._clock()
+        self._generation += 1
+        _LOGGER.info("opened a Ring session for this installation's hardware id")
+        await asyncio.to_thread(self._cache.save, self._hardware_id, session=ring.session)
+
+    async def _renew_session(self, seen: int, why: str) -> None:
+        """Open a new session, unless another task already did since session `seen` (§3: #1526)."""
+        async with self._renewing:
+            if self._generation != seen or self._ring is None:
+                return
+            _LOGGER.info("%s: opening a new Ring session", why)
+            await self._open_session(self._ring)
 
     async def _retrying(self, func: Callable[..., Awaitable[T]], *args: Any, what: str, **kwargs: Any) -> T:
         """`_call` under the retry policy (transient failures are retried with backoff)."""
@@ -185,12 +230,20 @@ class ConsumerSource:
         *args: Any,
         what: str,
         table: StatusTable = CONSUMER_API,
+        opening: bool = False,
         **kwargs: Any,
     ) -> T:
         """Call ring_doorbell, translating its errors. On a 401 the library refreshes the token
-        but does not retry the call; it is retried here, once per refresh."""
-        for attempt in range(1, MAX_REFRESHES_PER_CALL + 2):
+        but does not retry the call; it is retried here, once per refresh. On Ring's 404 naming
+        our hardware id (the session is gone) a new session is opened and the call retried once;
+        a session older than 12 h is renewed first. `opening`: this call opens the session."""
+        if not opening and self._ring is not None and self._clock() - self._session_at >= SESSION_RENEW_AFTER:
+            await self._renew_session(self._generation, "the Ring session is 12 h old")
+        refreshes = 0
+        renewed = False
+        while True:
             before = self._auth.access_token if self._auth else None
+            generation = self._generation
             try:
                 with timed(f"consumer {func.__name__.removeprefix('async_')}"), network_errors(what):
                     return await func(*args, **kwargs)
@@ -201,15 +254,31 @@ class ConsumerSource:
                     raise ex.__cause__ from None  # our refresh's error, wrapped by the library
                 status, headers = _http_status(ex)
                 refreshed = self._auth is not None and self._auth.access_token != before
-                if status == 401 and refreshed and attempt <= MAX_REFRESHES_PER_CALL:
+                if status == 401 and refreshed and refreshes < MAX_REFRESHES_PER_CALL:
+                    refreshes += 1
                     _LOGGER.info("%s: Ring answered 401; token refreshed, retrying", what)
+                    continue
+                if opening and status == 406:
+                    raise SessionRefused(SESSION_REFUSED) from None
+                if not opening and not renewed and status == 404 and self._session_lost(ex):
+                    # docs/ring-apis.md §3: ring-client-api does the same (rest-client.ts L554-566).
+                    renewed = True
+                    await self._renew_session(generation, f"{what}: Ring no longer knows our session")
                     continue
                 if status is None:
                     raise TransientError(f"{what}: could not reach Ring", cause="network") from ex
                 raise table.error(status, headers, what) from ex
             except (ValueError, KeyError, TypeError) as ex:
                 raise RingUnavailable(f"{what}: Ring's answer was not understood ({ex})") from ex
-        raise AuthorizationRequired(f"{what}: Ring keeps refusing refreshed tokens: {AUTH_FIX}")
+
+    def _session_lost(self, error: RingError) -> bool:
+        """Ring's "session not found": a 404 whose JSON `error` contains our hardware id."""
+        cause = error.__cause__
+        return (
+            isinstance(cause, AnsweredError)
+            and bool(self._hardware_id)
+            and (self._hardware_id in cause.error_text())
+        )
 
 
 def _event(item: dict[str, Any], device: Device, created: Any) -> RingEvent:

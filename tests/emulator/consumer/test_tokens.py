@@ -122,6 +122,7 @@ def test_issue_token_looks_like_an_oauthlib_token(emu: Emulator, token: dict[str
         "expires_in",
         "refresh_token",
         "scope",
+        "created_at",  # ring_doorbell's ring_oauth.json fixture has it
         "expires_at",
     }
     assert token["expires_at"] > 1.7e9

@@ -29,7 +29,7 @@ def fresh(settings: Settings) -> Settings:
 def sign_in(settings: Settings, password: str = ACCOUNT.password, code: str = "123456") -> list[str]:
     asked: list[str] = []
 
-    def ask_code() -> str:
+    def ask_code(challenge: auth.Challenge) -> str:
         asked.append("code")
         return code
 
@@ -95,7 +95,7 @@ def test_write_auth_file_prompts_hide_the_password(
         return ACCOUNT.password
 
     write_auth_file(fresh, ask=ask, ask_secret=ask_secret)
-    assert [p.split(" ")[0] for p in prompts] == ["Ring", "secret:Ring", "Ring"]
+    assert [p.split(" ")[0] for p in prompts] == ["Ring", "secret:Ring", "Enter"]
     assert any("password" in p for p in prompts if p.startswith("secret:"))
     assert fresh.oauth_file.exists()
     assert ACCOUNT.password not in capsys.readouterr().out
@@ -117,7 +117,7 @@ def test_a_ring_outage_while_signing_in_is_not_a_wrong_password(
     emulator.add_fault(fault)
     asked: list[str] = []
 
-    def ask_code() -> str:
+    def ask_code(challenge: auth.Challenge) -> str:
         asked.append("code")
         return ""
 
