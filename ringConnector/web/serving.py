@@ -1,4 +1,4 @@
-"""Serving the app with waitress, a production WSGI server."""
+"""Serving the app with waitress, a production WSGI server, with limits that keep it answering."""
 
 from __future__ import annotations
 
@@ -7,15 +7,33 @@ import logging
 import waitress
 
 from ringConnector.config import Settings
-from ringConnector.web.app import create_app
+from ringConnector.web.app import MAX_BODY_BYTES, create_app
 
 _LOGGER = logging.getLogger(__name__)
-# Each download request holds a thread for its whole run; keep room for liveness checks.
-THREADS = 8
+# A download request holds a thread for its whole run (minutes, for a big day); probes, the
+# library and small requests need threads of their own meanwhile. Threads wait on sockets and
+# on the Connector's loop, not on the CPU, so more than the cores is right.
+THREADS = 32
+# waitress accepts no new connection beyond this many open ones (its default, 100, let 110
+# half-open connections block every new request); idle ones are closed after CHANNEL_TIMEOUT.
+CONNECTION_LIMIT = 1000
+# A client that sends nothing for this long (a slow or half-open connection) is dropped.
+CHANNEL_TIMEOUT = 30
 
 
 def serve(settings: Settings) -> None:
     """Build the app and serve it on HOST:PORT until interrupted; OSError if it cannot listen."""
     app = create_app(settings)
     _LOGGER.info("serving on http://%s:%d (time zone %s)", settings.host, settings.port, settings.zone.key)
-    waitress.serve(app, host=settings.host, port=settings.port, threads=THREADS, ident="ringConnector")
+    waitress.serve(
+        app,
+        host=settings.host,
+        port=settings.port,
+        threads=THREADS,
+        connection_limit=CONNECTION_LIMIT,
+        channel_timeout=CHANNEL_TIMEOUT,
+        # waitress buffers a whole body (to disk past 512 KB) before the app sees it: a body
+        # larger than the API takes is refused here, before the key or Flask's limit is checked.
+        max_request_body_size=MAX_BODY_BYTES,
+        ident="ringConnector",
+    )
