@@ -101,10 +101,11 @@ class Connector:
     def start_job(self, day: date | None = None, skip: Iterable[str] = ()) -> Job:
         """Start downloading a day in the background; returns at once with the job."""
         wanted = day or self.today()
-        job = Job(date=day_text(wanted))
-        self.jobs.add(job)
-        window = day_window(wanted, self.settings.zone)
         skipped = frozenset(str(item) for item in skip)
+        job, new = self.jobs.start(day_text(wanted), skipped)
+        if not new:
+            return job  # the same day and skip list is already being downloaded
+        window = day_window(wanted, self.settings.zone)
 
         async def run() -> None:
             try:

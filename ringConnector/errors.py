@@ -5,6 +5,7 @@
     ├── BadRequest            400 bad_request            the caller's input (a date, a body)
     ├── Unauthorized          401 unauthorized           no or wrong CONNECTOR_API_KEY
     ├── NotFound              404 not_found              a device or event the caller named
+    ├── Busy                  429 too_busy               background work is full: .retry_after
     ├── NoFootage             404 no_footage             the camera recorded nothing then (Partner 416)
     ├── AuthorizationRequired 503 ring_authorization_required   no usable Ring token: sign in again
     ├── SessionRefused        503 ring_session_refused   Ring refuses new sessions from this address (406)
@@ -92,6 +93,18 @@ class TransientError(ConnectorError):
         """Record why the call failed and how long Ring asked us to wait, if it did."""
         super().__init__(message)
         self.cause = cause
+        self.retry_after = retry_after
+
+
+class Busy(ConnectorError):
+    """The connector has as much background work as it takes; the caller may try again later."""
+
+    status = 429
+    code = "too_busy"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        """Say how long the caller should wait (Retry-After)."""
+        super().__init__(message)
         self.retry_after = retry_after
 
 

@@ -11,11 +11,16 @@ from typing import Any
 
 from ringConnector.download.day import DayReport
 from ringConnector.download.progress import Progress
+from ringConnector.errors import Busy
 from ringConnector.model.days import UTC_SECONDS_FORMAT
 from ringConnector.model.events import RingEvent
 
 # Finished jobs are kept for their callers to read; the oldest go first.
 KEEP_JOBS = 100
+# Jobs running at once (each may run DOWNLOAD_CONCURRENCY downloads); more are refused (429).
+MAX_RUNNING_JOBS = 4
+# What a refused caller is told to wait (Retry-After, seconds).
+BUSY_RETRY_AFTER = 10.0
 
 
 @dataclass
@@ -23,6 +28,7 @@ class Job(Progress):
     """One day's download in the background; also its own progress listener."""
 
     date: str
+    skip: frozenset[str] = frozenset()  # with the date, what makes two jobs the same run
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     state: str = "running"  # running, done (even with failed events), failed (could not run)
     events_total: int | None = None  # known once the history has been read
@@ -83,19 +89,32 @@ class Job(Progress):
 
 
 class JobBook:
-    """The Connector's jobs, newest last, at most KEEP_JOBS of them."""
+    """The Connector's jobs, newest last: every running one, and the last KEEP_JOBS finished."""
 
     def __init__(self) -> None:
         """No jobs yet."""
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
 
-    def add(self, job: Job) -> None:
-        """Keep a new job (forgetting the oldest finished ones beyond the limit)."""
+    def start(self, date: str, skip: frozenset[str]) -> tuple[Job, bool]:
+        """The running job for this date and skip list, or a new one: (job, is_new). A new one
+        beyond MAX_RUNNING_JOBS is refused with Busy (429, Retry-After)."""
         with self._lock:
+            running = [job for job in self._jobs.values() if job.state == "running"]
+            for job in running:
+                if (job.date, job.skip) == (date, skip):
+                    return job, False  # the same download is under way: share it
+            if len(running) >= MAX_RUNNING_JOBS:
+                raise Busy(
+                    f"{len(running)} downloads are running in the background; try again shortly",
+                    retry_after=BUSY_RETRY_AFTER,
+                )
+            job = Job(date=date, skip=skip)
             self._jobs[job.id] = job
-            while len(self._jobs) > KEEP_JOBS:
-                self._jobs.popitem(last=False)
+            finished = [job_id for job_id, kept in self._jobs.items() if kept.state != "running"]
+            for job_id in finished[: max(0, len(finished) - KEEP_JOBS)]:
+                del self._jobs[job_id]  # the oldest finished ones; a running job is never forgotten
+            return job, True
 
     def get(self, job_id: str) -> Job | None:
         """A job by id."""

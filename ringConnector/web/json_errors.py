@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from ringConnector.errors import ConnectorError
+from ringConnector.errors import Busy, ConnectorError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ def register_error_handlers(app: Flask) -> None:
         response = error_response(error.status, error.code, str(error))
         if error.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="ringConnector"'
+        if isinstance(error, Busy):
+            response.headers["Retry-After"] = f"{error.retry_after:.0f}"
         return response
 
     @app.errorhandler(HTTPException)

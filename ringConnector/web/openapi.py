@@ -23,6 +23,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         400: "bad input",
         401: "no or wrong API key",
         404: "not found",
+        429: "too many background downloads running; Retry-After says when to try again",
         502: "Ring failed",
         503: "Ring sign-in needed (or not ready)",
     }
@@ -178,7 +179,10 @@ PATHS: dict[str, Any] = {
                     }
                 },
             },
-            "responses": {"202": _json(JOB, "started; Location: the job"), **_errors(400, 401)},
+            "responses": {
+                "202": _json(JOB, "started (or the same day and skip list already running); Location"),
+                **_errors(400, 401, 429),
+            },
         }
     },
     "/connector/jobs/{job_id}": {

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from ringConnector.config import Settings
+from ringConnector.emulator import Emulator
 from tests.support import SmallDay
 
 
@@ -75,3 +76,29 @@ def test_bad_job_bodies_are_400s(client: FlaskClient, body: bytes) -> None:
 def test_an_unknown_job_is_a_404(client: FlaskClient) -> None:
     response = client.get("/connector/jobs/0123abc")
     assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+
+
+# Slow storage keeps the first job running while the others arrive.
+@pytest.mark.storage_bandwidth(100_000)
+def test_many_posts_for_the_same_day_share_one_run(client: FlaskClient, emulator: Emulator) -> None:
+    answers = [client.post("/connector/jobs", json={"date": "20261122"}) for _ in range(150)]
+    assert {answer.status_code for answer in answers} == {202}
+    assert len({answer.get_json()["id"] for answer in answers}) == 1
+    wait_for_end(client, answers[0].headers["Location"])
+    one_run = emulator.count("history")
+    client.post("/connector/download/20261122")  # a second run, for comparison
+    assert emulator.count("history") == 2 * one_run  # the 150 posts cost one run's requests
+
+
+@pytest.mark.storage_bandwidth(100_000)
+def test_running_jobs_beyond_the_cap_are_a_429_with_retry_after(client: FlaskClient) -> None:
+    started = [client.post("/connector/jobs", json={"date": "20261122", "skip": [str(n)]}) for n in range(4)]
+    assert [answer.status_code for answer in started] == [202] * 4
+    refused = client.post("/connector/jobs", json={"date": "20261122", "skip": ["another"]})
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "10"
+    assert refused.get_json() == {
+        "error": "too_busy",
+        "message": "4 downloads are running in the background; try again shortly",
+    }
+    for answer in started:
+        assert wait_for_end(client, answer.headers["Location"])["state"] == "done"
