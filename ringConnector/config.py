@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from decouple import AutoConfig, Csv, UndefinedValueError
 from tzlocal import get_localzone_name
 
 from ringConnector.errors import ConfigError
+from ringConnector.urls import UnsafeUrl, is_loopback, origin, redact
 
 # The device lists of Ring's /clients_api/ring_devices that carry video; chimes and
 # intercoms ("other") have no recordings.
@@ -61,6 +61,7 @@ class Settings:
     port: int = 5000
     api_key: str = ""  # empty: no key asked (fine on loopback only)
     callback_url: str = ""  # empty: no callback
+    callback_allow_http: bool = False  # plain http to a CALLBACK_URL beyond this machine
     allow_remote_without_key: bool = False
     log_level: str = "INFO"
     log_format: str = "text"  # or json: one JSON object a line
@@ -85,11 +86,9 @@ class Settings:
                 f"(with RING_SOURCE={self.source}); got {','.join(self.event_kinds)!r}"
             )
         self._check_clip_options()
-        if self.callback_url and (
-            urlsplit(self.callback_url).scheme not in ("http", "https")
-            or not urlsplit(self.callback_url).hostname
-        ):
-            raise ConfigError(f"CALLBACK_URL must be an http(s) URL, got {self.callback_url!r}")
+        if self.callback_url:
+            # A receiver's own basic auth may ride in the URL; logs never show it (urls.redact).
+            _check_url("CALLBACK_URL", self.callback_url, plain_http=self.callback_allow_http, user_info=True)
         if self.download_concurrency < 1:
             raise ConfigError("DOWNLOAD_CONCURRENCY must be at least 1")
         if min(self.retry_max_wait, self.retry_initial_delay, self.retry_max_delay) < 0:
@@ -140,7 +139,7 @@ class Settings:
     @property
     def listens_on_loopback(self) -> bool:
         """True when HOST is a loopback address (only this machine can reach the API)."""
-        return _is_loopback(self.host)
+        return is_loopback(self.host)
 
     @property
     def plain_http_allowed(self) -> bool:
@@ -152,22 +151,14 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-def _check_url(name: str, url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{name} must be an http(s) URL, got {url!r}")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        # Tokens travel in these requests: plain http is only for a stand-in on this machine.
-        raise ConfigError(f"{name} may use plain http only for a loopback host, got {url!r}")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+def _check_url(name: str, url: str, *, plain_http: bool = False, user_info: bool = False) -> None:
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        where = origin(url, user_info=user_info)
+    except UnsafeUrl as ex:
+        raise ConfigError(f"{name} must be a plain http(s) URL ({ex}), got {redact(url)!r}") from ex
+    if where.scheme == "http" and not where.is_loopback and not plain_http:
+        # Tokens and event JSON travel in these requests: plain http only to this machine.
+        raise ConfigError(f"{name} may use plain http only for a loopback host, got {redact(url)!r}")
 
 
 def load_settings(config: Callable[..., Any] | None = None) -> Settings:
@@ -242,6 +233,7 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("host", "HOST", str),
     ("api_key", "CONNECTOR_API_KEY", str),
     ("callback_url", "CALLBACK_URL", str),
+    ("callback_allow_http", "CALLBACK_ALLOW_HTTP", lambda raw: bool(_boolean("CALLBACK_ALLOW_HTTP")(raw))),
     (
         "allow_remote_without_key",
         "ALLOW_REMOTE_WITHOUT_KEY",

@@ -17,6 +17,8 @@ _SECRETS = (
     ),
     (re.compile(r"((?:access|refresh)_token[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+", re.I), r"\1…"),
     (re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I), r"\1…"),
+    # user:password@ in any URL (a CALLBACK_URL with credentials, say).
+    (re.compile(r"(://)[^/@\s\"']+@"), r"\1…@"),
     (re.compile(r"((?:password|2fa-code)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+", re.I), r"\1…"),
 )
 

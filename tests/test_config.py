@@ -9,6 +9,8 @@ from decouple import Config, RepositoryEnv
 
 from ringConnector.config import SETTING_NAMES, Settings, load_settings
 from ringConnector.errors import ConfigError
+from ringConnector.logs import scrub
+from ringConnector.urls import redact
 
 
 def reader(values: dict[str, str]):  # type: ignore[no-untyped-def]
@@ -67,6 +69,12 @@ def test_values_are_read_and_typed() -> None:
         ("RING_API_URL", "ftp://api.ring.com", "RING_API_URL"),
         ("RING_API_URL", "http://api.ring.com", "loopback"),
         ("RING_OAUTH_URL", "http://192.168.1.5/oauth/token", "loopback"),
+        # urllib.parse reads host 127.0.0.1 here; urllib3, which connects, reads thief.example.
+        ("RING_PARTNER_API_URL", "http://thief.example\\@127.0.0.1:8702", "a backslash"),
+        ("RING_API_URL", "https://user:secret@api.ring.com", "user-info"),
+        ("RING_OAUTH_URL", "https://oauth.ring.com\t/oauth/token", "control character"),
+        ("CALLBACK_URL", "http://pipeline.example/ring-events", "loopback"),
+        ("CALLBACK_URL", "ftp://pipeline.example/x", "CALLBACK_URL"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str, mentions: str) -> None:
@@ -123,3 +131,28 @@ def test_partner_settings() -> None:
 def test_bad_partner_settings(values: dict[str, str], mentions: str) -> None:
     with pytest.raises(ConfigError, match=mentions):
         load_settings(reader(values))
+
+
+@pytest.mark.parametrize(
+    ("values", "url"),
+    [
+        ({"CALLBACK_URL": "https://pipeline.example/ring-events"}, "https://pipeline.example/ring-events"),
+        ({"CALLBACK_URL": "http://127.0.0.1:8000/x"}, "http://127.0.0.1:8000/x"),
+        ({"CALLBACK_URL": "http://pipeline.lan/x", "CALLBACK_ALLOW_HTTP": "true"}, "http://pipeline.lan/x"),
+    ],
+)
+def test_a_callback_url_is_https_or_loopback_or_explicitly_allowed(values: dict[str, str], url: str) -> None:
+    assert load_settings(reader(values)).callback_url == url
+
+
+def test_a_ring_url_with_credentials_is_refused_without_echoing_them() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(reader({"RING_PARTNER_API_URL": "https://user:hunter2@api.amazonvision.com"}))
+    assert "hunter2" not in str(refused.value) and "user-info" in str(refused.value)
+
+
+def test_a_callback_url_may_carry_the_receivers_credentials_but_logs_never_show_them() -> None:
+    url = "https://pipe:hunter2@pipeline.example/ring-events"
+    assert load_settings(reader({"CALLBACK_URL": url})).callback_url == url
+    assert redact(url) == "https://pipeline.example/ring-events"
+    assert scrub(f"POST {url} failed") == "POST https://…@pipeline.example/ring-events failed"

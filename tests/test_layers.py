@@ -18,6 +18,7 @@ LAYERS = {
     "ringConnector.logs": 0,
     "ringConnector.metrics": 0,
     "ringConnector.retry": 0,
+    "ringConnector.urls": 0,
     "ringConnector.model": 1,
     "ringConnector.storage": 2,
     "ringConnector.sources": 3,

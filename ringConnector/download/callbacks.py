@@ -10,7 +10,8 @@ import aiohttp
 
 from ringConnector.errors import DownloadFailed, TransientError
 from ringConnector.retry import RetryPolicy
-from ringConnector.sources.http import CALLBACK, network_errors, redact
+from ringConnector.sources.http import CALLBACK, network_errors
+from ringConnector.urls import redact
 
 _LOGGER = logging.getLogger(__name__)
 # How long closing the connector waits for deliveries still being retried.
@@ -50,6 +51,11 @@ class Notifier:
 
     async def _post(self, body: dict[str, Any], what: str) -> None:
         with network_errors(what, cause="callback"):
-            async with self._http.post(self.url, json=body) as response:
+            # Never on to wherever a receiver redirects: the event JSON goes to CALLBACK_URL only.
+            async with self._http.post(self.url, json=body, allow_redirects=False) as response:
+                if 300 <= response.status < 400:
+                    raise DownloadFailed(
+                        f"{what}: the receiver redirected (HTTP {response.status}); not sent on elsewhere"
+                    )
                 if response.status >= 300:
                     raise CALLBACK.error(response.status, response.headers, what)

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlsplit
 
 import aiohttp
 import requests
@@ -28,16 +27,11 @@ from ringConnector.errors import (
     TransientError,
 )
 from ringConnector.storage.atomic import AtomicFile
+from ringConnector.urls import redact
 
 _LOGGER = logging.getLogger(__name__)
 # 1 MiB reads keep Python's per-chunk overhead negligible while memory stays flat.
 CHUNK_SIZE = 1 << 20
-
-
-def redact(url: str) -> str:
-    """A URL fit for logs: pre-signed query strings carry signatures, so they are dropped."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?…" if parts.query else "")
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:

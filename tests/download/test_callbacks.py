@@ -76,3 +76,40 @@ def test_no_callback_url_no_calls(connector: Connector, pipeline: Pipeline) -> N
 def test_a_bad_callback_url_is_refused() -> None:
     with pytest.raises(ConfigError, match="CALLBACK_URL"):
         Settings(callback_url="ftp://pipeline/events")
+
+
+class Redirector(BaseHTTPRequestHandler):
+    """A receiver that answers every POST with a 307 to `target` (another origin)."""
+
+    target = ""
+    calls = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).calls += 1
+        self.send_response(307)
+        self.send_header("Location", self.target)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_redirect_to_another_host_is_not_followed(
+    settings: Settings, pipeline: Pipeline, sleep: FakeSleep, caplog: pytest.LogCaptureFixture
+) -> None:
+    pipeline.failures = 0
+    Redirector.target = f"http://localhost:{pipeline.server_address[1]}/stolen"
+    redirector = ThreadingHTTPServer(("127.0.0.1", 0), Redirector)
+    threading.Thread(target=redirector.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{redirector.server_address[1]}/ring-events"
+        with Connector(settings.replace(callback_url=url), sleep=sleep) as connector:
+            connector.download_day(DAY)
+    finally:
+        redirector.shutdown()
+        redirector.server_close()
+    assert pipeline.calls == 0 and pipeline.received == []  # the event JSON never reached it
+    assert Redirector.calls == len(SmallDay.expected_dings())  # one try each: a redirect is final
+    assert "the receiver redirected (HTTP 307); not sent on elsewhere" in caplog.text

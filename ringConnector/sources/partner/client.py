@@ -33,11 +33,11 @@ from ringConnector.sources.http import (
     TOKEN_ENDPOINT,
     BodyCopy,
     network_errors,
-    redact,
 )
 from ringConnector.sources.refresh import RefreshOnce
 from ringConnector.storage.atomic import AtomicFile
 from ringConnector.storage.tokens import TokenFile
+from ringConnector.urls import redact
 
 _LOGGER = logging.getLogger(__name__)
 
