@@ -160,6 +160,7 @@ class Connector:
             only_devices=devices,
             dry_run=dry_run,
             progress=progress,
+            now=self._now,
         )
         return await job.run()
 
@@ -186,6 +187,7 @@ class Connector:
             self._policy,
             source_name=self.settings.source,
             notify=self._notifier.notify if self._notifier else None,
+            now=self._now,
         )
 
     def _get_source(self) -> Source:
