@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
@@ -108,6 +109,8 @@ class ConsumerSource:
         older_than: int | None = None
         newer: datetime | None = None  # the time of the last readable item seen (newest first)
         held: list[Unreadable] = []  # unreadable items waiting for their older neighbour
+        # Paging past an item without id repeats the items after the last id: each is read once.
+        seen: set[str] = set()
         while True:
             what = f"history of {device.name} (older than {older_than})"
             page: list[Any] = await self._retrying(
@@ -120,6 +123,10 @@ class ConsumerSource:
             if not isinstance(page, list) or not page:
                 break
             for item in page:
+                key = json.dumps(item, sort_keys=True, default=str)
+                if key in seen:
+                    continue
+                seen.add(key)
                 read = _read_item(item, device, self._settings.event_kinds)
                 if read is None:
                     continue  # a kind nobody asked for: ignored (docs/ring-apis.md §3)
