@@ -163,7 +163,7 @@ class DayDownload:
         # leaving them to finish unreported in the background.
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self._download(event, gate, report)) for event in events]
-            if waiting:
+            if waiting and self.with_pending:  # a pending pass does not wait again
                 group.create_task(self._wait_for(waiting, devices, gate, report, group, tasks))
         report.downloaded = [body for task in tasks if (body := task.result()) is not None]
         for failure in report.failed:
