@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import requests
 
@@ -15,7 +16,7 @@ def test_drifted_items_are_served_as_asked(
     demo_day: Scenario, mono: ManualClock, http: requests.Session
 ) -> None:
     front = [e for e in demo_day.events if e.device_id == FRONT_DOOR]
-    changes = [
+    changes: list[dict[str, Any]] = [
         {"created_at_text": "2024-03-09T07:42:10.695Z"},
         {"created_at_text": "09/03/2024 07:42"},
         {"without_id": True},
