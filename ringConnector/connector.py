@@ -164,6 +164,7 @@ class Connector:
             only_devices=devices,
             dry_run=dry_run,
             progress=progress,
+            now=self._now,
         )
         return await job.run()
 
@@ -190,6 +191,7 @@ class Connector:
             self._policy,
             source_name=self.settings.source,
             notify=self._notifier.notify if self._notifier else None,
+            now=self._now,
         )
 
     def _get_source(self) -> Source:

@@ -1,4 +1,5 @@
-"""Retrying Ring's transient failures: exponential backoff with jitter, Retry-After, a total bound."""
+"""Retrying Ring's transient failures: exponential backoff with jitter, Retry-After, a total bound;
+for a recording Ring is preparing, waits that follow the time it has already taken."""
 
 from __future__ import annotations
 
@@ -27,10 +28,22 @@ class RetryPolicy:
     max_delay: float = 30.0
     sleep: Sleep = asyncio.sleep
 
-    def _wait(self, state: RetryCallState) -> float:
+    def preparation_delay(self, waited: float) -> float:
+        """The wait before looking again at a recording Ring has had for `waited` seconds: a
+        quarter of that, at least `initial_delay`. Preparation takes time, not attempts
+        (docs/ring-apis.md §1.5, §3): this finds it within a quarter of its own time once ready,
+        with attempts growing only with the logarithm of that time."""
+        return max(self.initial_delay, waited / 4)
+
+    def _wait(self, state: RetryCallState, waited: Callable[[], float] | None = None) -> float:
         backoff = wait_exponential_jitter(
             multiplier=self.initial_delay, max=self.max_delay, jitter=self.initial_delay
         )(state)
+        age = waited() if waited is not None else -1.0
+        if age >= 0:  # negative: an event from the future by our clock, its age unknown
+            # A recording being prepared: never wait longer than the quarter of its age, so a fresh
+            # recording is fetched soon after it is ready (an old one keeps the usual backoff).
+            backoff = min(backoff, self.preparation_delay(age))
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, TransientError) and error.retry_after is not None:
             # Ring said how long to wait (429/503 Retry-After): never come back sooner.
@@ -40,9 +53,16 @@ class RetryPolicy:
     def _stop(self, state: RetryCallState) -> bool:
         return state.idle_for + state.upcoming_sleep > self.max_wait
 
-    async def run(self, operation: Callable[[], Awaitable[T]], *, what: str) -> tuple[T, int]:
+    async def run(
+        self,
+        operation: Callable[[], Awaitable[T]],
+        *,
+        what: str,
+        waited: Callable[[], float] | None = None,
+    ) -> tuple[T, int]:
         """Run `operation` until it succeeds or the wait budget is spent; return (result, attempts).
 
+        `waited`, for a recording, gives the seconds since it could first exist (see `_wait`).
         The last TransientError is re-raised when the budget runs out.
         """
 
@@ -59,7 +79,7 @@ class RetryPolicy:
 
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TransientError),
-            wait=self._wait,
+            wait=lambda state: self._wait(state, waited),
             stop=self._stop,
             sleep=self.sleep,
             before_sleep=log_retry,

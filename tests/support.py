@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import os
 import re
 import subprocess
@@ -15,6 +16,8 @@ from time import monotonic
 from time import sleep as pause
 from zoneinfo import ZoneInfo
 
+import av
+import av.logging
 import pytest
 
 from ringConnector.config import Settings
@@ -173,3 +176,25 @@ def wait_for(condition: Callable[[], bool], what: str, deadline: float = 30.0) -
         if monotonic() > give_up:
             pytest.fail(f"timed out after {deadline:.0f} s waiting for {what}")
         pause(0.02)
+
+
+def decoded(body: bytes) -> dict[str, object]:
+    """What PyAV (FFmpeg's decoders) reads in an MP4: streams, codecs, frames, duration, and
+    every message FFmpeg logged at error level or worse while decoding."""
+    with av.logging.Capture() as logs, av.open(io.BytesIO(body), mode="r") as container:
+        streams = [(s.type, s.codec_context.name, s.frames) for s in container.streams]
+        video = container.streams.video[0]
+        size = (video.width, video.height)
+        duration = (container.duration or 0) / 1_000_000
+        frames = len(list(container.decode(video=0)))
+    with av.logging.Capture() as more_logs, av.open(io.BytesIO(body), mode="r") as container:
+        audio = len(list(container.decode(audio=0)))
+    errors = [text for level, _, text in [*logs, *more_logs] if level <= av.logging.ERROR]
+    return {
+        "streams": streams,
+        "size": size,
+        "duration": duration,
+        "video": frames,
+        "audio": audio,
+        "errors": errors,
+    }

@@ -163,6 +163,10 @@ def print_report(report: DayReport, *, dry_run: bool = False) -> None:
             print(f"failed     {named} of {failure.device}'s history: {failure.reason}")
         elif failure.ring_id is None:
             print(f"failed     history of {failure.device}: {failure.reason}")
+    for body in report.late:
+        print(
+            f"late       {body['ringId']} {body['eventName']} {body['deviceName']} -> {body['videoFileName']}"
+        )
     if dry_run:
         print(f"{report.day}: {len(report.planned)} to download, {len(report.skipped)} skipped")
         return

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from filelock import FileLock, Timeout
@@ -20,14 +21,20 @@ from ringConnector.errors import (
     TransientError,
 )
 from ringConnector.metrics import FAILURES
-from ringConnector.model.days import DayWindow, day_text, utc_text
-from ringConnector.model.events import RingEvent, Unreadable
+from ringConnector.model.days import DayWindow, day_text, day_window, parse_day, utc_text
+from ringConnector.model.events import Device, RingEvent, Unreadable
 from ringConnector.sources import Source
 from ringConnector.storage.library import EventLibrary
+from ringConnector.storage.pending import Pending, PendingStore
 
 _LOGGER = logging.getLogger(__name__)
 # How often to look again at an event another process is downloading.
 LOCK_POLL = 0.1
+NOT_READY = "recording not ready"
+# Skip reasons after which a pending recording needs no further try.
+_SETTLED = frozenset(
+    {"already downloaded", "downloaded by a concurrent call", "no footage", "the caller has it"}
+)
 
 
 async def _take(lock: FileLock) -> None:
@@ -65,6 +72,8 @@ class DayReport:
     fatal: ConnectorError | None = None
     # With dry_run: what would be downloaded (ringId, eventName, kind, device, createdAt).
     planned: list[dict[str, Any]] = field(default_factory=list)
+    # Recordings of other days, pending since their day's download, fetched by this call.
+    late: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -85,6 +94,9 @@ class DayDownload:
     only_devices: frozenset[str] = frozenset()  # ids or names; empty: every selected device
     dry_run: bool = False
     progress: Progress = field(default_factory=Progress)
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # False for the passes over other days' pending recordings (they do not recurse).
+    with_pending: bool = True
 
     @property
     def library(self) -> EventLibrary:
@@ -92,7 +104,16 @@ class DayDownload:
         return self.saver.library
 
     async def run(self) -> DayReport:
-        """Download every ready event of the day that neither the caller nor DATA_DIR has."""
+        """Download every ready event of the day that neither the caller nor DATA_DIR has; wait
+        (within the retry budget) for fresh ones Ring is preparing; keep the rest pending, and
+        try other days' pending recordings again."""
+        report, waiting = await self._run_day()
+        if self.with_pending and not self.dry_run and report.fatal is None:
+            await self._pending_pass(report, waiting)
+        return report
+
+    async def _run_day(self) -> tuple[DayReport, dict[str, RingEvent]]:
+        """The day itself; returns its report and the events whose recordings are still not ready."""
         report = DayReport(day_text(self.window.day))
         try:
             devices = await self.source.devices()
@@ -101,6 +122,7 @@ class DayDownload:
         await asyncio.to_thread(self.library.sweep)
         known = await asyncio.to_thread(self.library.known_ids)
         wanted: dict[str, RingEvent] = {}
+        waiting: dict[str, RingEvent] = {}  # listed, recording not ready yet
         if self.only_devices:
             devices = [d for d in devices if {d.id, d.name} & self.only_devices]
         for device in devices:
@@ -121,6 +143,8 @@ class DayDownload:
                     reason = self._skip_reason(event, known)
                     if reason:
                         report.skipped.append((event.id, reason))
+                        if reason == NOT_READY and event.recording_status is not None:
+                            waiting[event.id] = event  # `recording: null` has no video to wait for
                     else:
                         wanted[event.id] = event
             except AuthorizationRequired:
@@ -132,17 +156,98 @@ class DayDownload:
         events = sorted(wanted.values(), key=lambda e: (e.created_at, e.id))
         if self.dry_run:
             report.planned = [_summary(event, self.window) for event in events]
-            return report
+            return report, waiting
         self.progress.planned(events)
         gate = asyncio.Semaphore(self.concurrency)
         # A TaskGroup cancels the other downloads if one fails unexpectedly, rather than
         # leaving them to finish unreported in the background.
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self._download(event, gate, report)) for event in events]
+            if waiting and self.with_pending:  # a pending pass does not wait again
+                group.create_task(self._wait_for(waiting, devices, gate, report, group, tasks))
         report.downloaded = [body for task in tasks if (body := task.result()) is not None]
         for failure in report.failed:
             FAILURES.labels("history" if failure.ring_id is None else "download").inc()
-        return report
+        return report, waiting
+
+    async def _wait_for(
+        self,
+        waiting: dict[str, RingEvent],
+        devices: list[Device],
+        gate: asyncio.Semaphore,
+        report: DayReport,
+        group: asyncio.TaskGroup,
+        tasks: list[asyncio.Task[dict[str, Any] | None]],
+    ) -> None:
+        """Re-read history for recordings Ring is still preparing and fetch each once it says
+        `ready`: the wait follows the time already waited (preparation takes time, not attempts:
+        docs/ring-apis.md §1.5, §3), so storage is not asked before Ring has the recording."""
+        policy = self.saver.policy
+        spent = 0.0
+        while waiting:
+            delay = min(policy.preparation_delay(self._waited(e)) for e in waiting.values())
+            if any(self._waited(e) < 0 for e in waiting.values()) or spent + delay > policy.max_wait:
+                return  # an event from the future by our clock, or past the budget: pending
+            await policy.sleep(delay)
+            spent += delay
+            for device in [d for d in devices if any(e.device.id == d.id for e in waiting.values())]:
+                try:
+                    async for event in self.source.events(device, self.window):
+                        if isinstance(event, RingEvent) and event.ready and event.id in waiting:
+                            del waiting[event.id]
+                            report.skipped.remove((event.id, NOT_READY))
+                            self.progress.planned([event])
+                            tasks.append(group.create_task(self._download(event, gate, report)))
+                except ConnectorError as ex:
+                    _LOGGER.warning("history of %s not re-read: %s", device.name, ex)
+                    return
+
+    def _waited(self, event: RingEvent) -> float:
+        """Seconds since the recording could first exist (the event's end)."""
+        return (self.now() - event.ended_at).total_seconds()
+
+    async def _pending_pass(self, report: DayReport, waiting: dict[str, RingEvent]) -> None:
+        """Remember what this day leaves not ready (or failed); fetch other days' pending recordings."""
+        store = PendingStore(self.library.pending_path)
+        now = self.now()
+        day = day_text(self.window.day)
+        since = now.isoformat()
+        add = [Pending(e.id, e.device.id, day, since) for e in waiting.values()]
+        add += [
+            Pending(f.ring_id, f.device_id, day, since)
+            for f in report.failed
+            if f.ring_id and f.device_id and not f.unreadable
+        ]
+        done = {str(body["ringId"]) for body in report.downloaded}
+        done |= {ring_id for ring_id, why in report.skipped if why in _SETTLED}
+        await asyncio.to_thread(store.update, now, add=add, done=done)
+        others = [e for e in await asyncio.to_thread(store.entries, now) if e.day != day]
+        if not others:
+            return
+        fetched: set[str] = set()
+        for other_day in sorted({e.day for e in others}):
+            entries = [e for e in others if e.day == other_day]
+            _LOGGER.info("%s: trying %d pending recording(s) again", other_day, len(entries))
+            window = day_window(parse_day(other_day), self.window.zone)
+            job = replace(
+                self,
+                window=window,
+                skip=frozenset(),
+                only_devices=frozenset(e.device_id for e in entries),
+                with_pending=False,
+                progress=Progress(),
+            )
+            ids = {e.ring_id for e in entries}
+            try:
+                other, _ = await job._run_day()
+            except ConnectorError as ex:
+                _LOGGER.warning("%s: pending recordings not tried: %s", other_day, ex)
+                continue
+            late = [body for body in other.downloaded if str(body["ringId"]) in ids]
+            report.late += late
+            fetched |= {str(body["ringId"]) for body in late}
+            fetched |= {ring_id for ring_id, why in other.skipped if ring_id in ids and why in _SETTLED}
+        await asyncio.to_thread(store.update, self.now(), add=[], done=fetched)
 
     def _skip_reason(self, event: RingEvent, known: Iterable[str]) -> str | None:
         if event.id in self.skip:
@@ -150,7 +255,7 @@ class DayDownload:
         if event.id in known:
             return "already downloaded"
         if not event.ready:
-            return "recording not ready"
+            return NOT_READY
         return None
 
     async def _download(
@@ -206,7 +311,7 @@ class DayDownload:
         return None
 
     def _fail(self, report: DayReport, event: RingEvent, reason: str) -> None:
-        report.failed.append(Failure(event.id, event.device.name, reason))
+        report.failed.append(Failure(event.id, event.device.name, reason, event.device.id))
         self.progress.finished(event, None, reason)
 
     async def _fetch(self, event: RingEvent, gate: asyncio.Semaphore) -> dict[str, Any]:

@@ -12,7 +12,8 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from ringConnector.metrics import BYTES_DOWNLOADED, EVENTS_DOWNLOADED
@@ -36,6 +37,7 @@ class Saver:
     source_name: str = "consumer"
     notify: Callable[[dict[str, Any]], None] | None = None  # CALLBACK_URL delivery
     on_write: Callable[[int], None] | None = None  # progress: bytes written (negative: undone)
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # the Connector's clock
 
     async def save_recording(
         self,
@@ -61,7 +63,11 @@ class Saver:
                 return await attempt(out)
 
         try:
-            extra, attempts = await self.policy.run(one, what=f"event {event.id}")
+            extra, attempts = await self.policy.run(
+                one,
+                what=f"event {event.id}",
+                waited=lambda: (self.now() - event.ended_at).total_seconds(),
+            )
             await asyncio.to_thread(out.commit)
         except BaseException:
             out.discard()

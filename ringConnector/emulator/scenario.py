@@ -75,6 +75,16 @@ class Event:
     prepare_after_hits: int = 0
     # Storage answers 404 until this many seconds after the emulator started.
     prepare_after_seconds: float = 0.0
+    # Ring has the recording ready this many seconds after the emulator started, on its clock:
+    # before, history says `recording_status_before` and storage answers 404. None: from the start.
+    ready_after_seconds: float | None = None
+    recording_status_before: str = "processing"
+    # How Ring's format changes could show in the history item (docs/ring-apis.md §3):
+    # created_at written as this text instead (None: Ring's usual format), no "id" key at all,
+    # no "recording" key at all (rather than null).
+    created_at_text: str | None = None
+    without_id: bool = False
+    without_recording_key: bool = False
     # Motions only: what the Partner API says moved (one of MOTION_SUB_TYPES), None if unknown.
     sub_type: str | None = None
 

@@ -72,7 +72,8 @@ class EmulatorState(ConsumerState):
             else:
                 # Not one of this device's events: ids grow with time, so compare numerically.
                 mine = [e for e in mine if e.id < older_than]
-        return [dataclasses.replace(e) for e in mine[:limit]]
+        # Each copy carries its recording's status now: Ring prepares recordings over time.
+        return [dataclasses.replace(e, recording_status=self.recording_status(e)) for e in mine[:limit]]
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Add events at runtime, as when a new ding arrives."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypedDict
 from urllib.parse import quote
@@ -77,11 +77,18 @@ class RingEvent:
     answered: bool = False
     duration: float | None = None  # Ring omits it on some events
     ready: bool = True  # the recording is finished and downloadable
+    # History's recording.status ("ready", "processing", ...); None: no recording object.
+    recording_status: str | None = "ready"
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def event_name(self, window: DayWindow) -> str:
         """The article's eventName, YYYYmmdd-HHMMSS, in the day's own time zone."""
         return self.created_at.astimezone(window.zone).strftime(EVENT_NAME_FORMAT)
+
+    @property
+    def ended_at(self) -> datetime:
+        """When the recording can first exist: the event's end (its start when Ring omits duration)."""
+        return self.created_at + timedelta(seconds=max(self.duration or 0.0, 0.0))
 
     def file_stem(self, window: DayWindow) -> str:
         """The file name without suffix: eventName first, the ring id keeps it unique.

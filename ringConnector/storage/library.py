@@ -35,6 +35,11 @@ class EventLibrary:
         """Use `videos_dir` (DATA_DIR/videos), creating it when first written to."""
         self.videos_dir = videos_dir
 
+    @property
+    def pending_path(self) -> Path:
+        """DATA_DIR/pending.json, beside the videos: recordings to try again (storage.pending)."""
+        return self.videos_dir.parent / "pending.json"
+
     def known_ids(self) -> set[str]:
         """Ring ids whose video and event JSON are complete on disk."""
         if not self.videos_dir.is_dir():

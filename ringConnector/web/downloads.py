@@ -124,6 +124,10 @@ def report_response(report: DayReport) -> Response:
         response.headers["X-Devices-Failed"] = ",".join(failed_devices)
     if unreadable:
         response.headers["X-Items-Unreadable"] = str(len(unreadable))
+    if report.late:
+        # Other days' recordings, pending since their day's download (not in the body: it lists
+        # this day's events); the pipeline finds them under their own day.
+        response.headers["X-Late-Downloaded-Ids"] = ",".join(str(b["ringId"]) for b in report.late)
     if report.fatal is not None:
         response.headers["X-Ring-Authorization-Required"] = "true"
     return response

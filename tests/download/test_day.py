@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import stat
@@ -381,9 +382,20 @@ def test_a_recording_still_being_prepared_does_not_hold_up_the_others(
     settings: Settings, emulator: Emulator, sleep: FakeSleep, caplog: pytest.LogCaptureFixture
 ) -> None:
     fresh = str(SmallDay.first.id)  # the oldest event: first in line for the only slot
+    others = SmallDay.expected_dings() - {fresh}
     emulator.set_event(fresh, prepare_after_hits=2)
     caplog.set_level(logging.INFO, logger="ringConnector.download.save")
-    with Connector(settings.replace(download_concurrency=1), sleep=sleep) as connector:
+
+    async def until_the_others_are_done(delay: float) -> None:
+        # A retry wait that lasts until the others are downloaded (a condition, not a time):
+        # with a wait of one loop tick the retry could win the slot back first, by chance.
+        await sleep(delay)
+        for _ in range(2000):
+            if all(emulator.storage_downloads(ring_id) for ring_id in others):
+                return
+            await asyncio.sleep(0.005)
+
+    with Connector(settings.replace(download_concurrency=1), sleep=until_the_others_are_done) as connector:
         report = connector.download_day(DAY)
     assert ids(report.downloaded) == SmallDay.expected_dings()
     order = [

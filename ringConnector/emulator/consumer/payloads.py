@@ -85,11 +85,13 @@ def ring_time(event: Event) -> str:
 
 
 def history_item(event: Event, device: Device) -> dict[str, Any]:
-    """Return one event as listed by GET /clients_api/doorbots/{id}/history."""
+    """Return one event as listed by GET /clients_api/doorbots/{id}/history (the state's copy
+    carries the recording's status at the time asked, ConsumerState.recording_status)."""
     has_video = event.recording_status is not None and device.show_recordings
     item: dict[str, Any] = {
         "id": event.id,
-        "created_at": ring_time(event),
+        # Ring has changed this format before: HA core #106143 (".695Z" where ".000Z" was parsed).
+        "created_at": event.created_at_text if event.created_at_text is not None else ring_time(event),
         "answered": event.answered,
         "events": [],
         "kind": event.kind,
@@ -116,4 +118,8 @@ def history_item(event: Event, device: Device) -> dict[str, Any]:
     }
     if event.duration is not None:
         item["duration"] = event.duration
+    if event.without_id:
+        del item["id"]
+    if event.without_recording_key:
+        del item["recording"]
     return item

@@ -57,6 +57,15 @@ class ConsumerState:
             now = self.clock()
         return refusal(issued[1] if issued is not None and issued[0] == event_id else None, now)
 
+    def recording_status(self, event: Event) -> str | None:
+        """The recording's status now: Ring prepares it over time, on the emulator's clock
+        (docs/ring-apis.md §1.5: storage 404s until prepared, the same URL works later)."""
+        if event.recording_status != "ready" or event.ready_after_seconds is None:
+            return event.recording_status
+        with self._lock:
+            elapsed = self.clock() - self.started_at
+        return "ready" if elapsed >= event.ready_after_seconds else event.recording_status_before
+
     def storage_ready(self, event: Event, *, hit: bool) -> bool:
         """Tell whether storage serves the recording yet; `hit` counts this GET towards it."""
         with self._lock:
@@ -65,10 +74,15 @@ class ConsumerState:
             hits = self._storage_gets[event.id]
             elapsed = self.clock() - self.started_at
         return (
-            event.recording_status == "ready"
+            self.recording_status(event) == "ready"
             and hits > event.prepare_after_hits
             and elapsed >= event.prepare_after_seconds
         )
+
+    def storage_gets(self, event_id: int) -> int:
+        """Return the storage GETs of one event's recording, answered or not."""
+        with self._lock:
+            return self._storage_gets[event_id]
 
     def record_bytes(self, event_id: int, n: int) -> None:
         """Count body bytes written for one event."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from datetime import datetime
 from typing import Any, TypeVar
 
 import aiohttp
@@ -23,7 +25,7 @@ from ringConnector.errors import (
 )
 from ringConnector.metrics import timed
 from ringConnector.model.days import DayWindow, parse_ring_time
-from ringConnector.model.events import Device, RingEvent
+from ringConnector.model.events import Device, RingEvent, Unreadable
 from ringConnector.retry import RetryPolicy
 from ringConnector.sources.consumer.adapter import ConfiguredRing, point_library_at
 from ringConnector.sources.consumer.auth import AnsweredError, ConsumerAuth
@@ -118,34 +120,65 @@ class ConsumerSource:
                 found.append(device)
         return found
 
-    async def events(self, device: Device, window: DayWindow) -> AsyncIterator[RingEvent]:
+    async def events(self, device: Device, window: DayWindow) -> AsyncIterator[RingEvent | Unreadable]:
         """The device's events of the configured kinds on `window`'s day, newest first.
 
-        History is paged with `older_than` and stops at the first event older than the day.
+        History is paged with `older_than` and stops at the first event older than the day. An
+        item no parser reads is yielded as `Unreadable` (it costs only itself, docs/ring-apis.md
+        §3); it is attributed to the day when its readable neighbours leave room for it there.
         """
         library_device = self._devices[device.id]
         older_than: int | None = None
+        newer: datetime | None = None  # the time of the last readable item seen (newest first)
+        held: list[Unreadable] = []  # unreadable items waiting for their older neighbour
+        # Paging past an item without id repeats the items after the last id: each is read once.
+        seen: set[str] = set()
         while True:
             what = f"history of {device.name} (older than {older_than})"
-            page: list[dict[str, Any]] = await self._retrying(
+            page: list[Any] = await self._retrying(
                 library_device.async_history,
                 limit=HISTORY_PAGE,
                 older_than=older_than,
                 convert_timezone=False,
                 what=what,
             )
-            if not page:
-                return
+            if not isinstance(page, list) or not page:
+                break
             for item in page:
-                created = parse_ring_time(item["created_at"])
+                key = json.dumps(item, sort_keys=True, default=str)
+                if key in seen:
+                    continue
+                seen.add(key)
+                read = _read_item(item, device, self._settings.event_kinds)
+                if read is None:
+                    continue  # a kind nobody asked for: ignored (docs/ring-apis.md §3)
+                if isinstance(read, Unreadable):
+                    _LOGGER.warning(
+                        "%s: history item %s not understood: %s", device.name, read.ring_id, read.reason
+                    )
+                    held.append(read)
+                    continue
+                created, event = read
+                if held:
+                    # The held items lie between `newer` and `created`: on the day if that span meets it.
+                    if created < window.end and (newer is None or newer >= window.start):
+                        for unreadable in held:
+                            yield unreadable
+                    held.clear()
+                newer = created
                 if created < window.start:
                     return  # newest first: the rest is older still
-                if created < window.end and item.get("kind") in self._settings.event_kinds:
-                    yield _event(item, device, created)
-            last = int(page[-1]["id"])
-            if last == older_than:
-                return  # no progress: never loop on a misbehaving server
+                if created < window.end and event is not None:
+                    yield event
+            last = _last_id(page)
+            if last is None or last == older_than:
+                # No id to page on, or no progress: never loop on a misbehaving server.
+                _LOGGER.warning("%s: history paging stopped (no usable id to continue from)", device.name)
+                break
             older_than = last
+        if newer is None or newer >= window.start:
+            for unreadable in held:  # the end of history: the held items may be on the day
+                yield unreadable
 
     async def fetch_recording(self, event: RingEvent, out: AtomicFile) -> dict[str, Any]:
         """One attempt: ask Ring for the recording's pre-signed URL and stream it into `out`."""
@@ -281,17 +314,54 @@ class ConsumerSource:
         )
 
 
-def _event(item: dict[str, Any], device: Device, created: Any) -> RingEvent:
-    recording = item.get("recording") or {}
+def _read_item(
+    item: Any, device: Device, kinds: Collection[str]
+) -> tuple[datetime, RingEvent | None] | Unreadable | None:
+    """One history item: (its time, the event or None if its kind is not wanted), Unreadable,
+    or None for an item of an unwanted kind whose time cannot be read either."""
+    if not isinstance(item, dict):
+        return Unreadable(device, f"not a JSON object ({type(item).__name__})")
+    raw_id = item.get("id")
+    ring_id = str(raw_id) if isinstance(raw_id, int | str) and str(raw_id).strip() else None
+    wanted = item.get("kind") in kinds
+    try:
+        created = parse_ring_time(item["created_at"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        if not wanted:
+            return None
+        return Unreadable(device, f"created_at not understood: {item.get('created_at')!r:.60}", ring_id)
+    if not wanted:
+        return created, None
+    if ring_id is None:
+        return Unreadable(device, f"an item of {created.isoformat()} without an id")
+    return created, _event(item, ring_id, device, created)
+
+
+def _last_id(page: list[Any]) -> int | None:
+    """The id to page on: the last item's that is an integer (an item without one is skipped)."""
+    for item in reversed(page):
+        raw = item.get("id") if isinstance(item, dict) else None
+        try:
+            return int(raw)  # type: ignore[arg-type]  # anything else raises
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def _event(item: dict[str, Any], ring_id: str, device: Device, created: datetime) -> RingEvent:
+    recording = item.get("recording")
+    # `recording` missing or null: no video (docs/ring-apis.md §1.4); other statuses: not yet.
+    status = recording.get("status") if isinstance(recording, dict) else None
     duration = item.get("duration")
     return RingEvent(
-        id=str(item["id"]),
+        id=ring_id,
         device=device,
         created_at=created,
         kind=str(item.get("kind")),
         answered=bool(item.get("answered")),
-        duration=float(duration) if duration is not None else None,
-        ready=recording.get("status") == "ready",
+        duration=float(duration) if isinstance(duration, int | float) else None,
+        ready=status == "ready",
+        recording_status=status if isinstance(status, str) else None,
     )
 
 
