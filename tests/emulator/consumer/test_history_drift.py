@@ -27,6 +27,7 @@ def test_drifted_items_are_served_as_asked(
     changed = {front[n].id: dataclasses.replace(front[n], **change) for n, change in enumerate(changes)}
     demo_day.events = [changed.get(e.id, e) for e in demo_day.events]
     with Emulator(demo_day, clock=mono) as emu:
+        emu.state.sessions.open("hw", "127.0.0.1")  # Ring answers 404 without a session
         auth = {"Authorization": f"Bearer {emu.issue_token()['access_token']}", "hardware_id": "hw"}
         items = http.get(
             f"{emu.api_url}/clients_api/doorbots/{FRONT_DOOR}/history?limit=100", headers=auth

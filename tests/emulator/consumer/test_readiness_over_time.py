@@ -26,6 +26,7 @@ def test_status_and_storage_turn_ready_after_a_time(
         event, prepare_after_hits=0, ready_after_seconds=90.0
     )
     with Emulator(demo_day, clock=mono) as emu:
+        emu.state.sessions.open("hw", "127.0.0.1")  # Ring answers 404 without a session
         auth = {"Authorization": f"Bearer {emu.issue_token()['access_token']}", "hardware_id": "hw"}
         url = http.get(f"{emu.api_url}/clients_api/dings/{event.id}/share/play", headers=auth).json()["url"]
         for _ in range(5):  # asking again does not make it ready
