@@ -16,14 +16,20 @@ from ringConnector.sources.partner.recording import fetch_just_recorded, record_
 from ringConnector.sources.partner.source import PartnerSource
 
 _LOGGER = logging.getLogger(__name__)
-# A clip request covers at most 15 minutes (docs/ring-apis.md §2.5), so a recording does too.
-MAX_RECORD_SECONDS = 900
+# A recording is one live view, and Ring ends a live view by itself after about 30 s on battery
+# devices (60 s on line-powered ones; docs/ring-apis.md §2.7). No Partner resource tells which a
+# device is, so a recording is at most what every device keeps: longer ones are refused.
+MAX_RECORD_SECONDS = 30
 
 
 def check_seconds(seconds: int) -> int:
     """Validate a recording length."""
     if not 1 <= seconds <= MAX_RECORD_SECONDS:
-        raise BadRequest(f"seconds must be between 1 and {MAX_RECORD_SECONDS}, got {seconds}")
+        raise BadRequest(
+            f"seconds must be between 1 and {MAX_RECORD_SECONDS}, got {seconds}: a recording is one "
+            f"live view, which Ring ends after about {MAX_RECORD_SECONDS} s on battery devices "
+            "(60 s on line-powered ones); record several times for longer"
+        )
     return seconds
 
 

@@ -50,6 +50,9 @@ class Device:
     location_id: str = "loc-1"
     # False stands for "no Ring Protect subscription": history but no recordings.
     show_recordings: bool = True
+    # Partner API only: a battery device's live view ends after 30 s, a line-powered one's after
+    # 60 s (docs/ring-apis.md §2.7). No Partner resource says which a device is (an assumption).
+    battery: bool = False
 
     def __post_init__(self) -> None:
         """Reject device types the devices endpoint has no list for."""

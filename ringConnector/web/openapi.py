@@ -226,7 +226,8 @@ SCHEMAS: dict[str, Any] = {
             "id": {"type": "string"},
             "name": {"type": "string"},
             "kind": {"type": "string"},
-            "type": {"enum": ["doorbots", "authorized_doorbots", "stickup_cams"]},
+            # "video" on the Partner API, which has no device kind (docs/ring-apis.md §2.2).
+            "type": {"enum": ["doorbots", "authorized_doorbots", "stickup_cams", "video"]},
             "timeZone": {"type": ["string", "null"]},
             "hasRecordings": {"type": "boolean"},
         },

@@ -141,7 +141,7 @@ def test_partner_additions_default_and_round_trip() -> None:
 def test_partner_ids() -> None:
     """Partner ids wrap the consumer ids."""
     assert partner_device_id(1001) == "ava1.ring.device.1001"
-    assert partner_event_id(7330963245622279024) == "ava1.ring.event.7330963245622279024"
+    assert partner_event_id(7330963245622279024) == "ava1.ring.history.event.7330963245622279024"
 
 
 _ACCOUNT = Account("u", "p")

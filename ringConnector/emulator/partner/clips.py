@@ -17,11 +17,13 @@ from ..http.storage import SETTINGS, two_auth_mechanisms
 from ..http.streaming import chunk_size, send_body
 from ..state import EmulatorState
 from .clip_request import Clip, ClipRequestError, decide, merge_windows, parse_clip_request
-from .live_view import offline, settle_sessions
+from .live_view import add_on_demand, offline, settle_sessions
 from .payloads import event_window, find_device, has_video
 
 _LOGGER = logging.getLogger(__name__)
 
+# The on_demand event a clip download leaves in history lasts this long (an assumption).
+DOWNLOAD_EVENT_MS = 5_000
 # Enough for every event of a device (the consumer history call pages; this one reads them all).
 _ALL = 10**9
 
@@ -100,6 +102,9 @@ async def download(request: web.Request) -> web.StreamResponse:
     if clip is None:
         detail = "the camera was not recording at any time in the requested window"
         return jsonapi_error(416, detail, code="TIMESTAMP_NOT_FOUND")
+    # By observation, a clip download appears in history as an on_demand event of the moment it
+    # was asked (docs/ring-apis.md §2.4; its length has no source: an assumption).
+    add_on_demand(state, device_id, now, DOWNLOAD_EVENT_MS)
     settings = request.app[CLIP_SETTINGS]
     redirect = partner.clip_redirect
     if redirect is not None:

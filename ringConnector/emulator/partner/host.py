@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
+from ..http.faults import ROUTES
 from ..http.gate import GATE, JSONAPI, GateConfig, Handler, gate, jsonapi_error
-from ..scenario import MOTION_SUB_TYPES
+from ..scenario import MOTION_SUB_TYPES, Device
 from ..state import EmulatorState
 from . import payloads as pp
 from .clips import CLIP_SETTINGS, ClipSettings, download, log_clip_request
@@ -19,10 +21,12 @@ from .state import RATE_LIMIT
 _LOGGER = logging.getLogger(__name__)
 
 BASE_URL = web.AppKey("partner_base_url", str)
+JSON = "application/json"
 # History pages: 20 events unless page[size] says otherwise, never more than 50.
 PAGE_DEFAULT, PAGE_MAX = 20, 50
 EVENT_TYPES = frozenset({"ding", "motion", "on_demand"} | {f"motion.{s}" for s in MOTION_SUB_TYPES})
-_INCLUDES = frozenset({"capabilities"})
+# The related resources ?include= adds (device discovery page and those it links to).
+_INCLUDES = ("status", "capabilities", "configurations", "location")
 # Enough for every event of a device.
 _ALL = 10**9
 
@@ -40,14 +44,19 @@ def _authorize(request: web.Request) -> web.Response | None:
 
 @web.middleware
 async def jsonapi_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Answer the router's own errors (unknown path, wrong method) as JSON:API documents too."""
+    """Answer the router's own errors (unknown path, wrong method) as JSON:API documents too, and
+    every JSON answer as application/json (the API reference's content type for JSON APIs,
+    https://developer.amazon.com/docs/ring/api-reference.html)."""
     try:
-        return await handler(request)
+        response = await handler(request)
     except web.HTTPException as ex:
         if ex.status < 400:
             raise
         allow = {"Allow": ex.headers["Allow"]} if "Allow" in ex.headers else None
-        return jsonapi_error(ex.status, f"{request.method} {request.path}: {ex.reason}", headers=allow)
+        response = jsonapi_error(ex.status, f"{request.method} {request.path}: {ex.reason}", headers=allow)
+    if isinstance(response, web.Response) and not response.prepared and response.content_type == JSONAPI:
+        response.content_type = JSON
+    return response
 
 
 async def _rate_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -59,28 +68,95 @@ async def _rate_headers(request: web.Request, response: web.StreamResponse) -> N
         await log_clip_request(request, response)
 
 
-def _ok(body: dict[str, object]) -> web.Response:
-    return web.json_response(body, content_type=JSONAPI)
+def _ok(request: web.Request, body: dict[str, object]) -> web.Response:
+    # Every document carries meta.time (device discovery, status, capabilities pages).
+    now = request.app[GATE].state.partner.wall_clock()
+    return web.json_response({"meta": pp.meta_time(now), **body}, content_type=JSON)
+
+
+def _includes(request: web.Request) -> list[str]:
+    wanted = [n.strip() for n in request.query.get("include", "").split(",") if n.strip()]
+    if unknown := set(wanted) - set(_INCLUDES):
+        raise ValueError(f"unsupported include: {', '.join(sorted(unknown))}; known: {', '.join(_INCLUDES)}")
+    return wanted
+
+
+def _included(state: EmulatorState, found: list[Device], names: list[str]) -> list[dict[str, Any]]:
+    resources = []
+    for device in found:
+        for name in names:
+            resources.append(_related(state, device, name))
+    return resources
+
+
+def _related(state: EmulatorState, device: Device, name: str) -> dict[str, Any]:
+    if name == "status":
+        online = not state.partner.is_offline(pp.partner_device_id(device.id))
+        return pp.status_resource(device, online)
+    if name == "capabilities":
+        return pp.capabilities_resource(device)
+    if name == "configurations":
+        return pp.configurations_resource(device)
+    return pp.location_resource(device)
 
 
 async def devices(request: web.Request) -> web.Response:
-    """GET /v1/devices[?include=capabilities]."""
-    include = {n.strip() for n in request.query.get("include", "").split(",") if n.strip()}
-    if unknown := include - _INCLUDES:
-        return jsonapi_error(400, f"unsupported include: {', '.join(sorted(unknown))}")
-    found = request.app[GATE].state.devices()
-    body: dict[str, object] = {"data": [pp.device_resource(d) for d in found], "meta": {"count": len(found)}}
-    if include:
-        body["included"] = [pp.capabilities_resource(d) for d in found]
-    return _ok(body)
+    """GET /v1/devices[?include=status,capabilities,configurations,location]."""
+    state = request.app[GATE].state
+    try:
+        names = _includes(request)
+    except ValueError as ex:
+        return jsonapi_error(400, str(ex))
+    found = state.devices()
+    body: dict[str, object] = {"data": [pp.device_resource(d) for d in found]}
+    if names:
+        body["included"] = _included(state, found, names)
+    return _ok(request, body)
 
 
-async def capabilities(request: web.Request) -> web.Response:
-    """GET /v1/devices/{device_id}/capabilities."""
+def _ungated_authorize(request: web.Request) -> web.Response | None:
+    # The gate authorizes only the routes faults can target (http/faults.py ROUTES); the others
+    # check the token here, so no Partner route answers without one.
+    if request.match_info.route.name in ROUTES:
+        return None
+    return _authorize(request)
+
+
+def _device_or_404(request: web.Request) -> Device | web.Response:
     device = pp.find_device(request.app[GATE].state, request.match_info["device_id"])
     if device is None:
         return jsonapi_error(404, f"device {request.match_info['device_id']} not found")
-    return _ok({"data": pp.capabilities_resource(device)})
+    return device
+
+
+async def one_device(request: web.Request) -> web.Response:
+    """GET /v1/devices/{device_id}[?include=...]."""
+    if (denied := _ungated_authorize(request)) is not None:
+        return denied
+    found = _device_or_404(request)
+    if isinstance(found, web.Response):
+        return found
+    try:
+        names = _includes(request)
+    except ValueError as ex:
+        return jsonapi_error(400, str(ex))
+    body: dict[str, object] = {"data": pp.device_resource(found)}
+    if names:
+        body["included"] = _included(request.app[GATE].state, [found], names)
+    return _ok(request, body)
+
+
+def _sub_resource(name: str) -> Handler:
+    async def handler(request: web.Request) -> web.Response:
+        if (denied := _ungated_authorize(request)) is not None:
+            return denied
+        found = _device_or_404(request)
+        if isinstance(found, web.Response):
+            return found
+        return _ok(request, {"data": _related(request.app[GATE].state, found, name)})
+
+    handler.__doc__ = f"GET /v1/devices/{{device_id}}/{name}."
+    return handler
 
 
 def _event_types(raw: str | None) -> set[str] | None:
@@ -105,11 +181,16 @@ def _matches(kind: str, sub_type: str | None, wanted: set[str] | None) -> bool:
 
 
 async def history(request: web.Request) -> web.Response:
-    """GET /v1/history/devices/{device_id}/events?event_types=...&page[size]=N&page[key]=CURSOR."""
+    """GET /v1/history/devices/{device_id}/events?event_types=...&page[size]=N&page[key]=CURSOR.
+
+    Paging (recorded answers, an assumption, docs/ring-apis.md §2.4): a full page has a
+    `links.next`, which does not keep `event_types`; a page that is not full has no `links`; so
+    a last page that is exactly full is followed by an empty one.
+    """
     state = request.app[GATE].state
     device_id = request.match_info["device_id"]
-    device = pp.find_device(state, device_id)
-    if device is None:
+    found = pp.find_device(state, device_id)
+    if found is None:
         return jsonapi_error(404, f"device {device_id} not found")
     query = request.query
     try:
@@ -126,21 +207,18 @@ async def history(request: web.Request) -> web.Response:
     now_ms = int(state.partner.wall_clock() * 1000)
     keyed = [
         ((pp.event_window(e)[0], e.id), e)
-        for e in state.history(device.id, _ALL, None)
+        for e in state.history(found.id, _ALL, None)
         if _matches(e.kind, e.sub_type, wanted) and pp.event_window(e)[0] <= now_ms
     ]
     keyed.sort(key=lambda item: item[0], reverse=True)
     if after is not None:
         keyed = [item for item in keyed if item[0] < after]
     page = keyed[:size]
-    base = request.app[BASE_URL]
-    links = {"self": base + request.raw_path}  # as the client sent it
-    if len(keyed) > size:
-        params = {} if wanted is None else {"event_types": query["event_types"]}
-        params |= {"page[size]": str(size), "page[key]": pp.encode_cursor(device_id, *page[-1][0])}
-        links["next"] = f"{base}{request.path}?{urlencode(params, safe=',')}"
-    data = [pp.history_item(e) for _, e in page]
-    return _ok({"data": data, "links": links, "meta": {"count": len(data)}})
+    body: dict[str, object] = {"data": [pp.history_item(e) for _, e in page]}
+    if len(page) == size:
+        params = {"page[size]": str(size), "page[key]": pp.encode_cursor(device_id, *page[-1][0])}
+        body["links"] = {"next": f"{request.app[BASE_URL]}{request.path}?{urlencode(params)}"}
+    return _ok(request, body)
 
 
 def create_partner_app(
@@ -164,7 +242,9 @@ def create_partner_app(
     add = app.router.add_route
     device = "/v1/devices/{device_id}"
     add("GET", "/v1/devices", devices, name="partner_devices")
-    add("GET", device + "/capabilities", capabilities, name="partner_capabilities")
+    add("GET", device, one_device, name="partner_device")
+    for name in _INCLUDES:
+        add("GET", f"{device}/{name}", _sub_resource(name), name=f"partner_{name}")
     add("GET", "/v1/history/devices/{device_id}/events", history, name="partner_history")
     add("POST", device + "/media/video/download", download, name="partner_clip")
     add("POST", device + "/media/streaming/whep/sessions", create_session, name="whep")

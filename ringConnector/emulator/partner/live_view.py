@@ -14,7 +14,7 @@ from ..seed import event_id
 from ..state import EmulatorState
 from .payloads import consumer_device_id, find_device, from_epoch_ms, has_video
 from .sdp import Identity, SdpError, build_answer, check_offer, parse_offer
-from .state import WhepSession
+from .state import BATTERY_SESSION_LIMIT_MS, SESSION_LIMIT_MS, WhepSession
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -28,28 +28,33 @@ def offline() -> web.Response:
     return jsonapi_error(503, "Device is currently offline", headers={"Retry-After": "5"})
 
 
-def _record_on_demand(state: EmulatorState, session: WhepSession) -> None:
-    # The live view made a recording: it becomes an on_demand event, whose window is footage.
-    assert session.deleted_ms is not None
-    device = consumer_device_id(session.device)
+def add_on_demand(state: EmulatorState, device_id: str, start_ms: int, length_ms: int) -> int | None:
+    """Add an on_demand history event of the device (its window is footage); returns its id."""
+    device = consumer_device_id(device_id)
     assert device is not None
-    created_at = from_epoch_ms(session.created_ms)
-    length = session.deleted_ms - session.created_ms
-    size = length * state.partner.clip_bytes_per_second // 1000
+    created_at = from_epoch_ms(start_ms)
+    size = length_ms * state.partner.clip_bytes_per_second // 1000
     for seq in range(_MAX_SEQ):
         event = Event(
-            event_id(created_at, seq), device, created_at, "on_demand", duration=length / 1000, size=size
+            event_id(created_at, seq), device, created_at, "on_demand", duration=length_ms / 1000, size=size
         )
         try:
             state.add_events([event])  # refuses an id in use: another event began that second
         except ValueError:
             continue
-        state.partner.set_session_event(session.id, event.id)
-        _LOGGER.info(
-            "live view %s on %s became event %s (%d ms)", session.id, session.device, event.id, length
-        )
-        return
-    _LOGGER.error("no free event id in the second of live view %s", session.id)
+        return event.id
+    _LOGGER.error("no free event id in the second %d of %s", start_ms, device_id)
+    return None
+
+
+def _record_on_demand(state: EmulatorState, session: WhepSession) -> None:
+    # The live view made a recording: it becomes an on_demand event (docs/ring-apis.md §2.4).
+    assert session.deleted_ms is not None
+    length = session.deleted_ms - session.created_ms
+    found = add_on_demand(state, session.device, session.created_ms, length)
+    if found is not None:
+        state.partner.set_session_event(session.id, found)
+        _LOGGER.info("live view %s on %s became event %s (%d ms)", session.id, session.device, found, length)
 
 
 def settle_sessions(state: EmulatorState) -> None:
@@ -90,7 +95,10 @@ async def create_session(request: web.Request) -> web.Response:
     if state.partner.is_offline(device_id):
         return offline()
     answer = build_answer(offer, _identity())
-    session = WhepSession(secrets.token_hex(16), device_id, offer_text, answer, state.partner.now_ms())
+    limit = BATTERY_SESSION_LIMIT_MS if device.battery else SESSION_LIMIT_MS
+    session = WhepSession(
+        secrets.token_hex(16), device_id, offer_text, answer, state.partner.now_ms(), limit_ms=limit
+    )
     state.partner.add_session(session)
     # A relative Location, as WHEP (RFC 9725) allows; the client resolves it against the POST's URL.
     location = f"/v1/devices/{quote(device_id, safe='')}/media/streaming/whep/sessions/{session.id}"

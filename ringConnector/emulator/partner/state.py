@@ -18,8 +18,10 @@ from .tokens import PartnerIssuedTokens
 
 _LOGGER = logging.getLogger(__name__)
 
-# A live view nobody stops ends by itself after 10 minutes.
-SESSION_LIMIT_MS = 600_000
+# Ring ends a live view by itself after about 30 s on battery devices and 60 s on line-powered
+# ones (https://developer.amazon.com/docs/ring/live-video.html, docs/ring-apis.md §2.7).
+BATTERY_SESSION_LIMIT_MS = 30_000
+SESSION_LIMIT_MS = 60_000
 # The Partner API allows 100 requests per second per client id.
 RATE_LIMIT = 100
 REDIRECT_STATUSES = (301, 302, 303, 307)
@@ -35,6 +37,8 @@ class WhepSession:
     answer: str
     created_ms: int
     deleted_ms: int | None = None
+    # When Ring ends it by itself (battery or line power: scenario.Device.battery).
+    limit_ms: int = SESSION_LIMIT_MS
     # The on_demand history event its recording became, once it ended.
     event_id: int | None = None
 
@@ -163,7 +167,7 @@ class PartnerState:
             session = self._sessions.get(session_id)
             if session is None or session.device != device_id or session.deleted_ms is not None:
                 return None
-            session.deleted_ms = min(now_ms, session.created_ms + SESSION_LIMIT_MS)
+            session.deleted_ms = min(now_ms, session.created_ms + session.limit_ms)
             return dataclasses.replace(session)
 
     def time_out_sessions(self, now_ms: int) -> list[WhepSession]:
@@ -171,8 +175,8 @@ class PartnerState:
         ended = []
         with self._lock:
             for session in self._sessions.values():
-                if session.deleted_ms is None and now_ms >= session.created_ms + SESSION_LIMIT_MS:
-                    session.deleted_ms = session.created_ms + SESSION_LIMIT_MS
+                if session.deleted_ms is None and now_ms >= session.created_ms + session.limit_ms:
+                    session.deleted_ms = session.created_ms + session.limit_ms
                     ended.append(dataclasses.replace(session))
         return ended
 

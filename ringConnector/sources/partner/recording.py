@@ -3,6 +3,7 @@ a live view held open for N seconds makes the camera record; the clip of that wi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -30,11 +31,13 @@ async def record_live(
     view, _ = await policy.run(
         lambda: LiveView.open(source.client, device.id, policy), what=f"live view of {device.name}"
     )
+    started = now()
     try:
-        started = now()
         await policy.sleep(seconds)
     finally:
         state = await view.close()
+        # The live view's recording shows up in history as on_demand: ours (docs/ring-apis.md §2.4).
+        await asyncio.to_thread(source.own.add, device.id, to_ms(started), to_ms(now()))
     if state != "connected":
         _LOGGER.warning(
             "the live view of %s never connected (%s); the recording may be empty", device.name, state

@@ -6,22 +6,24 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 from ringConnector.config import Settings
 from ringConnector.errors import NoFootage, NotFound
 from ringConnector.model.days import DayWindow, utc_text
-from ringConnector.model.events import Device, RingEvent
+from ringConnector.model.events import Device, RingEvent, Unreadable
 from ringConnector.retry import RetryPolicy
 from ringConnector.sources.partner.client import MAX_CLIP_MS, Clip, PartnerClient, device_path
+from ringConnector.sources.partner.own_media import FILE_NAME, OwnMedia
 from ringConnector.storage.atomic import AtomicFile
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# The Partner API's device types, mapped onto the consumer API's lists so RING_DEVICE_TYPES
-# means the same for both sources (the Partner API does not tell shared doorbells apart).
-_DEVICE_LISTS = {"doorbell": ("doorbots", "authorized_doorbots"), "camera": ("stickup_cams",)}
+# What a Partner API device is known to be: Ring sends no kind or type (docs/ring-apis.md §2.2),
+# only capabilities, so the connector reports "video" as both Device.kind and Device.device_type.
+VIDEO = "video"
 
 
 def from_ms(value: int | float) -> datetime:
@@ -47,35 +49,53 @@ class PartnerSource:
         self._settings = settings
         self._policy = policy
         self.client = client
+        self.own = OwnMedia(settings.data_dir / FILE_NAME, client.wall_clock)
+
+    def _now_ms(self) -> int:
+        return int(self.client.wall_clock() * 1000)
 
     async def devices(self, *, every_type: bool = False) -> list[Device]:
-        """The account's devices that have video, of the configured types (or all of them)."""
+        """The account's video devices (RING_DEVICE_TYPES cannot select here: Ring sends no kind).
+
+        A video device is one whose capabilities' `video` has codecs and configurations
+        (docs/ring-apis.md §2.2); `every_type` is accepted for the Source interface only.
+        """
         document = await self._retrying(
             self.client.get_json, "v1/devices", what="device list", params={"include": "capabilities"}
         )
         included = {
-            (item.get("type"), item.get("id")): item.get("attributes") or {}
-            for item in document.get("included") or []
+            (item.get("type"), item.get("id")): item.get("attributes")
+            for item in _dicts(document.get("included"))
         }
         found = []
-        for item in document.get("data") or []:
-            attributes = item.get("attributes") or {}
-            kind = str(attributes.get("device_type", ""))
-            # JSON:API: the device's capabilities are the included resource its relationship names.
-            link = ((item.get("relationships") or {}).get("capabilities") or {}).get("data") or {}
-            capabilities = included.get((link.get("type"), link.get("id"))) or {}
-            video = capabilities.get("video") or {}
-            if not video.get("supported", kind in _DEVICE_LISTS):
-                continue  # chimes and other devices without a camera
-            lists = _DEVICE_LISTS.get(kind, ("stickup_cams",))
-            if not every_type and not set(lists) & set(self._settings.device_types):
+        for item in _dicts(document.get("data")):
+            if not isinstance(item.get("id"), str):
+                _LOGGER.warning("skipping a device without an id in Ring's device list")
                 continue
-            name = str(attributes.get("name") or item["id"])
-            zone = attributes.get("time_zone")
-            found.append(
-                Device(id=str(item["id"]), name=name, kind=kind, device_type=lists[0], time_zone=zone)
-            )
+            # JSON:API: the device's capabilities are the included resource its relationship names.
+            link = _dict(_dict(_dict(item.get("relationships")).get("capabilities")).get("data"))
+            key = (link.get("type"), link.get("id"))
+            capabilities = included[key] if key in included else await self._capabilities(item["id"])
+            if not is_video(capabilities):
+                continue  # chimes, sensors: no video to download
+            name = str(_dict(item.get("attributes")).get("name") or item["id"])
+            # No kind, type or time zone exists on this API: the connector says only "video".
+            found.append(Device(id=item["id"], name=name, kind=VIDEO, device_type=VIDEO, time_zone=None))
+        if not found:
+            _LOGGER.warning("Ring's Partner API lists no device with video for this app")
         return found
+
+    async def _capabilities(self, device_id: str) -> object:
+        # A device whose capabilities were not included: ask for them alone.
+        try:
+            document = await self._retrying(
+                self.client.get_json,
+                f"v1/devices/{device_path(device_id)}/capabilities",
+                what=f"capabilities of {device_id}",
+            )
+        except NotFound:
+            return None
+        return _dict(document.get("data")).get("attributes")
 
     async def ping(self) -> None:
         """One request to the Partner API, without retrying (readiness)."""
@@ -88,27 +108,56 @@ class PartnerSource:
                 return device
         raise NotFound(f"no video device {device_id!r} on this account")
 
-    async def events(self, device: Device, window: DayWindow) -> AsyncIterator[RingEvent]:
-        """The device's events of the configured types on the day, newest first.
+    def events(self, device: Device, window: DayWindow) -> AsyncIterator[RingEvent | Unreadable]:
+        """The device's events of the configured kinds on the day, newest first; an item that
+        cannot be read is yielded as Unreadable. Our own clips and live views are left out."""
+        return self._events(device, window)
 
-        Pages follow `links.next` and stop at the first event older than the day.
-        """
+    async def _events(self, device: Device, window: DayWindow) -> AsyncIterator[RingEvent | Unreadable]:
+        kinds = ",".join(self._settings.event_kinds)
         url: str | None = f"v1/history/devices/{device_path(device.id)}/events"
         # No page[size]: Ring does not document it, and the default pages work.
-        params: dict[str, str] | None = {"event_types": ",".join(self._settings.event_kinds)}
+        params: dict[str, str] | None = {"event_types": kinds}
         while url:
             what = f"history of {device.name}"
             document = await self._retrying(self.client.get_json, url, what=what, params=params)
-            params = None  # links.next carries the filters and the cursor
-            for item in document.get("data") or []:
+            data = document.get("data")
+            for item in data if isinstance(data, list) else []:
                 event = _event(item, device)
-                if event is None:
+                if isinstance(event, Unreadable):
+                    yield event
                     continue
                 if event.created_at < window.start:
-                    return
-                if event.created_at < window.end:
-                    yield event
-            url = (document.get("links") or {}).get("next")
+                    return  # newest first: the rest is older than the day
+                # Re-applied on every page: a links.next may drop event_types (docs/ring-apis.md §2.4).
+                if not self._wanted(event) or event.created_at >= window.end:
+                    continue
+                if event.kind == "on_demand" and self.own.caused(device.id, to_ms(event.created_at)):
+                    _LOGGER.info(
+                        "skipping on_demand event %s of %s: our own clip or live view", event.id, device.name
+                    )
+                    continue
+                yield event
+            if not data:
+                return  # a next with an empty page ends the walk too
+            url = _dict(document.get("links")).get("next")
+            url = url if isinstance(url, str) and url else None
+            # Our own filter goes along when the cursor URL does not carry one.
+            params = (
+                None
+                if url is None or "event_types" in parse_qs(urlsplit(url).query)
+                else {"event_types": kinds}
+            )
+
+    def _wanted(self, event: RingEvent) -> bool:
+        kinds = self._settings.event_kinds
+        if event.kind in kinds:
+            return True
+        if event.kind != "motion":
+            return False
+        sub_type = event.extra.get("subType")
+        # Without a sub_type (none seen in recorded answers) Ring's own filter is all we have.
+        return any(k.startswith("motion.") and (sub_type is None or k == f"motion.{sub_type}") for k in kinds)
 
     async def recent_event(
         self, device: Device, kind: str, near: datetime, *, within: float = 10.0
@@ -120,7 +169,9 @@ class PartnerSource:
             what=f"history of {device.name}",
             params={"event_types": kind},
         )
-        candidates = [e for item in document.get("data") or [] if (e := _event(item, device))]
+        candidates = [
+            e for item in _dicts(document.get("data")) if isinstance(e := _event(item, device), RingEvent)
+        ]
         close = [e for e in candidates if abs((e.created_at - near).total_seconds()) <= within]
         return min(close, key=lambda e: abs(e.created_at - near)).id if close else None
 
@@ -146,6 +197,7 @@ class PartnerSource:
                 )
                 out.companions.append(target)
             length = min(MAX_CLIP_MS, total_ms - offset)
+            asked = self._now_ms()
             try:
                 clip = await asyncio.to_thread(
                     self.client.download_clip, device.id, start_ms + offset, length, target, what=what
@@ -156,6 +208,9 @@ class PartnerSource:
                 out.companions.remove(target)
                 target.discard()
                 break  # the footage ended early: keep what there is
+            finally:
+                # Each clip download shows up in history as an on_demand event (docs/ring-apis.md §2.4).
+                await asyncio.to_thread(self.own.add, device.id, asked, self._now_ms())
             clips.append((target, clip))
         first = clips[0][1]
         extra: dict[str, Any] = {
@@ -186,22 +241,57 @@ class PartnerSource:
         return result
 
 
-def _event(item: dict[str, Any], device: Device) -> RingEvent | None:
-    attributes = item.get("attributes") or {}
+def is_video(capabilities: object) -> bool:
+    """Tell whether a capabilities resource's attributes describe a device with video.
+
+    `video` must be an object with codecs and configurations; a missing key, `null` or an object
+    of nulls is a device without video (docs/ring-apis.md §2.2).
+    """
+    video = _dict(capabilities).get("video")
+    return isinstance(video, dict) and bool(video.get("codecs")) and bool(video.get("configurations"))
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: object) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _event(item: object, device: Device) -> RingEvent | Unreadable:
+    """One history item (recorded answers, docs/ring-apis.md §2.4), or why it cannot be read."""
+    if not isinstance(item, dict):
+        return Unreadable(device, f"a history item that is not an object: {str(item)[:80]!r}")
+    ring_id = item.get("id")
+    ring_id = (
+        str(ring_id)
+        if isinstance(ring_id, str | int) and not isinstance(ring_id, bool) and ring_id != ""
+        else None
+    )
+    attributes = _dict(item.get("attributes"))
     start_ms, end = attributes.get("start"), attributes.get("end")
-    if not isinstance(start_ms, int | float) or "id" not in item:
-        _LOGGER.warning("skipping a history item of %s without an id or start", device.name)
-        return None
-    if end is not None and (not isinstance(end, int | float) or end <= start_ms):
-        end = None  # a broken window: treat the event as not finished
-    start = from_ms(start_ms)
-    extra = {"subType": attributes.get("sub_type")} if attributes.get("sub_type") else {}
+    kind = attributes.get("event_type")
+    if ring_id is None:
+        return Unreadable(device, "a history item without an id")
+    if not _number(start_ms):
+        return Unreadable(device, f"history item {ring_id} has no numeric start ({start_ms!r})", ring_id)
+    if end is not None and (not _number(end) or end <= start_ms):
+        return Unreadable(device, f"history item {ring_id} has a broken end ({end!r})", ring_id)
+    if not isinstance(kind, str) or not kind:
+        return Unreadable(device, f"history item {ring_id} has no event_type", ring_id)
+    sub_type = attributes.get("sub_type")  # optional: none seen in recorded answers
+    extra = {"subType": sub_type} if isinstance(sub_type, str) and sub_type else {}
     return RingEvent(
-        id=str(item["id"]),
+        id=ring_id,
         device=device,
-        created_at=start,
-        kind=str(attributes.get("event_type")),
-        duration=(end - start_ms) / 1000 if end else None,
+        created_at=from_ms(start_ms),
+        kind=kind,
+        duration=(end - start_ms) / 1000 if end is not None else None,
         ready=end is not None,  # an event without an end is still going on
         extra=extra,
     )
+
+
+def _number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -12,27 +12,21 @@ HISTORY = "/v1/history/devices/{}/events"
 
 
 def test_devices_are_jsonapi_resources(emu: Emulator, http: requests.Session, pauth: dict[str, str]) -> None:
-    """Every device with its partner id, name, type and zone; no "included" unless asked."""
+    """Every device with its partner id, a name and relationships; no kind; no "included" unless asked."""
     answer = http.get(emu.partner_url + "/v1/devices", headers=pauth)
     assert answer.status_code == 200
-    assert answer.headers["Content-Type"].startswith("application/vnd.api+json")
+    assert answer.headers["Content-Type"].startswith("application/json")
     assert answer.headers["X-RateLimit-Limit"] == "100"
     assert 0 <= int(answer.headers["X-RateLimit-Remaining"]) < 100
     body = answer.json()
-    assert set(body) == {"data", "meta"} and body["meta"] == {"count": 4}
-    kinds = {d["id"]: d["attributes"]["device_type"] for d in body["data"]}
-    assert kinds == {
-        partner_device_id(FRONT_DOOR): "doorbell",
-        partner_device_id(BACK_DOOR): "doorbell",
-        partner_device_id(GARAGE): "camera",
-        CHIME_ID: "chime",
-    }
+    assert set(body) == {"data", "meta"} and set(body["meta"]) == {"time"}
+    names = {d["id"]: d["attributes"]["name"] for d in body["data"]}
+    assert set(names) == {partner_device_id(i) for i in (FRONT_DOOR, BACK_DOOR, GARAGE, CHIME)}
     front = next(d for d in body["data"] if d["id"] == FRONT)
-    assert front == {
-        "type": "devices",
-        "id": "ava1.ring.device.201000101",
-        "attributes": {"name": "Front Door", "device_type": "doorbell", "time_zone": "America/New_York"},
-        "relationships": {"capabilities": {"data": {"type": "capabilities", "id": FRONT}}},
+    assert set(front["attributes"]) == {"name", "image_url"} and front["attributes"]["name"] == "Front Door"
+    assert front["relationships"]["capabilities"] == {
+        "data": {"type": "device-capabilities", "id": "ava1.ring.device.capabilities.201000101"},
+        "links": {"related": f"/v1/devices/{FRONT}/capabilities"},
     }
     assert emu.count("partner_devices") == 1
 
@@ -41,19 +35,13 @@ def test_include_capabilities(emu: Emulator, http: requests.Session, pauth: dict
     """?include=capabilities adds one capabilities resource per device; a chime has no video."""
     body = http.get(emu.partner_url + "/v1/devices", params={"include": "capabilities"}, headers=pauth).json()
     included = {c["id"]: c for c in body["included"]}
-    assert set(included) == {d["id"] for d in body["data"]}
-    assert included[CHIME_ID]["attributes"]["video"] == {"supported": False}
-    assert included[FRONT] == {
-        "type": "capabilities",
-        "id": FRONT,
-        "attributes": {
-            "video": {"supported": True},
-            "audio": {"supported": True},
-            "motion_detection": {"supported": True},
-        },
-    }
-    single = http.get(emu.partner_url + f"/v1/devices/{FRONT}/capabilities", headers=pauth)
-    assert single.json() == {"data": included[FRONT]}
+    wanted = {d["relationships"]["capabilities"]["data"]["id"]: d["id"] for d in body["data"]}
+    assert set(included) == set(wanted)
+    by_device = {wanted[k]: v for k, v in included.items()}
+    assert by_device[CHIME_ID]["attributes"]["video"] is None
+    assert by_device[FRONT]["attributes"]["video"]["codecs"] == ["AVC"]
+    single = http.get(emu.partner_url + f"/v1/devices/{FRONT}/capabilities", headers=pauth).json()
+    assert single["data"] == by_device[FRONT]
 
 
 @pytest.mark.parametrize(
@@ -61,7 +49,7 @@ def test_include_capabilities(emu: Emulator, http: requests.Session, pauth: dict
     [
         ("/v1/devices/ava1.ring.device.999/capabilities", {}, 404),
         ("/v1/devices/not-a-device/capabilities", {}, 404),
-        ("/v1/devices", {"include": "status"}, 400),
+        ("/v1/devices", {"include": "nothing"}, 400),
         ("/v1/nowhere", {}, 404),
         (HISTORY.format("ava1.ring.device.999"), {}, 404),
         (HISTORY.format(FRONT), {"event_types": "ding,alarm"}, 400),
