@@ -15,9 +15,8 @@ from flask.testing import FlaskClient
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, Scenario
-from ringConnector.storage.tokens import TokenFile
 from ringConnector.web.app import create_app
-from tests.support import ACCOUNT, NOW, ROOT, ZONE, Clock, FakeSleep, devices, small_day
+from tests.support import ACCOUNT, NOW, ROOT, Clock, FakeSleep, devices, signed_in, small_day
 
 
 @pytest.fixture
@@ -47,19 +46,7 @@ def emulator(request: pytest.FixtureRequest, scenario: Scenario) -> Iterator[Emu
 @pytest.fixture
 def settings(tmp_path: Path, emulator: Emulator) -> Settings:
     """Settings aimed at the emulator, with a valid token already saved."""
-    settings = Settings(
-        oauth_file=tmp_path / "oauth-authorization.json",
-        data_dir=tmp_path / "data",
-        ring_api_url=emulator.api_url,
-        ring_oauth_url=emulator.oauth_url,
-        time_zone=ZONE,
-        retry_max_wait=100,
-        retry_initial_delay=2,
-        retry_max_delay=30,
-        http_timeout=5,
-    )
-    TokenFile(settings.oauth_file).save(emulator.issue_token())
-    return settings
+    return signed_in(tmp_path, emulator)  # RETRY_* at their defaults: 100, 2, 30
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from time import monotonic
 from time import sleep as pause
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import av
@@ -21,7 +22,8 @@ import av.logging
 import pytest
 
 from ringConnector.config import Settings
-from ringConnector.emulator import Account, Device, Event, Scenario, event_id
+from ringConnector.emulator import Account, Device, Emulator, Event, Scenario, event_id
+from ringConnector.storage.tokens import TokenFile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -198,3 +200,18 @@ def decoded(body: bytes) -> dict[str, object]:
         "audio": audio,
         "errors": errors,
     }
+
+
+def signed_in(folder: Path, emulator: Emulator, **overrides: Any) -> Settings:
+    """Settings aimed at `emulator` (files under `folder`, days in ZONE), with a token it issued
+    saved; `overrides` change any setting."""
+    settings = Settings(
+        oauth_file=folder / "oauth-authorization.json",
+        data_dir=folder / "data",
+        ring_api_url=emulator.api_url,
+        ring_oauth_url=emulator.oauth_url,
+        time_zone=ZONE,
+        http_timeout=5,
+    ).replace(**overrides)
+    TokenFile(settings.oauth_file).save(emulator.issue_token())
+    return settings

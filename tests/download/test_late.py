@@ -14,12 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, ManualClock, Scenario
-from ringConnector.storage.tokens import TokenFile
 from ringConnector.web.app import create_app
-from tests.support import ACCOUNT, DAY, FRONT, ZONE, Clock, devices, make_event
+from tests.support import ACCOUNT, DAY, FRONT, Clock, devices, make_event, signed_in
 
 # A ding a minute before midnight, 30 s long: its recording can exist from 23:59:30.
 LATE = make_event(FRONT, DAY, "23:59:00", duration=30.0)
@@ -55,18 +53,9 @@ def world(
     clock = Clock(ENDED)
     moving = Moving(emulator_clock, clock)
     with Emulator(scenario, clock=emulator_clock) as emulator:
-        settings = Settings(
-            oauth_file=tmp_path / "oauth-authorization.json",
-            data_dir=tmp_path / "data",
-            ring_api_url=emulator.api_url,
-            ring_oauth_url=emulator.oauth_url,
-            time_zone=ZONE,
-            retry_max_wait=max_wait,
-            retry_initial_delay=2,
-            retry_max_delay=30,
-            http_timeout=5,
+        settings = signed_in(
+            tmp_path, emulator, retry_max_wait=max_wait, retry_initial_delay=2, retry_max_delay=30
         )
-        TokenFile(settings.oauth_file).save(emulator.issue_token())
         with Connector(settings, sleep=moving, now=clock) as connector:
             yield emulator, connector, moving
 

@@ -8,11 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, RandomFaults, bulk_scenario
-from ringConnector.storage.tokens import TokenFile
-from tests.support import DAY, ZONE, FakeSleep, leftovers
+from tests.support import DAY, ZONE, FakeSleep, leftovers, signed_in
 
 ROUTES = {"session", "devices", "history", "share_play", "recording", "storage", "token"}
 KINDS = {"status", "drop", "short"}
@@ -46,15 +44,7 @@ def soak(folder: Path, *, events: int, seed: int, rate: float, max_calls: int = 
     result = Soak(events)
     sleep = FakeSleep()
     with Emulator(scenario) as emulator:
-        settings = Settings(
-            oauth_file=folder / "oauth-authorization.json",
-            data_dir=folder / "data",
-            ring_api_url=emulator.api_url,
-            ring_oauth_url=emulator.oauth_url,
-            time_zone=ZONE,
-            http_timeout=5,
-        )
-        TokenFile(settings.oauth_file).save(emulator.issue_token())
+        settings = signed_in(folder, emulator)
         emulator.expire_access_tokens()  # so the token endpoint, too, meets faults
         emulator.set_random_faults(RandomFaults(rate=rate, seed=seed, routes=ROUTES, kinds=KINDS))
         with Connector(settings, sleep=sleep) as connector:

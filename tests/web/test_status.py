@@ -16,9 +16,8 @@ from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, Fault
 from ringConnector.errors import AUTH_FIX
-from ringConnector.storage.tokens import TokenFile
 from ringConnector.web.app import create_app
-from tests.support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE, FakeSleep, SmallDay, small_day
+from tests.support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE, FakeSleep, SmallDay, signed_in, small_day
 
 
 def test_healthz(client: FlaskClient) -> None:
@@ -168,15 +167,7 @@ def test_metrics_count_downloads_bytes_retries_and_ring_latency(
 def test_concurrent_probes_share_one_check_of_ring(tmp_path: Path) -> None:
     # The emulator answers slowly, so the ten probes overlap; they must wait for one check.
     with Emulator(small_day(), api_latency=0.2) as slow:
-        settings = Settings(
-            oauth_file=tmp_path / "oauth-authorization.json",
-            data_dir=tmp_path / "data",
-            ring_api_url=slow.api_url,
-            ring_oauth_url=slow.oauth_url,
-            time_zone=ZONE,
-            http_timeout=5,
-        )
-        TokenFile(settings.oauth_file).save(slow.issue_token())
+        settings = signed_in(tmp_path, slow)
         with Connector(settings) as connector, ThreadPoolExecutor(10) as pool:
             answers = list(pool.map(lambda _: connector.readiness(), range(10)))
         assert answers == [(True, "a token is present and Ring answers")] * 10
