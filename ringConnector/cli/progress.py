@@ -31,8 +31,9 @@ class PlainLines(Progress):
         self.out = out
 
     def finished(self, event: RingEvent, body: dict[str, Any] | None, error: str | None) -> None:
-        """Print the event's line now."""
-        print(line(body, event, error), file=self.out, flush=True)
+        """Print the event's line now (a skipped one is told in the day's summary instead)."""
+        if body is not None or error is not None:
+            print(line(body, event, error), file=self.out, flush=True)
 
     def close(self) -> None:
         """Nothing to tidy."""
@@ -89,7 +90,8 @@ class Bar(PlainLines):
         if self.bar is None:
             super().finished(event, body, error)
             return
-        self.bar.write(line(body, event, error), file=self.out)
+        if body is not None or error is not None:
+            self.bar.write(line(body, event, error), file=self.out)
         self.bar.update(1)
 
     def close(self) -> None:

@@ -291,7 +291,7 @@ class DayDownload:
         except NoFootage:
             # The camera recorded nothing then: nothing to retry (Partner API's 416).
             report.skipped.append((event.id, "no footage"))
-            self.progress.finished(event, None, "no footage")
+            self.progress.finished(event, None, None)  # skipped: neither downloaded nor failed
         except AuthorizationRequired as ex:
             report.fatal = ex
             self._fail(report, event, str(ex))

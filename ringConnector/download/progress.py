@@ -17,4 +17,4 @@ class Progress:
         """Bytes written (negative when a failed attempt's bytes are thrown away)."""
 
     def finished(self, event: RingEvent, body: dict[str, Any] | None, error: str | None) -> None:
-        """One event done: its JSON, or why it failed."""
+        """One event done: its JSON, or why it failed (neither: skipped, e.g. no footage)."""

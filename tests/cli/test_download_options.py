@@ -14,7 +14,8 @@ from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator
 from ringConnector.logs import configure_logging
-from tests.support import DAY, SmallDay, environment, run
+from ringConnector.model.events import Device, RingEvent
+from tests.support import DAY, NOW, SmallDay, environment, run
 
 DINGS = SmallDay.expected_dings()
 
@@ -120,3 +121,14 @@ def test_on_a_terminal_log_lines_go_above_the_bar_scrubbed_and_each_event_is_tol
     assert "5 event(s) to download" in screen  # the other INFO lines stay
     assert screen.rstrip().endswith("after the bar")  # logging is back to normal once the bar is gone
     assert root.handlers == saved[0]
+
+
+def test_a_skipped_event_prints_no_failed_line(connector: Connector) -> None:
+    out = io.StringIO()
+    lines = progress_for(out, io.StringIO())
+    event = RingEvent(
+        id="1", device=Device("d", "Front Door", "lpd_v2", "doorbots"), created_at=NOW, kind="ding"
+    )
+    lines.finished(event, None, None)  # e.g. the camera recorded nothing then (no footage)
+    lines.finished(event, None, "HTTP 403")
+    assert out.getvalue() == "failed     event 1: HTTP 403\n"
