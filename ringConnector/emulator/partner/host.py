@@ -122,7 +122,10 @@ def _ungated_authorize(request: web.Request) -> web.Response | None:
     return _authorize(request)
 
 
-def _device_or_404(request: web.Request) -> Device | web.Response:
+def _authorized_device(request: web.Request) -> Device | web.Response:
+    """The device the path names, after the token check these ungated routes do themselves."""
+    if (denied := _ungated_authorize(request)) is not None:
+        return denied
     device = pp.find_device(request.app[GATE].state, request.match_info["device_id"])
     if device is None:
         return jsonapi_error(404, f"device {request.match_info['device_id']} not found")
@@ -131,9 +134,7 @@ def _device_or_404(request: web.Request) -> Device | web.Response:
 
 async def one_device(request: web.Request) -> web.Response:
     """GET /v1/devices/{device_id}[?include=...]."""
-    if (denied := _ungated_authorize(request)) is not None:
-        return denied
-    found = _device_or_404(request)
+    found = _authorized_device(request)
     if isinstance(found, web.Response):
         return found
     try:
@@ -148,9 +149,7 @@ async def one_device(request: web.Request) -> web.Response:
 
 def _sub_resource(name: str) -> Handler:
     async def handler(request: web.Request) -> web.Response:
-        if (denied := _ungated_authorize(request)) is not None:
-            return denied
-        found = _device_or_404(request)
+        found = _authorized_device(request)
         if isinstance(found, web.Response):
             return found
         return _ok(request, {"data": _related(request.app[GATE].state, found, name)})
