@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The download benchmark (not part of the tests): sets up .venv, then runs bench/run.py.
+# The download benchmark (not part of the tests): sets up .venv-dev, then runs bench/run.py.
 # Add --update-readme to write the figures into README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh
-exec .venv/bin/python bench/run.py "$@"
+scripts/bootstrap.sh --dev
+exec .venv-dev/bin/python bench/run.py "$@"

@@ -3,5 +3,5 @@
 # Add --update-readme to write the figures into README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh
-exec .venv/bin/python bench/reliability.py "$@"
+scripts/bootstrap.sh --dev
+exec .venv-dev/bin/python bench/reliability.py "$@"

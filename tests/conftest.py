@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from ringConnector.cli.venv import VENVS
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, Scenario
@@ -99,7 +100,7 @@ def _subprocesses_need_the_process_marker(
         while caller.f_code.co_filename == subprocess.__file__:
             caller = caller.f_back  # type: ignore[assignment]  # subprocess is never the bottom frame
         where = Path(caller.f_code.co_filename).resolve()
-        if where.is_relative_to(ROOT) and not where.is_relative_to(ROOT / ".venv"):
+        if where.is_relative_to(ROOT) and not any(where.is_relative_to(ROOT / venv) for venv in VENVS):
             raise AssertionError(f"{test} starts a subprocess: mark it @pytest.mark.process")
         original(self, *args, **kwargs)
 
