@@ -10,6 +10,7 @@ from __future__ import annotations
 from .clock import ManualClock
 from .http.faults import Fault, RandomFaults
 from .partner.payloads import partner_device_id, partner_event_id
+from .partner.webhooks import WebhookFaults
 from .scenario import Account, Device, Event, PartnerApp, Scenario, load_scenario
 from .seed import (
     BACK_DOOR,
@@ -42,6 +43,7 @@ __all__ = [
     "PartnerApp",
     "RandomFaults",
     "Scenario",
+    "WebhookFaults",
     "bulk_scenario",
     "demo_scenario",
     "event_id",

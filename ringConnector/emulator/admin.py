@@ -8,6 +8,7 @@ from aiohttp import web
 
 from .http.faults import Fault, RandomFaults
 from .http.gate import GATE, json_error
+from .partner.webhooks import WebhookFaults
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -114,6 +115,24 @@ async def admin_sessions(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "created": sessions.created})
 
 
+async def admin_webhooks(request: web.Request) -> web.Response:
+    """POST /_emulator/partner/webhooks {"url", "drop", "duplicate", "delay_s", "retry_scale"}
+    registers the partner's webhook URL (null: none); GET lists the deliveries."""
+    sender = request.app[GATE].state.partner.webhooks
+    if request.method == "GET":
+        return web.json_response({"deliveries": sender.deliveries()})
+    try:
+        body = await request.json()
+        if not isinstance(body, dict) or "url" not in body:
+            raise ValueError('expected {"url", "drop", "duplicate", "delay_s", "retry_scale"}')
+        url = body.pop("url")
+        faults = WebhookFaults(**body)
+    except (TypeError, ValueError) as ex:
+        return json_error(400, {"error": "bad request", "error_description": str(ex)})
+    sender.register(None if url is None else str(url), faults)
+    return web.json_response({"ok": True})
+
+
 def add_admin_routes(app: web.Application) -> None:
     """Add the /_emulator/... routes (their names start with "admin", so the gate skips them)."""
     add = app.router.add_route
@@ -127,3 +146,5 @@ def add_admin_routes(app: web.Application) -> None:
     add("POST", PREFIX + "/partner/tokens/{action:expire|revoke}", admin_partner_tokens, name="admin_ptokens")
     add("POST", PREFIX + "/partner/offline", admin_partner_device, name="admin_partner_offline")
     add("POST", PREFIX + "/partner/clip_redirect", admin_clip_redirect, name="admin_clip_redirect")
+    add("POST", PREFIX + "/partner/webhooks", admin_webhooks, name="admin_webhooks")
+    add("GET", PREFIX + "/partner/webhooks", admin_webhooks, name="admin_webhooks_list")

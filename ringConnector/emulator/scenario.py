@@ -25,6 +25,8 @@ class PartnerApp:
 
     client_id: str = "ringconnector-test-client"
     client_secret: str = "ringconnector-test-secret"  # noqa: S105 - the emulator's fake client
+    # The key Ring issues with the credentials and signs webhooks with (notifications.html).
+    hmac_key: str = "ringconnector-test-hmac-key"
 
 
 @dataclass

@@ -57,6 +57,7 @@ class Emulator(PartnerControls):
             raise ValueError("clip_bytes_per_second must be positive")
         self._hosts = LoopbackHosts(host, [api_port, storage_port, partner_port])
         self.state = EmulatorState(scenario, clock, wall_clock, clip_bytes_per_second)
+        self.state.event_listeners.append(self._announce_webhook)
         self._storage_latency = storage_first_byte_latency
         self._storage_bandwidth = storage_bandwidth
         self._api_latency = api_latency
@@ -106,6 +107,7 @@ class Emulator(PartnerControls):
 
     def stop(self) -> None:
         """Stop serving, close every port and join the thread (also ends stalled requests)."""
+        self.state.partner.webhooks.stop()
         self._hosts.stop()
 
     def __enter__(self) -> Emulator:

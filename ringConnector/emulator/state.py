@@ -38,6 +38,8 @@ class EmulatorState(ConsumerState):
         self._events = {e.id: dataclasses.replace(e) for e in scenario.events}
         self._requests: Counter[tuple[str, str | None]] = Counter()
         self._hardware_ids: set[str] = set()
+        # Told of each event added at runtime (the Partner host's webhooks), outside the lock.
+        self.event_listeners: list[Callable[[Event], None]] = []
 
     # --- devices and events -------------------------------------------------------------
 
@@ -88,6 +90,9 @@ class EmulatorState(ConsumerState):
             # Checked all first: a bad list adds nothing.
             for event in events:
                 self._events[event.id] = dataclasses.replace(event)
+        for event in events:
+            for listener in self.event_listeners:
+                listener(event)
 
     def set_event(self, event_id: int, **changes: Any) -> None:
         """Change fields of an event, e.g. recording_status="ready"."""

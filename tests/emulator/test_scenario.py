@@ -127,9 +127,13 @@ def test_partner_additions_default_and_round_trip() -> None:
     old = Scenario.from_dict({"account": {"username": "u", "password": "p"}})
     assert old.partner_app == PartnerApp("ringconnector-test-client", "ringconnector-test-secret")
     demo = demo_scenario(DAY, TZ)
-    demo.partner_app = PartnerApp("my-app", "my-secret")
+    demo.partner_app = PartnerApp("my-app", "my-secret", "my-hmac-key")
     data = json.loads(json.dumps(demo.to_dict()))
-    assert data["partner_app"] == {"client_id": "my-app", "client_secret": "my-secret"}
+    assert data["partner_app"] == {
+        "client_id": "my-app",
+        "client_secret": "my-secret",
+        "hmac_key": "my-hmac-key",
+    }
     assert Scenario.from_dict(data) == demo
     sub_types = {e.sub_type for e in demo.events if e.kind == "motion"}
     assert sub_types == {None, "human", "vehicle", "animal", "other_motion"}

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..scenario import Event
 from ..state import EmulatorState
 from .clip_request import Clip
 from .clips import clip_sha256
 from .live_view import settle_sessions
-from .payloads import partner_device_id
+from .payloads import epoch_ms, partner_device_id
+from .webhooks import WebhookFaults
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -71,3 +73,18 @@ class PartnerControls:
         """Return the live views: id, device, offer, answer, created_ms, deleted_ms, event_id."""
         settle_sessions(self.state)
         return self.state.partner.sessions()
+
+    def register_webhook(self, url: str | None, faults: WebhookFaults | None = None) -> None:
+        """Have Ring POST signed webhooks to `url` for each new ding and motion (None: stop)."""
+        self.state.partner.webhooks.register(url, faults)
+
+    def webhook_deliveries(self) -> list[dict[str, Any]]:
+        """Every webhook announced so far, oldest first: request_id, statuses, dropped, copies."""
+        return self.state.partner.webhooks.deliveries()
+
+    def _announce_webhook(self, event: Event) -> None:
+        """Ring's webhook for a new history event (the Emulator listens to its state with it)."""
+        device = partner_device_id(event.device_id)
+        self.state.partner.webhooks.announce(
+            event.kind, device, epoch_ms(event.created_at), sub_type=event.sub_type
+        )

@@ -15,6 +15,7 @@ from ..http.presigned import SIGNATURE_MISMATCH, refusal
 from ..scenario import PartnerApp
 from .clip_request import Clip
 from .tokens import PartnerIssuedTokens
+from .webhooks import WebhookSender
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class PartnerState:
         self.wall_clock = wall_clock
         self.clip_bytes_per_second = clip_bytes_per_second
         self.tokens = PartnerIssuedTokens(self.app, wall_clock)
+        self.webhooks = WebhookSender(self.app.hmac_key, wall_clock)
         self._offline: set[str] = set()
         self._redirect: int | None = None
         self._clip_requests: list[dict[str, Any]] = []
