@@ -9,8 +9,10 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from time import monotonic
 from time import sleep as pause
@@ -215,3 +217,41 @@ def signed_in(folder: Path, emulator: Emulator, **overrides: Any) -> Settings:
     ).replace(**overrides)
     TokenFile(settings.oauth_file).save(emulator.issue_token())
     return settings
+
+
+class Loopback:
+    """A plain HTTP server on loopback that records each request and answers from a script
+    (status, headers, body); once the script is used up it answers 204. Close it after use."""
+
+    def __init__(self, answers: list[tuple[int, dict[str, str], bytes]] | None = None) -> None:
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []  # method, path, headers, body
+        self.answers = list(answers or [])
+        loopback = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                loopback.requests.append((self.command, self.path, dict(self.headers.items()), body))
+                status, headers, content = loopback.answers.pop(0) if loopback.answers else (204, {}, b"")
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = do_POST = do_DELETE = _answer  # noqa: N815 - http.server's names
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop serving and close the port."""
+        self._server.shutdown()
+        self._server.server_close()

@@ -88,3 +88,8 @@ class PartnerControls:
         self.state.partner.webhooks.announce(
             event.kind, device, epoch_ms(event.created_at), sub_type=event.sub_type
         )
+
+    def set_history_paging(self, mode: str) -> None:
+        """Make history's links.next Ring's cursors ("cursor"), the same URL again ("repeat") or
+        new URLs serving the same page ("stale")."""
+        self.state.partner.set_history_paging(mode)

@@ -217,6 +217,12 @@ async def history(request: web.Request) -> web.Response:
     if len(page) == size:
         params = {"page[size]": str(size), "page[key]": pp.encode_cursor(device_id, *page[-1][0])}
         body["links"] = {"next": f"{request.app[BASE_URL]}{request.path}?{urlencode(params)}"}
+    paging = state.partner.history_paging()
+    if paging != "cursor" and page:  # broken paging on demand: a next that never ends
+        again = dict(query)
+        if paging == "stale":  # a new URL each time, the same page each time
+            again["page[n]"] = str(int(query.get("page[n]", "0") or 0) + 1)
+        body["links"] = {"next": f"{request.app[BASE_URL]}{request.path}?{urlencode(again)}"}
     return _ok(request, body)
 
 

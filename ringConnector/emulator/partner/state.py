@@ -26,6 +26,9 @@ SESSION_LIMIT_MS = 60_000
 # The Partner API allows 100 requests per second per client id.
 RATE_LIMIT = 100
 REDIRECT_STATUSES = (301, 302, 303, 307)
+# How history's links.next behaves: Ring's cursors, or a broken paging a client must survive
+# (the same URL again, or new URLs that serve the same page again).
+HISTORY_PAGING = ("cursor", "repeat", "stale")
 
 
 @dataclasses.dataclass
@@ -57,6 +60,7 @@ class PartnerState:
         self.webhooks = WebhookSender(self.app.hmac_key, wall_clock)
         self._offline: set[str] = set()
         self._redirect: int | None = None
+        self._paging = "cursor"
         self._clip_requests: list[dict[str, Any]] = []
         self._clip_fetches: list[dict[str, Any]] = []
         self._downloads: Counter[str] = Counter()
@@ -85,6 +89,18 @@ class PartnerState:
         """Return the status clip downloads redirect with, or None when served directly."""
         with self._lock:
             return self._redirect
+
+    def history_paging(self) -> str:
+        """Return how history's links.next behaves (one of HISTORY_PAGING)."""
+        with self._lock:
+            return self._paging
+
+    def set_history_paging(self, mode: str) -> None:
+        """Make links.next follow Ring's cursors ("cursor") or loop ("repeat", "stale")."""
+        if mode not in HISTORY_PAGING:
+            raise ValueError(f"history paging must be one of {HISTORY_PAGING}")
+        with self._lock:
+            self._paging = mode
 
     def set_clip_redirect(self, status: int | None) -> None:
         """Redirect clip downloads to storage with `status`, or serve them directly (None)."""

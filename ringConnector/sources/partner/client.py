@@ -37,7 +37,7 @@ from ringConnector.sources.http import (
 from ringConnector.sources.refresh import RefreshOnce
 from ringConnector.storage.atomic import AtomicFile
 from ringConnector.storage.tokens import TokenFile
-from ringConnector.urls import redact
+from ringConnector.urls import Origin, UnsafeUrl, origin, redact
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class PartnerClient:
         """Read the partner token lazily; nothing is requested until first used."""
         self._settings = settings
         self._base = settings.partner_api_url + "/"
-        self._origin = origin(self._base)
+        self._origin = origin(self._base)  # config.py has refused an unsafe RING_PARTNER_API_URL
         self._http = session or _session(settings.download_concurrency)
         self.wall_clock = wall_clock
         self._timeout = (settings.http_timeout, settings.http_timeout)
@@ -170,8 +170,8 @@ class PartnerClient:
     def request(self, method: str, path: str, *, what: str, **kwargs: Any) -> requests.Response:
         """One authorized request to the Partner API's own origin; a 401 refreshes the token and
         is retried once. A URL on any other origin is refused: the bearer token never leaves."""
-        url = urljoin(self._base, path)
-        if origin(url) != self._origin:
+        url = self.resolve(self._base, path, what=what)
+        if self.judge(url, what=what) != self._origin:
             raise RingUnavailable(f"{what}: Ring pointed to {redact(url)}; not sending the token there")
         extra_headers = kwargs.pop("headers", None) or {}
         attempt = 1
@@ -191,14 +191,38 @@ class PartnerClient:
 
     def unauthenticated(self, method: str, url: str, *, what: str, stream: bool = False) -> requests.Response:
         """A request to another origin (a storage or session URL Ring handed out), without the token."""
+        self.judge(url, what=what)
         with network_errors(what):
             return self._http.request(
                 method, url, timeout=self._timeout, allow_redirects=False, stream=stream
             )
 
-    def same_origin(self, url: str) -> bool:
-        """True for URLs on the Partner API's own scheme, host and port."""
-        return origin(url) == self._origin
+    def judge(self, url: str, *, what: str) -> Origin:
+        """The origin a URL Ring handed back goes to, as urllib3 (which connects) reads it.
+
+        RingUnavailable for an address two parsers could read differently (`http://A\\@B/`),
+        with user-info or control characters: neither the token nor a request goes there."""
+        try:
+            return origin(url)
+        except UnsafeUrl as ex:
+            raise RingUnavailable(
+                f"{what}: Ring handed back an address that is not plainly one host ({ex})"
+            ) from None
+
+    def resolve(self, base: str, reference: str, *, what: str) -> str:
+        """`reference` (a link, Location or path Ring gave) made absolute against `base`, judged
+        as given: urljoin quietly drops tabs and newlines that another parser might not."""
+        if urlsplit(reference).scheme:
+            self.judge(reference, what=what)
+        return urljoin(base, reference)
+
+    def full_url(self, path: str, params: Mapping[str, str] | None = None) -> str:
+        """The URL a request for `path` with `params` goes to, as requests builds it."""
+        return str(requests.Request("GET", urljoin(self._base, path), params=params).prepare().url)
+
+    def same_origin(self, url: str, *, what: str) -> bool:
+        """True for URLs on the Partner API's own scheme, host and port (see judge)."""
+        return self.judge(url, what=what) == self._origin
 
     def get_json(self, path: str, *, what: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """GET a JSON:API document; errors are translated."""
@@ -255,9 +279,9 @@ class PartnerClient:
             response.close()
             if not location:
                 raise TransientError(f"{what}: a redirect without Location", cause="server_error")
-            target = urljoin(response.url, location)
+            target = self.resolve(response.url, location, what=what)
             _LOGGER.debug("%s: following %d to %s", what, response.status_code, redact(target))
-            if self.same_origin(target):
+            if self.same_origin(target, what=what):
                 response = self.request("GET", target, what=what, stream=True)
             else:
                 response = self.unauthenticated("GET", target, what=what, stream=True)
@@ -291,13 +315,6 @@ def _call_name(url: str) -> str:
         if marker in path:
             return name
     return "other"
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) of a URL, with the default ports made explicit."""
-    parts = urlsplit(url)
-    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), port
 
 
 def _int_header(headers: Mapping[str, str], name: str, default: int, what: str) -> int:

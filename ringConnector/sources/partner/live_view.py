@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from urllib.parse import urljoin
 
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaBlackhole
@@ -83,7 +82,8 @@ class LiveView:
         location = response.headers.get("Location")
         if not location:
             raise DownloadFailed(f"{what}: Ring's answer has no session Location")
-        self._location = urljoin(response.url, location)
+        self._location = self._client.resolve(response.url, location, what=what)
+        self._client.judge(self._location, what=what)  # refused now, not at the DELETE
         try:
             await self._peer.setRemoteDescription(RTCSessionDescription(sdp=response.text, type="answer"))
         except ValueError as ex:
@@ -114,7 +114,7 @@ class LiveView:
 
     async def _delete(self, location: str, what: str) -> None:
         # The session URL gets the token only on the Partner API's own origin.
-        if self._client.same_origin(location):
+        if self._client.same_origin(location, what=what):
             response = await asyncio.to_thread(self._client.request, "DELETE", location, what=what)
         else:
             response = await asyncio.to_thread(self._client.unauthenticated, "DELETE", location, what=what)

@@ -10,7 +10,7 @@ from typing import Any, TypeGuard, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from ringConnector.config import Settings
-from ringConnector.errors import NoFootage, NotFound
+from ringConnector.errors import NoFootage, NotFound, RingUnavailable
 from ringConnector.model.days import DayWindow, utc_text
 from ringConnector.model.events import Device, RingEvent, Unreadable
 from ringConnector.retry import RetryPolicy
@@ -24,6 +24,9 @@ T = TypeVar("T")
 # What a Partner API device is known to be: Ring sends no kind or type (docs/ring-apis.md §2.2),
 # only capabilities, so the connector reports "video" as both Device.kind and Device.device_type.
 VIDEO = "video"
+# A last resort against a links.next that never ends without repeating itself: a day of the
+# busiest doorbell is a few pages (Ring's page size is undocumented; recorded pages hold 100).
+MAX_HISTORY_PAGES = 1000
 
 
 def from_ms(value: int | float) -> datetime:
@@ -118,11 +121,24 @@ class PartnerSource:
         url: str | None = f"v1/history/devices/{device_path(device.id)}/events"
         # No page[size]: Ring does not document it, and the default pages work.
         params: dict[str, str] | None = {"event_types": kinds}
+        what = f"history of {device.name}"
+        pages: set[str] = set()  # each cursor URL read, and every item id seen: the loop guard
+        ids: set[str] = set()
         while url:
-            what = f"history of {device.name}"
+            sent = self.client.full_url(url, params)
+            if sent in pages or len(pages) >= MAX_HISTORY_PAGES:
+                # Ring's links.next came back to a page already read (or never ends): stop with
+                # a failure of the device's history; the events already found still download.
+                raise RingUnavailable(f"{what}: links.next repeats a page already read; the walk stopped")
+            pages.add(sent)
             document = await self._retrying(self.client.get_json, url, what=what, params=params)
             data = document.get("data")
-            for item in data if isinstance(data, list) else []:
+            items = data if isinstance(data, list) else []
+            fresh = {_identity(item) for item in items} - ids
+            if items and not fresh:
+                raise RingUnavailable(f"{what}: a history page repeats items already read; the walk stopped")
+            ids |= fresh
+            for item in items:
                 event = _event(item, device)
                 if isinstance(event, Unreadable):
                     yield event
@@ -295,3 +311,9 @@ def _event(item: object, device: Device) -> RingEvent | Unreadable:
 
 def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _identity(item: Any) -> str:
+    """What tells one history item from another: its id, or its whole text when it has none."""
+    found = item.get("id") if isinstance(item, dict) else None
+    return found if isinstance(found, str) and found else repr(item)

@@ -4,10 +4,8 @@ with Ring's retries, and drops and duplicates on demand."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -24,34 +22,26 @@ from ringConnector.emulator import (
 )
 from ringConnector.sources.partner.webhooks import parse, verify
 from tests.emulator.partner.test_contract import fixture, shape
-from tests.support import wait_for
+from tests.support import Loopback, wait_for
 
 KEY = PartnerApp().hmac_key
 FAST = 0.0001  # Ring's retry delays (1 s ... 1 h) scaled to well under a second
 
 
-class Receiver:
-    """A partner's webhook endpoint on loopback: records each POST, answers the next statuses."""
+class Receiver(Loopback):
+    """A partner's webhook endpoint on loopback."""
 
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.statuses: list[int] = []
-        receiver = self
+    @property
+    def received(self) -> list[tuple[dict[str, str], bytes]]:
+        return [(headers, body) for _, _, headers, body in self.requests]
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers.items()), body))
-                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+    @property
+    def statuses(self) -> list[int]:
+        return [status for status, _, _ in self.answers]
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/connector/webhooks/ring"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    @statuses.setter
+    def statuses(self, statuses: list[int]) -> None:
+        self.answers = [(status, {}, b"") for status in statuses]
 
     def bodies(self) -> list[bytes]:
         return [body for _, body in self.received]
@@ -60,9 +50,9 @@ class Receiver:
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     found = Receiver()
+    found.url += "/connector/webhooks/ring"
     yield found
-    found.server.shutdown()
-    found.server.server_close()
+    found.close()
 
 
 def ring(emu: Emulator, second: int = 0, kind: str = "ding", **fields: Any) -> Event:
