@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -45,11 +47,18 @@ class EventLibrary:
         if not self.videos_dir.is_dir():
             return set()
         found = set()
-        for path in self.videos_dir.iterdir():
+        for path in self._event_files():
             match = _EVENT_FILE.match(path.name)
             if match:
                 found.add(unquote(match["ring_id"]))  # file names hold escaped ids
         return found
+
+    def _event_files(self, pattern: str = "*.json") -> list[Path]:
+        """The event JSON files: named as one, and regular files of this folder, not symlinks
+        (a link named like an event could point at the token file or anything else readable)."""
+        if not self.videos_dir.is_dir():
+            return []
+        return [p for p in self.videos_dir.glob(pattern) if _EVENT_FILE.match(p.name) and _regular(p)]
 
     def video_path(self, stem: str) -> Path:
         """Where the recording of the event named `stem` goes."""
@@ -92,22 +101,18 @@ class EventLibrary:
         write_json(self.json_path(stem), body)
 
     def find(self, ring_id: str) -> Path | None:
-        """The event JSON of `ring_id`, or None (matched by name: no path from a caller is used)."""
-        suffix = f"-{quote(ring_id, safe='')}.json"
-        folder = self.videos_dir
-        if not folder.is_dir():
-            return None
-        for path in folder.iterdir():
-            if path.name.endswith(suffix) and _EVENT_FILE.match(path.name):
+        """The event JSON of exactly `ring_id`, or None (matched by name: no path from a caller
+        is used; `1` is not the event `7-1`)."""
+        escaped = quote(ring_id, safe="")  # leaves no glob character
+        for path in self._event_files(f"*-{escaped}.json"):
+            match = _EVENT_FILE.match(path.name)
+            if match and match["ring_id"] == escaped:
                 return path
         return None
 
     def day(self, day: str) -> list[dict[str, Any]]:
         """Every event JSON whose local day is `day` (YYYYMMDD), oldest first."""
-        folder = self.videos_dir
-        if not folder.is_dir():
-            return []
-        paths = sorted(p for p in folder.glob(f"{day}-*.json") if _EVENT_FILE.match(p.name))
+        paths = sorted(self._event_files(f"{day}-*.json"))
         return [body for body in (self._read(p) for p in paths) if body is not None]
 
     def read(self, ring_id: str) -> dict[str, Any] | None:
@@ -130,13 +135,26 @@ class EventLibrary:
         """The event's video file, if both it and its JSON are there."""
         path = self.find(ring_id)
         video = path.with_suffix(".mp4") if path else None
-        return video if video is not None and video.is_file() else None
+        return video if video is not None and _regular(video) else None
 
     @staticmethod
     def _read(path: Path) -> dict[str, Any] | None:
         try:
-            body = json.loads(path.read_text())
+            # O_NOFOLLOW: a file swapped for a symlink after it was listed is not read either.
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(descriptor, encoding="utf-8") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    return None
+                body = json.loads(handle.read())
         except (OSError, ValueError):
             _LOGGER.warning("unreadable event file %s", path)
             return None
         return body if isinstance(body, dict) else None
+
+
+def _regular(path: Path) -> bool:
+    """A regular file itself, not a symlink to one (nor a folder, a FIFO ...)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
