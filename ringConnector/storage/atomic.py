@@ -81,7 +81,11 @@ class AtomicFile:
         fsync_dir(self.path.parent)
 
     def discard(self) -> None:
-        """Remove the temporary file (and the companions'); final names are untouched."""
+        """Remove the temporary file (and the companions'); final names are untouched. The bytes
+        written are taken back from progress: nothing of them stays."""
+        if self.on_write is not None and self.written:
+            self.on_write(-self.written)
+        self.written = 0
         try:
             # After ENOSPC the buffer still holds data, and close() fails flushing it again.
             self.handle.close()

@@ -560,3 +560,12 @@ def test_an_unreadable_history_item_fails_alone_and_the_rest_of_the_day_download
     ]
     assert not report.complete and report.fatal is None
     assert source.attempts == Counter({"1": 1, "2": 1, "3": 1})  # nothing is fetched for the bad items
+
+
+def test_the_bytes_of_an_event_that_finally_failed_are_taken_back(tmp_path: Path) -> None:
+    broken = event("e-broken", BACK, "03:00:00")
+    run = world(tmp_path, [GOOD, broken], {"e-broken": Script(error=DownloadFailed("storage said no"))})
+    progress = Recorder()
+    report = run.day(progress=progress)
+    assert ids(report) == ["e-good"] and [f.ring_id for f in report.failed] == ["e-broken"]
+    assert progress.bytes == len(video("e-good"))  # the failed event's PARTIAL is not counted
