@@ -93,8 +93,9 @@ class ConsumerSource:
         self._devices_read_at = -DEVICE_LIST_TTL
 
     async def ping(self) -> None:
-        """Read the device list once, without retrying (readiness)."""
-        ring = await self._connect()
+        """Read the device list once, without retrying (readiness): a session to open is asked
+        for once too, so a probe never waits out a backoff."""
+        ring = await self._connect(retry=False)
         await self._call(ring.async_update_devices, what="device list")
         self._devices_read_at = time.monotonic()
 
@@ -207,7 +208,7 @@ class ConsumerSource:
             ring.devices_data = {kind: {item["id"]: item for item in items} for kind, items in cached.items()}
         self._devices_read_at = time.monotonic()
 
-    async def _connect(self) -> Ring:
+    async def _connect(self, *, retry: bool = True) -> Ring:
         async with self._connecting:  # concurrent first calls share one session
             if self._ring is None:
                 token = await asyncio.to_thread(self._store.load)
@@ -219,7 +220,7 @@ class ConsumerSource:
                 # One session per hardware id, whatever token is in use (docs/ring-apis.md §3).
                 session = await asyncio.to_thread(self._cache.session, self._hardware_id, SESSION_RENEW_AFTER)
                 if session is None:
-                    await self._open_session(ring)
+                    await self._open_session(ring, retry=retry)
                 else:
                     # ring_doorbell opens a session whenever Ring.session is None.
                     ring.session = session  # type: ignore[assignment]  # typed as None in the library
@@ -228,14 +229,17 @@ class ConsumerSource:
                 self._ring = ring
         return self._ring
 
-    async def _open_session(self, ring: Ring) -> None:
-        """POST /clients_api/session once (transient failures retried); a 406 is not retried."""
+    async def _open_session(self, ring: Ring, *, retry: bool = True) -> None:
+        """POST /clients_api/session once (transient failures retried unless `retry` is false);
+        a 406 is never retried."""
         if self._cache.refused_since(self._hardware_id) < REFUSAL_PAUSE:
             raise SessionRefused(SESSION_REFUSED + " (not asked again within the hour)")
+
+        def create() -> Awaitable[Any]:
+            return self._call(ring.async_create_session, what="session", opening=True)
+
         try:
-            await self._policy.run(
-                lambda: self._call(ring.async_create_session, what="session", opening=True), what="session"
-            )
+            await (self._policy.run(create, what="session") if retry else create())
         except SessionRefused:
             await asyncio.to_thread(self._cache.save, self._hardware_id, refused=True)
             raise
