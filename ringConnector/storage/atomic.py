@@ -33,6 +33,7 @@ class AtomicFile:
             raise
         self.handle = os.fdopen(fd, "wb")
         self.written = 0
+        self._discarded = False  # the bytes written are taken back from progress once
         self.on_write: Callable[[int], None] | None = None  # progress: bytes written (negative: undone)
         # Files that belong with this one (a long clip's later parts): committed after it,
         # discarded with it, so none is ever under its final name without this one.
@@ -83,9 +84,9 @@ class AtomicFile:
     def discard(self) -> None:
         """Remove the temporary file (and the companions'); final names are untouched. The bytes
         written are taken back from progress: nothing of them stays."""
-        if self.on_write is not None and self.written:
+        if self.on_write is not None and self.written and not self._discarded:
             self.on_write(-self.written)
-        self.written = 0
+        self._discarded = True
         try:
             # After ENOSPC the buffer still holds data, and close() fails flushing it again.
             self.handle.close()
