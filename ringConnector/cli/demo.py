@@ -45,12 +45,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     zone_name = load_settings().zone.key
     day = today(ZoneInfo(zone_name))
+    seeded = datetime.now(UTC).replace(microsecond=0)
     _fresh_folder(args.data)
 
-    with Emulator(demo_scenario(day, zone_name)) as emulator:
+    # Today's events are fitted into the part of the day gone by: none lies in the future.
+    with Emulator(demo_scenario(day, zone_name, now=seeded)) as emulator:
         env = _environment(emulator, args.data, zone_name)
         _step(
-            f"Ring emulator serving a day of a house on {emulator.api_url} (storage {emulator.storage_url})"
+            f"Ring emulator serving a day of a house on {emulator.api_url} (storage {emulator.storage_url}),"
+            f" today's events up to {seeded:%Y-%m-%dT%H:%M:%SZ}"
         )
 
         _step("1. ./startCreateAuthFile.py: sign in (the demo account asks for a 2FA code)")

@@ -50,6 +50,8 @@ def _spec(offset: int, clock: str, device_id: int, kind: str, **extra: Any) -> _
 # A day of a house: dings on the two doorbells, motions on all three cameras, and the awkward
 # cases the connector must cope with (processing, no duration, fresh, same-second, near midnight).
 # Some motions carry the Partner API's sub type; the rest have none, as when Ring classified nothing.
+# How long before `now` the demo's last event of today happened, at most.
+DEMO_LEAD = timedelta(seconds=5)
 _DEMO_DAY = (
     _spec(-1, "21:14:05", FRONT_DOOR, "motion", sub_type="human"),
     _spec(-1, "23:52:40", FRONT_DOOR, "ding"),
@@ -107,12 +109,21 @@ def _assign_ids(stamped: list[tuple[datetime, dict[str, Any]]]) -> list[Event]:
     return events
 
 
-def demo_scenario(day: date, tz: str) -> Scenario:
-    """Return a realistic day `day` in zone `tz`, with a few events the day before and after."""
+def demo_scenario(day: date, tz: str, *, now: datetime | None = None) -> Scenario:
+    """Return a realistic day `day` in zone `tz`, with a few events the day before and after.
+
+    With `now` (the demo's "today"), nothing lies in the future: the day's events keep their
+    order and spacing but are fitted between the day's start and a few seconds before `now`,
+    and the next day's are left out. Ring lists only what has happened."""
     zone = ZoneInfo(tz)
     rng = random.Random(f"{day.isoformat()}:{tz}")  # noqa: S311 - reproducible data, not secrets
+    start = datetime.combine(day, time(0), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
+    limit = None if now is None else max(start, min(end, now - DEMO_LEAD))
     stamped: list[tuple[datetime, dict[str, Any]]] = []
     for spec in _DEMO_DAY:
+        if limit is not None and spec.day_offset > 0:
+            continue  # tomorrow's events have not happened
         local = datetime.combine(day + timedelta(days=spec.day_offset), time.fromisoformat(spec.clock))
         fields: dict[str, Any] = {
             "device_id": spec.device_id,
@@ -121,7 +132,11 @@ def demo_scenario(day: date, tz: str) -> Scenario:
             "size": rng.randint(150_000, 600_000),
         }
         fields.update(spec.extra)
-        stamped.append((local.replace(tzinfo=zone).astimezone(UTC), fields))
+        moment = local.replace(tzinfo=zone).astimezone(UTC)
+        if limit is not None and spec.day_offset == 0:  # fitted into the part of today gone by
+            moment = start + (moment - start) * ((limit - start) / (end - start))
+            moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)  # Ring's ms
+        stamped.append((moment, fields))
     events = _assign_ids(stamped)
     _LOGGER.debug("demo scenario for %s in %s: %d events", day, tz, len(events))
     return Scenario(account=demo_account(), devices=demo_devices(tz), events=events)

@@ -64,8 +64,10 @@ class EmulatorState(ConsumerState):
         """Return up to `limit` events of a device, newest first, older than event `older_than`."""
         # Stored events are replaced, never mutated, so sorting references outside the lock is
         # safe; only the page handed out is copied.
+        now = self.partner.wall_clock()
         with self._lock:
-            mine = [e for e in self._events.values() if e.device_id == device_id]
+            # Ring lists what has happened: an event after the wall clock's now is not history yet.
+            mine = [e for e in self._events.values() if e.device_id == device_id and not self.future(e, now)]
         mine.sort(key=lambda e: (e.created_at, e.id), reverse=True)
         if older_than is not None:
             ids = [e.id for e in mine]
@@ -76,6 +78,10 @@ class EmulatorState(ConsumerState):
                 mine = [e for e in mine if e.id < older_than]
         # Each copy carries its recording's status now: Ring prepares recordings over time.
         return [dataclasses.replace(e, recording_status=self.recording_status(e)) for e in mine[:limit]]
+
+    def future(self, event: Event, now: float | None = None) -> bool:
+        """Tell whether an event starts after the wall clock's now (Ring knows nothing of it)."""
+        return event.created_at.timestamp() > (self.partner.wall_clock() if now is None else now)
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Add events at runtime, as when a new ding arrives."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from ringConnector.cli import demo
-from ringConnector.emulator import BACK_DOOR, FRONT_DOOR, Event, demo_scenario
+from ringConnector.emulator import BACK_DOOR, FRONT_DOOR, Event, Scenario, demo_scenario
 
 pytestmark = pytest.mark.process  # the real scripts and server, as subprocesses
 
@@ -32,14 +32,30 @@ NOT_READY = ("224117", "Front Door")
 NAMES = {FRONT_DOOR: "Front Door", BACK_DOOR: "Back Door"}
 
 
-def the_days_events(day: date, zone: str) -> dict[tuple[str, str], Event]:
-    """The demo scenario's events of the doorbells on `day`, by (local HHMMSS, device name)."""
+def the_days_events(day: date, zone: str, now: datetime) -> dict[tuple[str, str], Event]:
+    """The demo scenario's events of the doorbells on `day` as the demo seeded them at `now`,
+    keyed by their (local HHMMSS, device name) in the full demo day (emulator/seed.py)."""
+
+    def doorbells(scenario: Scenario) -> list[Event]:
+        return [
+            item
+            for item in scenario.events
+            if item.created_at.astimezone(ZoneInfo(zone)).date() == day and item.device_id in NAMES
+        ]
+
+    full, fitted = doorbells(demo_scenario(day, zone)), doorbells(demo_scenario(day, zone, now=now))
+    assert len(full) == len(fitted)  # the same events, fitted into the part of today gone by
+    assert all(item.created_at <= now - timedelta(seconds=5) for item in fitted)
     found = {}
-    for item in demo_scenario(day, zone).events:
-        local = item.created_at.astimezone(ZoneInfo(zone))
-        if local.date() == day and item.device_id in NAMES:
-            found[(local.strftime("%H%M%S"), NAMES[item.device_id])] = item
+    for planned, item in zip(full, fitted, strict=True):
+        local = planned.created_at.astimezone(ZoneInfo(zone))
+        found[(local.strftime("%H%M%S"), NAMES[item.device_id])] = item
     return found
+
+
+def local_clock(item: Event, zone: str) -> str:
+    """The HHMMSS of an event's file name."""
+    return item.created_at.astimezone(ZoneInfo(zone)).strftime("%H%M%S")
 
 
 def test_the_demo_runs_the_whole_flow(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,18 +63,22 @@ def test_the_demo_runs_the_whole_flow(tmp_path: Path, capsys: pytest.CaptureFixt
     assert demo.main(["--data", str(data)]) == 0
     out = capsys.readouterr().out
     told = re.search(r"download today \((\d{4}-\d{2}-\d{2}), ([^)]+)\)", out)
-    assert told is not None, out
+    seeded = re.search(r"today's events up to (\S+Z)", out)
+    assert told is not None and seeded is not None, out
     day, zone = date.fromisoformat(told[1]), told[2]
+    now = datetime.fromisoformat(seeded[1])
+    assert now.tzinfo is not None
     stamp = day.strftime("%Y%m%d")
-    events = the_days_events(day, zone)
+    events = the_days_events(day, zone, now)
     expected = {str(events[key].id): (key, events[key]) for key in DOWNLOADED}
 
     assert f"Token written to {data / 'oauth-authorization.json'}; keep it private." in out
     assert out.count("(exit status 0)") == 2  # sign-in and download
     assert f"{stamp}: 8 downloaded, 1 skipped, 0 failed" in out
     assert f"skipped    {events[NOT_READY].id}: recording not ready" in out
-    for clock, device in DOWNLOADED:
-        item = events[(clock, device)]
+    for key in DOWNLOADED:
+        item, (_, device) = events[key], key
+        clock = local_clock(item, zone)
         video = data / "videos" / f"{stamp}-{clock}-{item.id}.mp4"
         assert f"downloaded {item.id} {stamp}-{clock} {device} -> {video}" in out
     assert out.count("\n   downloaded ") == 8
@@ -68,9 +88,10 @@ def test_the_demo_runs_the_whole_flow(tmp_path: Path, capsys: pytest.CaptureFixt
     by_id = {body["ringId"]: body for body in bodies.values()}
     assert len(bodies) == 9  # the day's 8, then the one ding rung while the server runs
     (fresh,) = set(by_id) - set(expected)
-    for ring_id, ((clock, device), item) in expected.items():
+    for ring_id, ((_, device), item) in expected.items():
         body = by_id[ring_id]
-        assert (body["eventName"], body["deviceName"], body["kind"]) == (f"{stamp}-{clock}", device, "ding")
+        name = f"{stamp}-{local_clock(item, zone)}"
+        assert (body["eventName"], body["deviceName"], body["kind"]) == (name, device, "ding")
         assert (body["answered"], body["duration"]) == (item.answered, item.duration)
         assert Path(body["videoFileName"]).stat().st_size == item.size
     answered = sorted(clock for (clock, _), item in expected.values() if by_id[str(item.id)]["answered"])

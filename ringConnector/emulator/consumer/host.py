@@ -115,7 +115,7 @@ def _storage_url_for(request: web.Request) -> str | None:
     """Return a freshly signed storage URL for the event, or None if it has no recording."""
     state = request.app[GATE].state
     event = state.event(int(request.match_info["event_id"]))
-    if event is None or event.recording_status is None:
+    if event is None or event.recording_status is None or state.future(event):
         return None
     device = state.device(event.device_id)
     if device is None or not device.show_recordings:

@@ -177,13 +177,34 @@ def test_bandwidth_and_first_byte_latency_are_honoured(http: requests.Session) -
 
 
 def test_events_added_while_running_are_served(
-    emu: Emulator, http: requests.Session, auth: dict[str, str]
+    emu: Emulator, http: requests.Session, auth: dict[str, str], wall: ManualClock
 ) -> None:
     """A new ding added at runtime tops the history and downloads."""
-    new = Event(id=(2_000_000_000 << 32), device_id=201_000_101, created_at=datetime.now(UTC))
+    new = Event(
+        id=(2_000_000_000 << 32), device_id=201_000_101, created_at=datetime.fromtimestamp(wall(), UTC)
+    )
     emu.add_events([new])
     top = http.get(
         emu.api_url + "/clients_api/doorbots/201000101/history", params={"limit": 1}, headers=auth
     ).json()
     assert [item["id"] for item in top] == [new.id]
     assert http.get(_url(emu, http, new.id)).content == recording_bytes(str(new.id), new.size)
+
+
+def test_an_event_after_the_wall_clocks_now_is_neither_listed_nor_served(
+    emu: Emulator, http: requests.Session, auth: dict[str, str], wall: ManualClock
+) -> None:
+    """Ring lists what has happened: a ding a minute from now appears only once it is past."""
+    soon = Event(
+        id=(2_000_000_001 << 32), device_id=201_000_101, created_at=datetime.fromtimestamp(wall() + 60, UTC)
+    )
+    emu.add_events([soon])
+    history = emu.api_url + "/clients_api/doorbots/201000101/history"
+    assert soon.id not in [item["id"] for item in http.get(history, headers=auth).json()]
+    hidden = http.get(
+        emu.api_url + f"/clients_api/dings/{soon.id}/recording", headers=auth, allow_redirects=False
+    )
+    assert hidden.status_code == 404
+    wall.advance(61)
+    assert [item["id"] for item in http.get(history, params={"limit": 1}, headers=auth).json()] == [soon.id]
+    assert http.get(_url(emu, http, soon.id)).content == recording_bytes(str(soon.id), soon.size)
