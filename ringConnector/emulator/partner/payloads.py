@@ -182,12 +182,14 @@ def history_item(event: Event) -> dict[str, Any]:
     No `sub_type`: none has been seen; motion sub types are filters of the query only.
     """
     start, end = event_window(event)
-    return {
+    item: dict[str, Any] = {
         "type": "history-events",
         "id": partner_event_id(event.id),
         "attributes": {
             "event_type": event.kind,
-            "start": start,
+            # What a format change could make of it (Event.created_at_text): the same field in
+            # another shape, as the consumer host does with created_at.
+            "start": start if event.created_at_text is None else event.created_at_text,
             "end": end,
             "is_third_party_reviewed": False,
         },
@@ -197,6 +199,9 @@ def history_item(event: Event) -> dict[str, Any]:
         },
         "meta": {"riid": None},
     }
+    if event.without_id:
+        del item["id"]
+    return item
 
 
 def encode_cursor(device_id: str, start: int, event_id: int) -> str:
