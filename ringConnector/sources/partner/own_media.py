@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock
+
 from ringConnector.storage.atomic import write_json
 
 _LOGGER = logging.getLogger(__name__)
@@ -35,20 +37,22 @@ class Window:
 
 
 class OwnMedia:
-    """The windows we caused, in an atomic JSON file; thread-safe within one process."""
+    """The windows we caused, in an atomic JSON file; safe across threads and processes (the
+    server and a script may share DATA_DIR): each read-modify-write holds a file lock."""
 
     def __init__(self, path: Path, clock: Callable[[], float]) -> None:
         """Keep the windows in `path`; `clock` is the wall clock (epoch seconds)."""
         self.path = path
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # FileLock is reentrant across threads, so both
+        self._file_lock = FileLock(str(path.with_name("." + path.name + ".lock")), thread_local=False)
 
     def add(self, device: str, start_ms: int, end_ms: int) -> None:
         """Remember that we made the device record from start_ms to end_ms."""
-        with self._lock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, self._file_lock:
             windows = [w for w in self._load() if w.end_ms >= self._now_ms() - KEEP_MS]
             windows.append(Window(device, start_ms, max(start_ms, end_ms)))
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             write_json(self.path, [w.__dict__ for w in windows])
 
     def caused(self, device: str, start_ms: int) -> bool:
