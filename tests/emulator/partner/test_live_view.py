@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from urllib.parse import urljoin
 
 import requests
 
-from ringConnector.emulator import CHIME, Emulator, Fault, ManualClock, partner_device_id
+from ringConnector.emulator import CHIME, Emulator, Fault, ManualClock, Scenario, partner_device_id
 
 from .sdp_offer import FRONT, SDP, SESSIONS, answer_lines, browser_offer, start_session
 
@@ -147,3 +148,26 @@ def test_whep_fault_then_success(emu: Emulator, http: requests.Session, pauth: d
     assert start_session(emu, http, pauth, browser_offer()).status_code == 500
     assert start_session(emu, http, pauth, browser_offer()).status_code == 201
     assert emu.count("whep", FRONT) == 2
+
+
+def test_a_battery_devices_session_ends_by_itself_after_30_s(
+    demo_day: Scenario, mono: ManualClock, wall: ManualClock, http: requests.Session
+) -> None:
+    """Battery devices end a live view at 30 s (live video page), not 60 s: footage stops there."""
+    demo_day.devices = [
+        dataclasses.replace(d, battery=True) if partner_device_id(d.id) == FRONT else d
+        for d in demo_day.devices
+    ]
+    with Emulator(demo_day, clock=mono, wall_clock=wall) as emu:
+        pauth = {"Authorization": f"Bearer {emu.issue_partner_token()['access_token']}"}
+        created = round(wall() * 1000)
+        start_session(emu, http, pauth, browser_offer())
+        wall.advance(2 * 60)
+        (session,) = emu.whep_sessions()
+        assert session["deleted_ms"] == created + 30_000 and session["event_id"] is not None
+        clip = http.post(
+            emu.partner_url + f"/v1/devices/{FRONT}/media/video/download",
+            json={"timestamp": created + 20_000, "duration": 30_000},
+            headers=pauth,
+        )
+        assert clip.status_code == 206 and clip.headers["X-Media-Length"] == "10000"
