@@ -62,7 +62,7 @@ class RetryPolicy:
     ) -> tuple[T, int]:
         """Run `operation` until it succeeds or the wait budget is spent; return (result, attempts).
 
-        `waited`, for a recording, gives the seconds since it could first exist (see `_wait`).
+        `waited`, for a recording, gives the seconds Ring has been preparing it (see `_wait`).
         The last TransientError is re-raised when the budget runs out.
         """
 

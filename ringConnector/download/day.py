@@ -203,8 +203,8 @@ class DayDownload:
                     return
 
     def _waited(self, event: RingEvent) -> float:
-        """Seconds since the recording could first exist (the event's end)."""
-        return (self.now() - event.ended_at).total_seconds()
+        """Seconds Ring has been preparing the recording (RingEvent.preparing_for)."""
+        return event.preparing_for(self.now())
 
     async def _pending_pass(self, report: DayReport, waiting: dict[str, RingEvent]) -> None:
         """Remember what this day leaves not ready (or failed); fetch other days' pending recordings."""

@@ -66,7 +66,7 @@ class Saver:
             extra, attempts = await self.policy.run(
                 one,
                 what=f"event {event.id}",
-                waited=lambda: (self.now() - event.ended_at).total_seconds(),
+                waited=lambda: event.preparing_for(self.now()),
             )
             await asyncio.to_thread(out.commit)
         except BaseException:

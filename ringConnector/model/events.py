@@ -90,6 +90,13 @@ class RingEvent:
         """When the recording can first exist: the event's end (its start when Ring omits duration)."""
         return self.created_at + timedelta(seconds=max(self.duration or 0.0, 0.0))
 
+    def preparing_for(self, now: datetime) -> float:
+        """Seconds Ring has been preparing the recording at `now`: since the event began, as the
+        recording is made while it happens (storage has it 50-90 s "after the event",
+        docs/ring-apis.md §3). The retry waits are a quarter of this, so a 30 s ding is looked
+        at a handful of times in its first minutes, not every 2 s."""
+        return (now - self.created_at).total_seconds()
+
     def file_stem(self, window: DayWindow) -> str:
         """The file name without suffix: eventName first, the ring id keeps it unique.
 
