@@ -62,6 +62,10 @@ class Settings:
     api_key: str = ""  # empty: no key asked (fine on loopback only)
     callback_url: str = ""  # empty: no callback
     callback_allow_http: bool = False  # plain http to a CALLBACK_URL beyond this machine
+    watch: bool = False  # server.py also watches (startDownload.py --watch watches alone)
+    watch_poll_interval: float = 60.0  # one history page per device a minute is what Ring tolerates
+    watch_max_wait: float = 900.0  # how long a watched recording is looked for soon and often
+    partner_webhook_key: str = ""  # the app's HMAC key; empty: webhooks are refused
     allow_remote_without_key: bool = False
     log_level: str = "INFO"
     log_format: str = "text"  # or json: one JSON object a line
@@ -93,6 +97,8 @@ class Settings:
             raise ConfigError("DOWNLOAD_CONCURRENCY must be at least 1")
         if min(self.retry_max_wait, self.retry_initial_delay, self.retry_max_delay) < 0:
             raise ConfigError("RETRY_MAX_WAIT, RETRY_INITIAL_DELAY and RETRY_MAX_DELAY must be >= 0")
+        if self.watch_poll_interval <= 0 or self.watch_max_wait < 0:
+            raise ConfigError("WATCH_POLL_INTERVAL must be positive and WATCH_MAX_WAIT >= 0")
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"LOG_FORMAT must be text or json, got {self.log_format!r}")
         if self.http_timeout <= 0:
@@ -234,6 +240,10 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("api_key", "CONNECTOR_API_KEY", str),
     ("callback_url", "CALLBACK_URL", str),
     ("callback_allow_http", "CALLBACK_ALLOW_HTTP", lambda raw: bool(_boolean("CALLBACK_ALLOW_HTTP")(raw))),
+    ("watch", "WATCH", lambda raw: bool(_boolean("WATCH")(raw))),
+    ("watch_poll_interval", "WATCH_POLL_INTERVAL", _number("WATCH_POLL_INTERVAL", float)),
+    ("watch_max_wait", "WATCH_MAX_WAIT", _number("WATCH_MAX_WAIT", float)),
+    ("partner_webhook_key", "RING_PARTNER_WEBHOOK_KEY", str),
     (
         "allow_remote_without_key",
         "ALLOW_REMOTE_WITHOUT_KEY",

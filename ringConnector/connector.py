@@ -30,6 +30,8 @@ from ringConnector.model.events import Device
 from ringConnector.retry import RetryPolicy, Sleep
 from ringConnector.sources import Source, open_source
 from ringConnector.storage.library import EventLibrary
+from ringConnector.storage.state_db import FILE_NAME as STATE_FILE
+from ringConnector.storage.state_db import StateDatabase
 
 T = TypeVar("T")
 # Readiness probes come every few seconds; Ring is asked at most this often.
@@ -73,6 +75,7 @@ class Connector:
         self._ready_lock = threading.Lock()
         self.jobs = JobBook()
         self._notifier: Notifier | None = None
+        self._draining: asyncio.Task[int] | None = None
 
     def today(self) -> date:
         """Today in the configured time zone, at the moment of the call."""
@@ -124,6 +127,22 @@ class Connector:
     def devices(self) -> list[Device]:
         """Every video device on the account, whatever RING_DEVICE_TYPES selects."""
         return self._run(self._devices())
+
+    def drain_callbacks(self) -> None:
+        """Start delivering the outbox's due callbacks (a watcher's round calls it)."""
+        if self.settings.callback_url:
+            self._run(self._drain())
+
+    def undelivered_callbacks(self) -> int:
+        """How many event JSON are still to deliver to CALLBACK_URL."""
+        if not self.settings.callback_url:
+            return 0
+        return StateDatabase(self.settings.data_dir / STATE_FILE).undelivered()
+
+    async def _drain(self) -> None:
+        self._get_source()
+        if self._notifier is not None:
+            await self._notifier.drain()
 
     def readiness(self) -> tuple[bool, str]:
         """(ready, reason): a usable token and Ring reachable, checked at most every 30 s; probes
@@ -191,6 +210,7 @@ class Connector:
             self._policy,
             source_name=self.settings.source,
             notify=self._notifier.notify if self._notifier else None,
+            outbox=self._notifier.outbox if self._notifier else None,
             now=self._now,
         )
 
@@ -205,7 +225,14 @@ class Connector:
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout),
             )
             if self.settings.callback_url:
-                self._notifier = Notifier(self.settings.callback_url, self._http, self._policy)
+                outbox = StateDatabase(self.settings.data_dir / STATE_FILE)
+                self._notifier = Notifier(
+                    self.settings.callback_url, self._http, self._policy, outbox, self.library
+                )
+                # What earlier runs could not deliver goes out now, whatever its next try said.
+                self._draining = asyncio.get_running_loop().create_task(
+                    self._notifier.drain(waiting_too=True)
+                )
             self._source = open_source(
                 self.settings, self._http, self._policy, wall_clock=lambda: self._now().timestamp()
             )

@@ -25,6 +25,22 @@ RING_LATENCY = Histogram(
     ["call"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+# From the event (its start) to its file on disk and to its JSON delivered to CALLBACK_URL.
+_EVENT_BUCKETS = (5, 10, 20, 30, 60, 90, 120, 180, 300, 600, 1800, 3600, 4 * 3600, 86400)
+EVENT_TO_FILE = Histogram(
+    "ringconnector_event_to_file_seconds", "From an event's start to its recording on disk.",
+    buckets=_EVENT_BUCKETS,
+)  # fmt: skip
+EVENT_TO_CALLBACK = Histogram(
+    "ringconnector_event_to_callback_seconds", "From an event's start to its JSON delivered.",
+    buckets=_EVENT_BUCKETS,
+)  # fmt: skip
+EVENTS_FOUND = Counter(
+    "ringconnector_watch_events_found",
+    "Events the watcher downloaded, by how they were found: push, webhook, or poll (a missed push).",
+    ["how"],
+)
+CALLBACKS_DELIVERED = Counter("ringconnector_callbacks_delivered", "Event JSON delivered to CALLBACK_URL.")
 
 
 @contextmanager

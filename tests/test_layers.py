@@ -24,6 +24,7 @@ LAYERS = {
     "ringConnector.sources": 3,
     "ringConnector.download": 4,
     "ringConnector.connector": 5,
+    "ringConnector.watch": 5,
     "ringConnector.web": 6,
     "ringConnector.cli": 7,
 }

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ringConnector.metrics import BYTES_DOWNLOADED, EVENTS_DOWNLOADED
+from ringConnector.metrics import BYTES_DOWNLOADED, EVENT_TO_FILE, EVENTS_DOWNLOADED
 from ringConnector.model.days import DayWindow
 from ringConnector.model.events import RingEvent, event_json
 from ringConnector.retry import RetryPolicy
 from ringConnector.storage.atomic import AtomicFile
 from ringConnector.storage.library import EventLibrary
+from ringConnector.storage.state_db import StateDatabase
 
 _LOGGER = logging.getLogger(__name__)
 # One attempt at writing a recording into the temporary file; returns extra event JSON fields.
@@ -36,6 +37,7 @@ class Saver:
     policy: RetryPolicy
     source_name: str = "consumer"
     notify: Callable[[dict[str, Any]], None] | None = None  # CALLBACK_URL delivery
+    outbox: StateDatabase | None = None  # where that delivery is remembered until it succeeds
     on_write: Callable[[int], None] | None = None  # progress: bytes written (negative: undone)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # the Connector's clock
 
@@ -74,7 +76,13 @@ class Saver:
             raise
         body = event_json(event, window, self.library.video_path(stem))
         body.update(extra)
+        if self.outbox is not None:
+            # Queued before the JSON that marks it downloaded: a crash between the two leaves
+            # an outbox row that waits for the JSON (the event is downloaded again), never a
+            # downloaded event whose callback nobody remembers.
+            await asyncio.to_thread(self.outbox.put, str(event.id), body)
         await asyncio.to_thread(self.library.save_event, stem, body)
+        EVENT_TO_FILE.observe(max(0.0, (self.now() - event.created_at).total_seconds()))
         if self.notify is not None:
             self.notify(body)
         EVENTS_DOWNLOADED.labels(self.source_name).inc()

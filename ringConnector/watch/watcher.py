@@ -1,0 +1,211 @@
+"""The watcher: one per account (a lock in DATA_DIR), polling today's history through the
+Connector's idempotent day download, woken early by webhooks, and draining the callback outbox.
+
+Polling is what guarantees nothing is missed: an announcement (webhook, and later push) only
+makes the next read come sooner. An event is fetched once and its JSON written once however
+often it is announced, because every read goes through the same day download, which skips the
+events whose JSON is on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from ringConnector.connector import Connector
+from ringConnector.errors import ConfigError, ConnectorError
+from ringConnector.metrics import EVENTS_FOUND
+from ringConnector.model.days import utc_text
+
+_LOGGER = logging.getLogger(__name__)
+LOCK_NAME = ".watch.lock"
+# How soon after an announcement the extra read comes (Ring lists the event within seconds).
+ANNOUNCE_DELAY = 2.0
+# While a recording is being prepared the next round comes this soon (each round's download
+# itself waits for it up to RETRY_MAX_WAIT, a quarter of its age at a time).
+PENDING_RECHECK = 15.0
+# Announcements count for an event found within this long after them (else it was found by poll).
+ANNOUNCE_WINDOW = 15 * 60.0
+
+
+class WatcherBusy(ConfigError):
+    """Another watcher holds this DATA_DIR's lock."""
+
+
+@dataclass
+class _Seen:
+    """What the watcher has done, for GET /connector/watch."""
+
+    started: str | None = None
+    last_poll: str | None = None
+    last_error: str | None = None
+    polls: int = 0
+    found: dict[str, int] = field(default_factory=lambda: {"poll": 0, "webhook": 0, "push": 0})
+    pending: list[dict[str, str]] = field(default_factory=list)
+    last_announcement: dict[str, Any] | None = None
+
+
+class Watcher:
+    """Watches the account of one Connector until stopped."""
+
+    def __init__(
+        self,
+        connector: Connector,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        """Nothing runs until `start()` (a thread) or `cycle()` (one round, for tests)."""
+        self.connector = connector
+        self.settings = connector.settings
+        self._clock = clock
+        self._wall = wall_clock
+        self._lock = FileLock(str(Path(self.settings.data_dir) / LOCK_NAME), thread_local=False)
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._seen = _Seen()
+        self._announced: dict[str, float] = {}  # device id -> when last announced (clock)
+        self._pending_since: dict[str, float] = {}  # ring id -> when first seen pending (clock)
+        self._state_lock = threading.Lock()
+
+    # --- life cycle -----------------------------------------------------------------------
+
+    def acquire(self) -> None:
+        """Take the account's watch lock, or raise WatcherBusy at once."""
+        Path(self.settings.data_dir).mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            raise WatcherBusy(
+                f"another watcher is running on {self.settings.data_dir} (its lock {LOCK_NAME} is held)"
+            ) from None
+
+    def start(self) -> None:
+        """Take the lock and watch in a background thread."""
+        self.acquire()
+        self._thread = threading.Thread(target=self.run, name="watcher", daemon=True)
+        self._thread.start()
+
+    def run(self) -> None:
+        """Watch until `stop()`: a round, then wait for the next poll, a recheck or an announcement."""
+        with self._state_lock:
+            self._seen.started = utc_text(self._wall())
+        _LOGGER.info("watching: a poll every %g s", self.settings.watch_poll_interval)
+        while not self._stopping.is_set():
+            delay = self.cycle()
+            self._wake.wait(timeout=delay)
+            if self._wake.is_set() and not self._stopping.is_set():
+                self._wake.clear()
+                self._stopping.wait(ANNOUNCE_DELAY)  # let Ring list what was announced
+        _LOGGER.info("watcher stopped")
+
+    def stop(self) -> None:
+        """Stop the loop (after the round under way) and release the lock."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=60)
+        if self._lock.is_locked:
+            self._lock.release()
+
+    @property
+    def running(self) -> bool:
+        """Tell whether the loop is running."""
+        return self._thread is not None and self._thread.is_alive()
+
+    # --- producers ------------------------------------------------------------------------
+
+    def announce(self, device_id: str | None, *, how: str, at: datetime | None = None) -> None:
+        """Something says there may be a new event (of `device_id`): read history soon."""
+        with self._state_lock:
+            if device_id is not None:
+                self._announced[device_id] = self._clock()
+            self._seen.last_announcement = {
+                "how": how,
+                "deviceId": device_id,
+                "at": utc_text(at) if at else None,
+                "received": utc_text(self._wall()),
+            }
+        self._wake.set()
+
+    # --- one round ------------------------------------------------------------------------
+
+    def cycle(self) -> float:
+        """Download what is new today (and yesterday just after midnight), deliver what the
+        outbox holds; return the seconds until the next round."""
+        now = self._wall()
+        today = self.connector.today()
+        days = [today]
+        since_midnight = now - datetime.combine(today, datetime.min.time(), self.settings.zone)
+        if since_midnight < timedelta(seconds=self.settings.watch_max_wait):
+            days.append(today - timedelta(days=1))  # events near midnight finish on the next day
+        pending: list[dict[str, str]] = []
+        delay = float(self.settings.watch_poll_interval)
+        error = None
+        for day in days:
+            try:
+                report = self.connector.download_day(day)
+            except ConnectorError as ex:
+                error = str(ex)
+                _LOGGER.warning("watch: download of %s failed: %s", day, ex)
+                continue
+            for body in report.downloaded:
+                self._count_found(body)
+            for ring_id, reason in report.skipped:
+                pending.append({"ringId": ring_id, "day": day.isoformat(), "reason": reason})
+        if pending:
+            delay = min(delay, self._recheck_delay(pending))
+        self.connector.drain_callbacks()
+        with self._state_lock:
+            self._seen.polls += 1
+            self._seen.last_poll = utc_text(self._wall())
+            self._seen.pending = pending
+            self._seen.last_error = error
+        return delay
+
+    def _count_found(self, body: dict[str, Any]) -> None:
+        device = str(body.get("deviceId") or "")
+        with self._state_lock:
+            announced = self._announced.get(device)
+            how = (
+                "webhook" if announced is not None and self._clock() - announced < ANNOUNCE_WINDOW else "poll"
+            )
+            self._seen.found[how] += 1
+        EVENTS_FOUND.labels(how).inc()
+
+    def _recheck_delay(self, pending: list[dict[str, str]]) -> float:
+        """Soon again while a recording is still being prepared, for up to WATCH_MAX_WAIT after
+        it was first seen pending (then it waits in pending.json for the polls as usual)."""
+        now = self._clock()
+        with self._state_lock:
+            first = {item["ringId"]: self._pending_since.get(item["ringId"], now) for item in pending}
+            self._pending_since = first
+        young = [since for since in first.values() if now - since < self.settings.watch_max_wait]
+        return PENDING_RECHECK if young else float(self.settings.watch_poll_interval)
+
+    def status(self) -> dict[str, Any]:
+        """What GET /connector/watch answers."""
+        with self._state_lock:
+            seen = self._seen
+            return {
+                "running": self.running,
+                "since": seen.started,
+                "lastPoll": seen.last_poll,
+                "lastError": seen.last_error,
+                "polls": seen.polls,
+                "pollInterval": self.settings.watch_poll_interval,
+                "found": dict(seen.found),
+                "pending": list(seen.pending),
+                "lastAnnouncement": seen.last_announcement,
+                "push": None,  # the consumer API's push comes with the next issue
+                "outbox": self.connector.undelivered_callbacks(),
+            }
