@@ -77,6 +77,10 @@ class Connector:
         self._notifier: Notifier | None = None
         self._draining: asyncio.Task[int] | None = None
 
+    def now(self) -> datetime:
+        """The Connector's clock (injected in tests)."""
+        return self._now()
+
     def today(self) -> date:
         """Today in the configured time zone, at the moment of the call."""
         return today(self.settings.zone, self._now())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ from ringConnector.download.day import DayReport
 from ringConnector.download.on_demand import check_seconds
 from ringConnector.errors import BadRequest, ConnectorError
 from ringConnector.model.days import CLI_DAY, parse_day
+from ringConnector.watch.watcher import Watcher
 
 SETTINGS_HELP = """\
 settings (environment or .env, see .env.example):
@@ -76,6 +78,11 @@ def download_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seconds", type=int, default=10, help="with --record: how long to record (default 10)"
     )
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep watching: download each new event as soon as Ring has it, until Ctrl-C",
+    )
     return parser
 
 
@@ -84,6 +91,10 @@ def download_main(argv: Sequence[str] | None = None) -> int:
     parser = download_parser()
     args = parser.parse_args(argv)
     try:
+        if args.watch:
+            if args.day or args.first or args.last or args.record or args.dry_run or args.json:
+                raise BadRequest("--watch watches today: give no day, --record, --dry-run or --json with it")
+            return guarded(lambda settings: _watch(settings, args))
         if args.record is not None:
             if args.day or args.first or args.last:
                 raise BadRequest("give either days or --record, not both")
@@ -141,6 +152,38 @@ def _download(
     if args.json:
         print(json.dumps(everything, indent=2, ensure_ascii=False))
     return 0 if complete else EXIT_FAILED
+
+
+def _watch(settings: Settings, args: argparse.Namespace) -> int:
+    """Watch until Ctrl-C or SIGTERM; one line per event downloaded."""
+    kinds = tuple(k.strip().lower() for item in args.kind or () for k in item.split(",") if k.strip())
+    if kinds:
+        settings = settings.replace(event_kinds=kinds)
+    if args.device:
+        settings = settings.replace(devices=tuple(args.device))
+    with Connector(settings) as connector:
+        watcher = Watcher(connector, on_report=_print_downloaded)
+        watcher.acquire()  # WatcherBusy: one line, exit 1
+        signal.signal(signal.SIGTERM, _interrupt)
+        print(f"watching (a poll every {settings.watch_poll_interval:g} s); Ctrl-C stops", flush=True)
+        try:
+            watcher.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            watcher.stop()
+    print("stopped watching", flush=True)
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _print_downloaded(report: DayReport) -> None:
+    for body in [*report.downloaded, *report.late]:
+        where = body["videoFileName"]
+        print(f"downloaded {body['ringId']} {body['eventName']} {body['deviceName']} -> {where}", flush=True)
 
 
 def _record(settings: Settings, device_id: str, seconds: int) -> int:

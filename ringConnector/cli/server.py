@@ -19,7 +19,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Serve ringConnector's REST API with waitress (a production WSGI server).",
         epilog=(
             "Settings (environment or .env, see .env.example): HOST (default 127.0.0.1), PORT "
-            "(default 5000), LOG_LEVEL, and those of startDownload.py (DATA_DIR, TIME_ZONE, ...)."
+            "(default 5000), LOG_LEVEL, WATCH (also download each new event as soon as Ring has it), "
+            "and those of startDownload.py (DATA_DIR, TIME_ZONE, ...)."
         ),
     ).parse_args(argv)
     try:
@@ -39,5 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         serve(settings)
     except OSError as ex:
         print(f"error: cannot listen on {settings.host}:{settings.port}: {ex}", file=sys.stderr)
+        return 1
+    except ConnectorError as ex:  # WATCH=true and another watcher holds DATA_DIR
+        print(f"error: {ex}", file=sys.stderr)
         return 1
     return 0

@@ -14,13 +14,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
 from ringConnector.connector import Connector
+from ringConnector.download.day import DayReport
 from ringConnector.errors import ConfigError, ConnectorError
 from ringConnector.metrics import EVENTS_FOUND
 from ringConnector.model.days import utc_text
@@ -61,13 +62,15 @@ class Watcher:
         connector: Connector,
         *,
         clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        wall_clock: Callable[[], datetime] | None = None,
+        on_report: Callable[[DayReport], None] | None = None,
     ) -> None:
         """Nothing runs until `start()` (a thread) or `cycle()` (one round, for tests)."""
         self.connector = connector
         self.settings = connector.settings
         self._clock = clock
-        self._wall = wall_clock
+        self._wall = wall_clock or connector.now
+        self._on_report = on_report  # told of each round's download (startDownload.py prints it)
         self._lock = FileLock(str(Path(self.settings.data_dir) / LOCK_NAME), thread_local=False)
         self._stopping = threading.Event()
         self._wake = threading.Event()
@@ -158,6 +161,8 @@ class Watcher:
                 error = str(ex)
                 _LOGGER.warning("watch: download of %s failed: %s", day, ex)
                 continue
+            if self._on_report is not None:
+                self._on_report(report)
             for body in report.downloaded:
                 self._count_found(body)
             for ring_id, reason in report.skipped:

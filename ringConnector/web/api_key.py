@@ -11,6 +11,8 @@ from ringConnector.errors import Unauthorized
 # Endpoints anyone may call (probes carry no key): they say nothing about the videos.
 OPEN_ENDPOINTS = frozenset(
     {"connector.liveness", "status.healthz", "status.readyz", "status.openapi_json", "status.docs"}
+    # Ring cannot send our key; it signs the body instead (checked in the view, 401 if wrong).
+    | {"watch.ring_webhook"}
 )
 
 

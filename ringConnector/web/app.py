@@ -8,7 +8,8 @@ from flask import Flask
 
 from ringConnector.config import Settings, load_settings
 from ringConnector.connector import Connector
-from ringConnector.web import downloads, library, status
+from ringConnector.watch.watcher import Watcher
+from ringConnector.web import downloads, library, status, watch
 from ringConnector.web.api_key import require_api_key
 from ringConnector.web.json_errors import register_error_handlers
 
@@ -16,8 +17,11 @@ from ringConnector.web.json_errors import register_error_handlers
 MAX_BODY_BYTES = 1 << 20
 
 
-def create_app(config: Settings | None = None, *, connector: Connector | None = None) -> Flask:
-    """Build the app around one Connector (made from `config`, or from the environment)."""
+def create_app(
+    config: Settings | None = None, *, connector: Connector | None = None, watcher: Watcher | None = None
+) -> Flask:
+    """Build the app around one Connector (made from `config`, or from the environment), and the
+    watcher that watches through it, if any."""
     settings = config or load_settings()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
@@ -32,9 +36,12 @@ def create_app(config: Settings | None = None, *, connector: Connector | None = 
         connector = Connector(settings)
         atexit.register(connector.close)
     app.extensions["ringConnector"] = connector
+    app.extensions["ringConnector.watcher"] = watcher
+    app.extensions["ringConnector.settings"] = settings
     register_error_handlers(app)
     require_api_key(app, settings.api_key)
     app.register_blueprint(downloads.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(status.bp)
+    app.register_blueprint(watch.bp)
     return app

@@ -192,9 +192,52 @@ PATHS: dict[str, Any] = {
             "responses": {"200": _json(JOB, "the job"), **_errors(401, 404)},
         }
     },
+    "/connector/watch": {
+        "get": {
+            "summary": "Watch mode: running or not, the last poll, pending events, the callback outbox",
+            "responses": {
+                "200": _json({"$ref": "#/components/schemas/Watch"}, "the watcher"),
+                **_errors(401),
+            },
+        }
+    },
+    "/connector/webhooks/ring": {
+        "post": {
+            "summary": "Ring's Partner API webhooks, signed (X-Signature: sha256=<HMAC>); no API key",
+            "parameters": [
+                {"name": "X-Signature", "in": "header", "required": True, "schema": {"type": "string"}}
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            "responses": {
+                "204": {"description": "received (duplicates and ignored types too)"},
+                **_errors(400, 401),
+            },
+        }
+    },
 }
 
 SCHEMAS: dict[str, Any] = {
+    "Watch": {
+        "type": "object",
+        "required": ["running"],
+        "properties": {
+            "running": {"type": "boolean"},
+            "reason": {"type": "string"},
+            "since": {"type": ["string", "null"]},
+            "lastPoll": {"type": ["string", "null"]},
+            "lastError": {"type": ["string", "null"]},
+            "polls": {"type": "integer"},
+            "pollInterval": {"type": "number"},
+            "found": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "pending": {"type": "array", "items": {"type": "object"}},
+            "lastAnnouncement": {"type": ["object", "null"]},
+            "push": {"type": ["object", "null"]},
+            "outbox": {"type": "integer", "description": "event JSON still to deliver to CALLBACK_URL"},
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error", "message"],

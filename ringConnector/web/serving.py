@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 
 import waitress
+from flask import Flask
 
 from ringConnector.config import Settings
+from ringConnector.connector import Connector
+from ringConnector.watch.watcher import Watcher
 from ringConnector.web.app import MAX_BODY_BYTES, create_app
 
 _LOGGER = logging.getLogger(__name__)
@@ -22,8 +25,21 @@ CHANNEL_TIMEOUT = 30
 
 
 def serve(settings: Settings) -> None:
-    """Build the app and serve it on HOST:PORT until interrupted; OSError if it cannot listen."""
-    app = create_app(settings)
+    """Build the app and serve it on HOST:PORT until interrupted; OSError if it cannot listen.
+    With WATCH=true a watcher runs beside it (WatcherBusy if another one holds DATA_DIR)."""
+    connector = Connector(settings)
+    watcher = Watcher(connector) if settings.watch else None
+    try:
+        if watcher is not None:
+            watcher.start()
+        _serve(create_app(settings, connector=connector, watcher=watcher), settings)
+    finally:
+        if watcher is not None:
+            watcher.stop()
+        connector.close()
+
+
+def _serve(app: Flask, settings: Settings) -> None:
     _LOGGER.info("serving on http://%s:%d (time zone %s)", settings.host, settings.port, settings.zone.key)
     waitress.serve(
         app,

@@ -81,6 +81,8 @@ def test_real_answers_match_the_document(
         ("/connector/jobs", "POST", "/connector/jobs", {"json": {"date": "20261122"}}),
         ("/connector/jobs", "POST", "/connector/jobs", {"json": {"date": 1}}),
         ("/connector/jobs/{job_id}", "GET", "/connector/jobs/nope", {}),
+        ("/connector/watch", "GET", "/connector/watch", {}),
+        ("/connector/webhooks/ring", "POST", "/connector/webhooks/ring", {"data": b"{}"}),  # 401: no key
     ]
     covered = set()
     for template, method, url, options in calls:

@@ -1,0 +1,47 @@
+"""Watch mode over HTTP: its state (GET /connector/watch) and Ring's webhooks
+(POST /connector/webhooks/ring, open without the API key: Ring signs them instead)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from ringConnector.config import Settings
+from ringConnector.watch.watcher import Watcher
+from ringConnector.watch.webhooks import SIGNATURE_HEADER, receive
+from ringConnector.web.downloads import connector
+
+bp = Blueprint("watch", __name__)
+
+
+def watcher() -> Watcher | None:
+    """The app's watcher, when it watches (WATCH=true)."""
+    found: Watcher | None = current_app.extensions.get("ringConnector.watcher")
+    return found
+
+
+@bp.get("/connector/watch")
+def watch_state() -> dict[str, Any]:
+    """Running or not, the last poll, pending events, what found them, the callback outbox."""
+    found = watcher()
+    if found is None:
+        return {"running": False, "reason": "watch mode is off (WATCH=false)"}
+    return found.status()
+
+
+@bp.post("/connector/webhooks/ring")
+def ring_webhook() -> Response:
+    """A signed webhook from Ring: 204 at once; a first ding or motion makes the watcher look (or,
+    without watch mode, starts today's download in the background)."""
+    body = request.get_data(cache=False)  # the raw bytes: the signature is over them
+    settings: Settings = current_app.extensions["ringConnector.settings"]
+    received = receive(settings, body, request.headers.get(SIGNATURE_HEADER))
+    if received.announces:
+        note = received.notification
+        found = watcher()
+        if found is not None:
+            found.announce(note.device_id, how="webhook", at=note.at)
+        else:
+            connector().start_job()  # one job per day at a time: duplicates share it
+    return Response(status=204)

@@ -1,0 +1,85 @@
+"""The watcher in-process: polling finds dings nobody announced, announcements cost nothing
+extra, one watcher per DATA_DIR, and its state over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+
+from ringConnector.config import Settings
+from ringConnector.connector import Connector
+from ringConnector.emulator import Emulator
+from ringConnector.watch.watcher import PENDING_RECHECK, Watcher, WatcherBusy
+from ringConnector.web.app import create_app
+from tests.support import DAY, FRONT, SmallDay, make_event
+
+
+@pytest.fixture
+def watcher(connector: Connector) -> Iterator[Watcher]:
+    found = Watcher(connector)
+    yield found
+    found.stop()
+
+
+def json_files(settings: Settings) -> list[str]:
+    return sorted(p.name for p in settings.videos_dir.glob("*.json"))
+
+
+def test_a_ding_nobody_announced_is_found_by_the_next_poll_and_downloaded_once(
+    watcher: Watcher, emulator: Emulator, settings: Settings
+) -> None:
+    watcher.cycle()  # the day so far
+    assert watcher.status()["found"] == {"poll": len(SmallDay.expected_dings()), "webhook": 0, "push": 0}
+    before = json_files(settings)
+    ding = make_event(FRONT, DAY, "12:59:00")
+    emulator.add_events([ding])
+    # The small day has a recording Ring is still preparing: the next round comes sooner.
+    assert watcher.cycle() == PENDING_RECHECK < settings.watch_poll_interval
+    watcher.cycle()
+    new = sorted(set(json_files(settings)) - set(before))
+    assert len(new) == 1 and new[0].endswith(f"-{ding.id}.json")
+    assert emulator.storage_downloads(str(ding.id)) == 1
+    assert watcher.status()["found"]["poll"] == len(SmallDay.expected_dings()) + 1
+    assert watcher.status()["polls"] == 3
+
+
+def test_an_event_announced_three_times_is_fetched_once_and_counted_as_announced(
+    watcher: Watcher, emulator: Emulator, settings: Settings
+) -> None:
+    watcher.cycle()
+    ding = make_event(FRONT, DAY, "12:59:30")
+    emulator.add_events([ding])
+    for _ in range(3):
+        watcher.announce(str(FRONT), how="webhook")
+        watcher.cycle()
+    assert emulator.storage_downloads(str(ding.id)) == 1
+    assert [name for name in json_files(settings) if name.endswith(f"-{ding.id}.json")] != []
+    assert watcher.status()["found"]["webhook"] == 1
+    assert watcher.status()["lastAnnouncement"]["how"] == "webhook"
+
+
+def test_a_second_watcher_on_the_same_data_dir_is_refused(connector: Connector, watcher: Watcher) -> None:
+    watcher.acquire()
+    with pytest.raises(WatcherBusy, match="another watcher is running"):
+        Watcher(connector).acquire()
+    watcher.stop()
+    Watcher(connector).acquire()  # free again once the first stopped
+
+
+def test_the_watch_endpoint_says_what_the_watcher_does(
+    settings: Settings, connector: Connector, watcher: Watcher
+) -> None:
+    off = create_app(settings, connector=connector).test_client()
+    assert off.get("/connector/watch").get_json() == {
+        "running": False,
+        "reason": "watch mode is off (WATCH=false)",
+    }
+    watcher.cycle()
+    on: FlaskClient = create_app(settings, connector=connector, watcher=watcher).test_client()
+    state = on.get("/connector/watch").get_json()
+    assert (state["running"], state["polls"], state["push"], state["outbox"]) == (False, 1, None, 0)
+    assert state["found"]["poll"] == len(SmallDay.expected_dings())
+    keyed = create_app(settings.replace(api_key="k"), connector=connector, watcher=watcher).test_client()
+    assert keyed.get("/connector/watch").status_code == 401
