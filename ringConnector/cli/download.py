@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 from collections.abc import Sequence
 from datetime import date, timedelta
 
 from ringConnector.cli.arguments import OneLineParser
 from ringConnector.cli.progress import progress_for
-from ringConnector.cli.run import EXIT_FAILED, guarded
+from ringConnector.cli.run import EXIT_FAILED, guarded, stop_on_sigterm
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.download.day import DayReport
@@ -164,7 +163,7 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
     with Connector(settings) as connector:
         watcher = Watcher(connector, on_report=_print_downloaded)
         watcher.acquire()  # WatcherBusy: one line, exit 1
-        signal.signal(signal.SIGTERM, _interrupt)
+        stop_on_sigterm()
         print(f"watching (a poll every {settings.watch_poll_interval:g} s); Ctrl-C stops", flush=True)
         try:
             watcher.run()
@@ -174,10 +173,6 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
             watcher.stop()
     print("stopped watching", flush=True)
     return 0
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _print_downloaded(report: DayReport) -> None:

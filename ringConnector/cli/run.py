@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 
@@ -29,3 +30,12 @@ def guarded(run: Callable[[Settings], int]) -> int:
     except (KeyboardInterrupt, EOFError):
         print("error: interrupted", file=sys.stderr)
         return EXIT_FAILED
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM (systemd, docker stop, kill) stop this process as Ctrl-C does."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 
 from ringConnector.cli.arguments import OneLineParser
+from ringConnector.cli.run import stop_on_sigterm
 from ringConnector.config import load_settings
 from ringConnector.errors import ConnectorError
 from ringConnector.logs import configure_logging
@@ -36,8 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    # SIGTERM (systemd, docker stop) stops like Ctrl-C: the watcher finishes its round and
+    # releases DATA_DIR, the Connector closes, the exit status is 0.
+    stop_on_sigterm()
     try:
         serve(settings)
+    except KeyboardInterrupt:
+        return 0
     except OSError as ex:
         print(f"error: cannot listen on {settings.host}:{settings.port}: {ex}", file=sys.stderr)
         return 1

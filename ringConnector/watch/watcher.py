@@ -21,7 +21,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from ringConnector.connector import Connector
-from ringConnector.download.day import DayReport
+from ringConnector.download.day import NOT_READY, DayReport
 from ringConnector.errors import ConfigError, ConnectorError
 from ringConnector.metrics import EVENTS_FOUND
 from ringConnector.model.days import utc_text
@@ -166,7 +166,8 @@ class Watcher:
             for body in report.downloaded:
                 self._count_found(body)
             for ring_id, reason in report.skipped:
-                pending.append({"ringId": ring_id, "day": day.isoformat(), "reason": reason})
+                if reason == NOT_READY:  # ("already downloaded" and the like are done)
+                    pending.append({"ringId": ring_id, "day": day.isoformat(), "reason": reason})
         if pending:
             delay = min(delay, self._recheck_delay(pending))
         self.connector.drain_callbacks()
