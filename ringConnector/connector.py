@@ -77,6 +77,11 @@ class Connector:
         self._notifier: Notifier | None = None
         self._draining: asyncio.Task[int] | None = None
 
+    @property
+    def policy(self) -> RetryPolicy:
+        """The retry policy (RETRY_*), whose preparation waits the watcher follows too."""
+        return self._policy
+
     def now(self) -> datetime:
         """The Connector's clock (injected in tests)."""
         return self._now()
@@ -93,13 +98,15 @@ class Connector:
         devices: Iterable[str] = (),
         dry_run: bool = False,
         progress: Progress | None = None,
+        wait: bool = True,
     ) -> DayReport:
         """Download the ready recordings of `day` (default: today) that are not in `skip`;
-        only of `devices` (ids or names; default RING_DEVICES); with `dry_run`, only list them."""
+        only of `devices` (ids or names; default RING_DEVICES); with `dry_run`, only list them;
+        without `wait`, recordings Ring is still preparing are left pending at once."""
         window = day_window(day or self.today(), self.settings.zone)
         skipped = frozenset(str(item) for item in skip)
         only = frozenset(devices) or frozenset(self.settings.devices)
-        return self._run(self._download(window, skipped, only, dry_run, progress or Progress()))
+        return self._run(self._download(window, skipped, only, dry_run, progress or Progress(), wait))
 
     def record(self, device_id: str, seconds: int) -> dict[str, Any]:
         """Record `seconds` on a device now (Partner API) and return the clip's event JSON."""
@@ -175,7 +182,13 @@ class Connector:
         self.close()
 
     async def _download(
-        self, window: Any, skip: frozenset[str], devices: frozenset[str], dry_run: bool, progress: Progress
+        self,
+        window: Any,
+        skip: frozenset[str],
+        devices: frozenset[str],
+        dry_run: bool,
+        progress: Progress,
+        wait: bool = True,
     ) -> DayReport:
         job = DayDownload(
             source=self._get_source(),
@@ -188,6 +201,7 @@ class Connector:
             dry_run=dry_run,
             progress=progress,
             now=self._now,
+            wait_for_preparation=wait,
         )
         return await job.run()
 

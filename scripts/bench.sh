@@ -4,4 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --dev
+if [ "${1:-}" = "--watch" ]; then
+  shift
+  exec .venv-dev/bin/python bench/watch.py "$@"
+fi
 exec .venv-dev/bin/python bench/run.py "$@"

@@ -74,6 +74,8 @@ class DayReport:
     planned: list[dict[str, Any]] = field(default_factory=list)
     # Recordings of other days, pending since their day's download, fetched by this call.
     late: list[dict[str, Any]] = field(default_factory=list)
+    # Listed, but Ring was still preparing their recordings when this call ended.
+    preparing: list[RingEvent] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -97,6 +99,9 @@ class DayDownload:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # False for the passes over other days' pending recordings (they do not recurse).
     with_pending: bool = True
+    # False: a recording Ring is still preparing is left pending at once, not waited for (the
+    # watcher comes back for it itself, and must not be held from new events meanwhile).
+    wait_for_preparation: bool = True
 
     @property
     def library(self) -> EventLibrary:
@@ -163,11 +168,13 @@ class DayDownload:
         # leaving them to finish unreported in the background.
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self._download(event, gate, report)) for event in events]
-            if waiting and self.with_pending:  # a pending pass does not wait again
+            # A pending pass does not wait again; a watcher comes back itself.
+            if waiting and self.with_pending and self.wait_for_preparation:
                 group.create_task(self._wait_for(waiting, devices, gate, report, group, tasks))
         report.downloaded = [body for task in tasks if (body := task.result()) is not None]
         for failure in report.failed:
             FAILURES.labels("history" if failure.ring_id is None else "download").inc()
+        report.preparing = list(waiting.values())
         return report, waiting
 
     async def _wait_for(

@@ -25,14 +25,14 @@ from ringConnector.download.day import NOT_READY, DayReport
 from ringConnector.errors import ConfigError, ConnectorError
 from ringConnector.metrics import EVENTS_FOUND
 from ringConnector.model.days import utc_text
+from ringConnector.model.events import RingEvent
 
 _LOGGER = logging.getLogger(__name__)
 LOCK_NAME = ".watch.lock"
 # How soon after an announcement the extra read comes (Ring lists the event within seconds).
 ANNOUNCE_DELAY = 2.0
-# While a recording is being prepared the next round comes this soon (each round's download
-# itself waits for it up to RETRY_MAX_WAIT, a quarter of its age at a time).
-PENDING_RECHECK = 15.0
+# How long stopping waits for the round under way.
+STOP_GRACE = 5.0
 # Announcements count for an event found within this long after them (else it was found by poll).
 ANNOUNCE_WINDOW = 15 * 60.0
 
@@ -77,7 +77,6 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self._seen = _Seen()
         self._announced: dict[str, float] = {}  # device id -> when last announced (clock)
-        self._pending_since: dict[str, float] = {}  # ring id -> when first seen pending (clock)
         self._state_lock = threading.Lock()
 
     # --- life cycle -----------------------------------------------------------------------
@@ -116,7 +115,10 @@ class Watcher:
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(timeout=60)
+            # A round may be waiting for a recording Ring prepares (RETRY_MAX_WAIT): it is not
+            # waited for. Nothing is lost: its event is not marked downloaded, and its callback
+            # (if queued) stays in the outbox, so the next start takes both up again.
+            self._thread.join(timeout=STOP_GRACE)
         if self._lock.is_locked:
             self._lock.release()
 
@@ -152,11 +154,11 @@ class Watcher:
         if since_midnight < timedelta(seconds=self.settings.watch_max_wait):
             days.append(today - timedelta(days=1))  # events near midnight finish on the next day
         pending: list[dict[str, str]] = []
-        delay = float(self.settings.watch_poll_interval)
+        preparing: list[RingEvent] = []
         error = None
         for day in days:
             try:
-                report = self.connector.download_day(day)
+                report = self.connector.download_day(day, wait=False)
             except ConnectorError as ex:
                 error = str(ex)
                 _LOGGER.warning("watch: download of %s failed: %s", day, ex)
@@ -165,11 +167,11 @@ class Watcher:
                 self._on_report(report)
             for body in report.downloaded:
                 self._count_found(body)
+            preparing += report.preparing
             for ring_id, reason in report.skipped:
                 if reason == NOT_READY:  # ("already downloaded" and the like are done)
                     pending.append({"ringId": ring_id, "day": day.isoformat(), "reason": reason})
-        if pending:
-            delay = min(delay, self._recheck_delay(pending))
+        delay = self._recheck_delay(preparing, now)
         self.connector.drain_callbacks()
         with self._state_lock:
             self._seen.polls += 1
@@ -188,15 +190,15 @@ class Watcher:
             self._seen.found[how] += 1
         EVENTS_FOUND.labels(how).inc()
 
-    def _recheck_delay(self, pending: list[dict[str, str]]) -> float:
-        """Soon again while a recording is still being prepared, for up to WATCH_MAX_WAIT after
-        it was first seen pending (then it waits in pending.json for the polls as usual)."""
-        now = self._clock()
-        with self._state_lock:
-            first = {item["ringId"]: self._pending_since.get(item["ringId"], now) for item in pending}
-            self._pending_since = first
-        young = [since for since in first.values() if now - since < self.settings.watch_max_wait]
-        return PENDING_RECHECK if young else float(self.settings.watch_poll_interval)
+    def _recheck_delay(self, preparing: list[RingEvent], now: datetime) -> float:
+        """While Ring prepares a recording, come back after a quarter of its age (the one rule,
+        RetryPolicy.preparation_delay), for up to WATCH_MAX_WAIT after the event; after that it
+        waits in pending.json for the polls as usual."""
+        ages = [event.preparing_for(now) for event in preparing]
+        # A negative age is an event from the future by our clock: its age is unknown.
+        young = [age for age in ages if 0 <= age < self.settings.watch_max_wait]
+        delays = [self.connector.policy.preparation_delay(age) for age in young]
+        return min([float(self.settings.watch_poll_interval), *delays])
 
     def status(self) -> dict[str, Any]:
         """What GET /connector/watch answers."""

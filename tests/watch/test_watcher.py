@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator
-from ringConnector.watch.watcher import PENDING_RECHECK, Watcher, WatcherBusy
+from ringConnector.watch.watcher import Watcher, WatcherBusy
 from ringConnector.web.app import create_app
 from tests.support import DAY, FRONT, SmallDay, make_event
 
@@ -35,8 +35,8 @@ def test_a_ding_nobody_announced_is_found_by_the_next_poll_and_downloaded_once(
     before = json_files(settings)
     ding = make_event(FRONT, DAY, "12:59:00")
     emulator.add_events([ding])
-    # The small day has a recording Ring is still preparing: the next round comes sooner.
-    assert watcher.cycle() == PENDING_RECHECK < settings.watch_poll_interval
+    # The small day's recording Ring is still preparing is hours old: no early round for it.
+    assert watcher.cycle() == settings.watch_poll_interval
     watcher.cycle()
     new = sorted(set(json_files(settings)) - set(before))
     assert len(new) == 1 and new[0].endswith(f"-{ding.id}.json")
@@ -83,3 +83,17 @@ def test_the_watch_endpoint_says_what_the_watcher_does(
     assert state["found"]["poll"] == len(SmallDay.expected_dings())
     keyed = create_app(settings.replace(api_key="k"), connector=connector, watcher=watcher).test_client()
     assert keyed.get("/connector/watch").status_code == 401
+
+
+def test_a_fresh_recording_ring_prepares_brings_the_next_round_in_a_quarter_of_its_age(
+    watcher: Watcher, emulator: Emulator, settings: Settings
+) -> None:
+    """The round does not wait for it (new dings would wait too): it comes back in time."""
+    fresh = make_event(FRONT, DAY, "12:59:00", recording_status="processing")  # NOW is 13:00
+    emulator.add_events([fresh])
+    assert watcher.cycle() == 15.0  # 60 s old: a quarter of that
+    pending = watcher.status()["pending"]
+    assert {"ringId": str(fresh.id), "day": DAY.isoformat(), "reason": "recording not ready"} in pending
+    emulator.set_event(fresh.id, recording_status="ready")
+    assert watcher.cycle() == settings.watch_poll_interval
+    assert any(settings.videos_dir.glob(f"*-{fresh.id}.json"))

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -75,6 +76,10 @@ def _answers(base: str) -> bool:
         return False
 
 
+def watch_state(server: str) -> dict[str, Any]:
+    return dict(requests.get(server + "/connector/watch", timeout=5).json())
+
+
 def ring(emulator: Emulator, seq: int) -> Event:
     moment = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=12)
     event = Event(event_id(moment, seq), FRONT, moment, duration=10.0)
@@ -100,8 +105,10 @@ def test_dropped_duplicated_and_delayed_webhooks_still_put_every_ding_on_disk_on
     wait_for(lambda: all(on_disk(e) == 1 for e in dings), "both dings, woken by webhooks", deadline=60)
     deliveries = partner_emulator.webhook_deliveries()
     assert [d["copies"] for d in deliveries] == [2, 1] and all(d["delivered"] for d in deliveries)
-    state = requests.get(server + "/connector/watch", timeout=5).json()
-    assert state["running"] is True and state["found"]["webhook"] == 2
+    # The round counts what it found once its download returns: a moment after the files.
+    wait_for(lambda: watch_state(server)["found"]["webhook"] == 2, "both counted as found by webhook")
+    state = watch_state(server)
+    assert state["running"] is True and state["found"]["poll"] == 0
     assert state["lastAnnouncement"]["how"] == "webhook"
     assert all(on_disk(e) == 1 for e in dings)  # the duplicate made nothing twice
 
@@ -115,5 +122,5 @@ def test_a_dropped_webhook_costs_a_poll_never_the_ding(
     name = f"*-{partner_event_id(lost.id)}.json"
     wait_for(lambda: len(list(partner_settings.videos_dir.glob(name))) == 1, "the ding, found by polling")
     assert [d["dropped"] for d in partner_emulator.webhook_deliveries()] == [True]
-    state = requests.get(server + "/connector/watch", timeout=5).json()
-    assert state["found"] == {"poll": 1, "webhook": 0, "push": 0}  # a webhook that did not come
+    wait_for(lambda: watch_state(server)["found"]["poll"] == 1, "the ding counted as found by polling")
+    assert watch_state(server)["found"] == {"poll": 1, "webhook": 0, "push": 0}  # a missed webhook

@@ -1,0 +1,279 @@
+"""The watch-mode benchmark: how soon a ding reaches the disk and the pipeline, by polling
+(consumer API, no push) and by webhook (Partner API), against the emulator with Ring-like
+preparation times. Not part of the tests.
+
+Run: ./scripts/bench.sh --watch [--dings 10 --poll 10 --prepare 20]   (add --update-readme)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from readme import update_readme  # noqa: E402
+
+from ringConnector.emulator import (  # noqa: E402
+    FRONT_DOOR,
+    Emulator,
+    Event,
+    PartnerApp,
+    Scenario,
+    WebhookFaults,
+    demo_scenario,
+    event_id,
+)
+from ringConnector.storage.tokens import TokenFile  # noqa: E402
+
+
+class Receiver(ThreadingHTTPServer):
+    """The pipeline: notes when each event's JSON arrives."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[str, float] = {}
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.arrived.setdefault(str(body["ringId"]), time.time())
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Figures:
+    """Seconds from "Ring has it" to the file and to the callback, and requests per event."""
+
+    to_file: list[float]
+    to_callback: list[float]
+    requests_per_event: float
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def _server(env: dict[str, str]) -> Iterator[str]:
+    port = _free_port()
+    with (ROOT / "bench" / "results").joinpath("watch-server.log").open("a") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "server.py")], env={**env, "PORT": str(port)}, stderr=log, text=True
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                requests.get(base + "/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        try:
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _environment(data: Path, receiver: Receiver, poll: float, **extra: str) -> dict[str, str]:
+    return {
+        "PATH": "/usr/bin:/bin",
+        "DATA_DIR": str(data),
+        "OAUTH_FILE": str(data / "oauth-authorization.json"),
+        "TIME_ZONE": "UTC",
+        "WATCH": "true",
+        "WATCH_POLL_INTERVAL": str(poll),
+        "CALLBACK_URL": f"http://127.0.0.1:{receiver.server_address[1]}/events",
+        "RETRY_INITIAL_DELAY": "1",
+        "LOG_LEVEL": "INFO",  # into bench/results/watch-server.log
+        **extra,
+    }
+
+
+def _wait_for(seen: dict[str, float], ids: set[str], deadline: float) -> None:
+    while not ids <= set(seen) and time.time() < deadline:
+        time.sleep(0.05)
+
+
+def _on_disk(data: Path, seen: dict[str, float], stop: threading.Event) -> None:
+    """Note when each event JSON appears (a file watcher at 20 Hz)."""
+    while not stop.is_set():
+        for path in (data / "videos").glob("*.json"):
+            seen.setdefault(path.stem.split("-", 2)[2], time.time())
+        time.sleep(0.05)
+
+
+def by_polling(dings: int, poll: float, prepare: float) -> Figures:
+    """Consumer API, no push: each ding's recording is ready `prepare` s after it; found by polling."""
+    day = datetime.now(UTC).date()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Emulator(demo_scenario(day, "UTC", now=datetime.now(UTC))) as emu,
+    ):
+        data = Path(folder)
+        TokenFile(data / "oauth-authorization.json").save(emu.issue_token())
+        receiver = Receiver()
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        env = _environment(data, receiver, poll, RING_API_URL=emu.api_url, RING_OAUTH_URL=emu.oauth_url)
+        with _server(env):
+            time.sleep(poll + 2)  # the day so far is downloaded
+            emu.reset_counters()
+            ready_at: dict[str, float] = {}
+            seen: dict[str, float] = {}
+            stop = threading.Event()
+            threading.Thread(target=_on_disk, args=(data, seen, stop), daemon=True).start()
+            for n in range(dings):
+                moment = datetime.now(UTC).replace(microsecond=0)
+                # Ring has it `prepare` s from now, on the emulator's clock (seconds since it started).
+                ready_after = time.monotonic() - emu.state.started_at + prepare
+                event = Event(
+                    event_id(moment, 100 + n),
+                    FRONT_DOOR,
+                    moment,
+                    duration=15.0,
+                    ready_after_seconds=ready_after,
+                )
+                emu.add_events([event])
+                ready_at[str(event.id)] = time.time() + prepare
+                time.sleep(poll / 3)
+            ids = set(ready_at)
+            _wait_for(receiver.arrived, ids, time.time() + prepare + 10 * poll + 120)
+            stop.set()
+            requests_made = sum(emu.counters().values())
+        receiver.shutdown()
+    return Figures(
+        [seen[i] - ready_at[i] for i in ids if i in seen],
+        [receiver.arrived[i] - ready_at[i] for i in ids if i in receiver.arrived],
+        requests_made / dings,
+    )
+
+
+def by_webhook(dings: int, poll: float) -> Figures:
+    """Partner API: each ding is announced by a signed webhook once it has ended (its clip exists)."""
+    day = datetime.now(UTC).date()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Emulator(demo_scenario(day, "UTC", now=datetime.now(UTC))) as emu,
+    ):
+        data = Path(folder)
+        TokenFile(data / "partner-token.json").save(emu.issue_partner_token())
+        receiver = Receiver()
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        app = PartnerApp()
+        env = _environment(
+            data,
+            receiver,
+            poll,
+            RING_SOURCE="partner",
+            RING_PARTNER_API_URL=emu.partner_url,
+            RING_PARTNER_TOKEN_URL=emu.oauth_url,
+            RING_PARTNER_TOKEN_FILE=str(data / "partner-token.json"),
+            RING_PARTNER_CLIENT_ID=app.client_id,
+            RING_PARTNER_CLIENT_SECRET=app.client_secret,
+            RING_PARTNER_WEBHOOK_KEY=app.hmac_key,
+        )
+        with _server(env) as base:
+            time.sleep(3)
+            emu.register_webhook(base + "/connector/webhooks/ring", WebhookFaults(duplicate=dings // 5))
+            emu.reset_counters()
+            sent: dict[str, float] = {}
+            seen: dict[str, float] = {}
+            stop = threading.Event()
+            threading.Thread(target=_on_disk, args=(data, seen, stop), daemon=True).start()
+            for n in range(dings):
+                moment = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=16)
+                event = Event(event_id(moment, 200 + n), FRONT_DOOR, moment, duration=15.0)
+                emu.add_events([event])
+                sent[f"ava1.ring.history.event.{event.id}"] = time.time()
+                time.sleep(3)
+            ids = set(sent)
+            _wait_for(receiver.arrived, ids, time.time() + 3 * poll + 60)
+            stop.set()
+            requests_made = sum(emu.counters().values())
+        receiver.shutdown()
+    return Figures(
+        [seen[i] - sent[i] for i in ids if i in seen],
+        [receiver.arrived[i] - sent[i] for i in ids if i in receiver.arrived],
+        requests_made / dings,
+    )
+
+
+def _today() -> Scenario:
+    """The demo house, with today's events so far."""
+    now = datetime.now(UTC)
+    return demo_scenario(now.date(), "UTC", now=now)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _row(name: str, figures: Figures, dings: int) -> str:
+    if not figures.to_callback:
+        return f"| {name} | - | - | - | - | {figures.requests_per_event:.1f} | none arrived |"
+    return (
+        f"| {name} | {statistics.median(figures.to_file):.1f} | {_p95(figures.to_file):.1f} "
+        f"| {statistics.median(figures.to_callback):.1f} | {_p95(figures.to_callback):.1f} "
+        f"| {figures.requests_per_event:.1f} | {len(figures.to_callback)} of {dings} called back |"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dings", type=int, default=10)
+    parser.add_argument("--poll", type=float, default=10.0, help="WATCH_POLL_INTERVAL for the polling run")
+    parser.add_argument(
+        "--prepare", type=float, default=20.0, help="seconds Ring takes to prepare a recording"
+    )
+    parser.add_argument("--update-readme", action="store_true")
+    args = parser.parse_args()
+    polled = by_polling(args.dings, args.poll, args.prepare)
+    hooked = by_webhook(args.dings, 60.0)
+    text = "\n".join(
+        [
+            f"{args.dings} dings each way on the emulator; 2 cores. Polling: consumer API, "
+            f"`WATCH_POLL_INTERVAL={args.poll:g}`, recordings ready {args.prepare:g} s after the ding "
+            "(seconds from then). Webhook: Partner API, `WATCH_POLL_INTERVAL=60`, a signed webhook per "
+            "ding once its clip exists, a fifth of them duplicated (seconds from the webhook).",
+            "",
+            "| found by | to file, median | p95 | to callback, median | p95 | Ring requests/ding | note |",
+            "|---|---:|---:|---:|---:|---:|---|",
+            _row("polling", polled, args.dings),
+            _row("webhook", hooked, args.dings),
+        ]
+    )
+    print(text)
+    if args.update_readme:
+        update_readme("watch-bench", text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
