@@ -261,7 +261,8 @@ def main() -> int:
             f"{args.dings} dings each way on the emulator; 2 cores. Polling: consumer API, "
             f"`WATCH_POLL_INTERVAL={args.poll:g}`, recordings ready {args.prepare:g} s after the ding "
             "(seconds from then). Webhook: Partner API, `WATCH_POLL_INTERVAL=60`, a signed webhook per "
-            "ding once its clip exists, a fifth of them duplicated (seconds from the webhook).",
+            'ding once its clip exists, a fifth of them duplicated (seconds from the webhook). "To file" is '
+            'sampled every 50 ms, so it can read a little after "to callback".',
             "",
             "| found by | to file, median | p95 | to callback, median | p95 | Ring requests/ding | note |",
             "|---|---:|---:|---:|---:|---:|---|",
