@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from ringConnector.config import Settings
 from ringConnector.emulator import Event, ManualClock
-from tests.support import BACK, DAY, FRONT, make_event
+from tests.support import BACK, DAY, FRONT, environment, make_event
 
 # The day after DAY, so every event of DAY is in the past (the Partner API refuses the future).
 LATER = (datetime.combine(DAY + timedelta(days=1), datetime.min.time()) + timedelta(hours=12)).replace(
@@ -38,3 +39,17 @@ def partial_events() -> list[Event]:
     with_footage = make_event(BACK, DAY, "16:00:00", duration=30.0)
     without = make_event(BACK, DAY, "16:00:20", duration=40.0, recording_status=None)
     return [with_footage, without]
+
+
+def partner_environment(settings: Settings, **extra: str) -> dict[str, str]:
+    """The scripts' environment for RING_SOURCE=partner aimed at the test's emulator."""
+    return environment(
+        settings,
+        RING_SOURCE="partner",
+        RING_PARTNER_API_URL=settings.partner_api_url,
+        RING_PARTNER_TOKEN_URL=settings.partner_token_url,
+        RING_PARTNER_TOKEN_FILE=str(settings.partner_token_file),
+        RING_PARTNER_CLIENT_ID=settings.partner_client_id,
+        RING_PARTNER_CLIENT_SECRET=settings.partner_client_secret,
+        **extra,
+    )

@@ -25,14 +25,13 @@ from ringConnector.emulator import (
 from ringConnector.errors import AuthorizationRequired
 from ringConnector.sources.partner.client import PartnerClient
 from ringConnector.web.app import create_app
-from tests.sources.partner.support import SharedSleep, long_event, partial_events
+from tests.sources.partner.support import SharedSleep, long_event, partial_events, partner_environment
 from tests.support import (
     BACK,
     DAY,
     FRONT,
     GARAGE,
     SmallDay,
-    environment,
     make_event,
     run,
     sha256,
@@ -325,14 +324,8 @@ class TestTheScripts:
 
     @pytest.fixture
     def env(self, partner_settings: Settings) -> dict[str, str]:
-        return environment(
+        return partner_environment(
             partner_settings,
-            RING_SOURCE="partner",
-            RING_PARTNER_API_URL=partner_settings.partner_api_url,
-            RING_PARTNER_TOKEN_URL=partner_settings.partner_token_url,
-            RING_PARTNER_TOKEN_FILE=str(partner_settings.partner_token_file),
-            RING_PARTNER_CLIENT_ID=partner_settings.partner_client_id,
-            RING_PARTNER_CLIENT_SECRET=partner_settings.partner_client_secret,
         )
 
     def test_start_download_gets_the_day(self, env: dict[str, str]) -> None:

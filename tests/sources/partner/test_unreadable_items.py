@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 
 from ringConnector.config import Settings
 from ringConnector.emulator import Emulator, ManualClock, Scenario, partner_device_id, partner_event_id
-from tests.sources.partner.support import long_event, partial_events
+from tests.sources.partner.support import long_event, partial_events, partner_environment
 from tests.sources.partner.test_partner_source import expected_dings
-from tests.support import ACCOUNT, DAY, FRONT, SmallDay, devices, environment, make_event, run
+from tests.support import ACCOUNT, DAY, FRONT, SmallDay, devices, make_event, run
 
 # `start` in a shape no parser reads, an item without an id, and a kind nobody asked for.
 BAD_START = make_event(FRONT, DAY, "08:30:00", created_at_text="22/11/2026 08:30:00 +14")
@@ -46,14 +46,8 @@ class TestTheScript:
         return time.time  # type: ignore[return-value]
 
     def test_it_downloads_the_rest_names_the_item_and_exits_1(self, partner_settings: Settings) -> None:
-        env = environment(
+        env = partner_environment(
             partner_settings,
-            RING_SOURCE="partner",
-            RING_PARTNER_API_URL=partner_settings.partner_api_url,
-            RING_PARTNER_TOKEN_URL=partner_settings.partner_token_url,
-            RING_PARTNER_TOKEN_FILE=str(partner_settings.partner_token_file),
-            RING_PARTNER_CLIENT_ID=partner_settings.partner_client_id,
-            RING_PARTNER_CLIENT_SECRET=partner_settings.partner_client_secret,
         )
         result = run("startDownload.py", "2026-11-22", env=env)
         assert result.returncode == 1, result.stderr

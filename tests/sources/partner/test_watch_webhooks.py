@@ -27,7 +27,8 @@ from ringConnector.emulator import (
     partner_event_id,
 )
 from ringConnector.sources.partner.webhooks import signature
-from tests.support import FRONT, ROOT, environment, wait_for
+from tests.sources.partner.support import partner_environment
+from tests.support import FRONT, ROOT, wait_for
 
 pytestmark = pytest.mark.process
 
@@ -44,14 +45,8 @@ def server(request: pytest.FixtureRequest, partner_settings: Settings, tmp_path:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = environment(
+    env = partner_environment(
         partner_settings,
-        RING_SOURCE="partner",
-        RING_PARTNER_API_URL=partner_settings.partner_api_url,
-        RING_PARTNER_TOKEN_URL=partner_settings.partner_token_url,
-        RING_PARTNER_TOKEN_FILE=str(partner_settings.partner_token_file),
-        RING_PARTNER_CLIENT_ID=partner_settings.partner_client_id,
-        RING_PARTNER_CLIENT_SECRET=partner_settings.partner_client_secret,
         RING_PARTNER_WEBHOOK_KEY=PartnerApp().hmac_key,
         WATCH="true",
         WATCH_POLL_INTERVAL=getattr(request, "param", "30"),
