@@ -78,6 +78,8 @@ class Watcher:
         self._seen = _Seen()
         self._announced: dict[str, float] = {}  # device id -> when last announced (clock)
         self._state_lock = threading.Lock()
+        self._woken: set[str | None] = set()  # devices announced since the last round (None: unknown)
+        self._last_full = float("-inf")  # when a round last read every device (clock)
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -102,12 +104,18 @@ class Watcher:
         with self._state_lock:
             self._seen.started = utc_text(self._wall())
         _LOGGER.info("watching: a poll every %g s", self.settings.watch_poll_interval)
+        devices: frozenset[str] = frozenset()
         while not self._stopping.is_set():
-            delay = self.cycle()
+            delay = self.cycle(devices)
+            devices = frozenset()
             self._wake.wait(timeout=delay)
             if self._wake.is_set() and not self._stopping.is_set():
                 self._wake.clear()
                 self._stopping.wait(ANNOUNCE_DELAY)  # let Ring list what was announced
+                with self._state_lock:
+                    woken, self._woken = self._woken, set()
+                # The announced devices only; every device when one was not named.
+                devices = frozenset() if None in woken else frozenset(d for d in woken if d is not None)
         _LOGGER.info("watcher stopped")
 
     def stop(self) -> None:
@@ -134,6 +142,7 @@ class Watcher:
         with self._state_lock:
             if device_id is not None:
                 self._announced[device_id] = self._clock()
+            self._woken.add(device_id)
             self._seen.last_announcement = {
                 "how": how,
                 "deviceId": device_id,
@@ -144,9 +153,13 @@ class Watcher:
 
     # --- one round ------------------------------------------------------------------------
 
-    def cycle(self) -> float:
-        """Download what is new today (and yesterday just after midnight), deliver what the
+    def cycle(self, devices: frozenset[str] = frozenset()) -> float:
+        """Download what is new today (and yesterday just after midnight) on `devices` (ids; all
+        when empty, or when the last full round is a poll interval old), deliver what the
         outbox holds; return the seconds until the next round."""
+        if not devices or self._clock() - self._last_full >= self.settings.watch_poll_interval:
+            devices = frozenset()
+            self._last_full = self._clock()
         now = self._wall()
         today = self.connector.today()
         days = [today]
@@ -158,7 +171,7 @@ class Watcher:
         error = None
         for day in days:
             try:
-                report = self.connector.download_day(day, wait=False)
+                report = self.connector.download_day(day, devices=devices, wait=False)
             except ConnectorError as ex:
                 error = str(ex)
                 _LOGGER.warning("watch: download of %s failed: %s", day, ex)

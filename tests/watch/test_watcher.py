@@ -97,3 +97,18 @@ def test_a_fresh_recording_ring_prepares_brings_the_next_round_in_a_quarter_of_i
     emulator.set_event(fresh.id, recording_status="ready")
     assert watcher.cycle() == settings.watch_poll_interval
     assert any(settings.videos_dir.glob(f"*-{fresh.id}.json"))
+
+
+def test_a_round_woken_for_one_device_reads_only_its_history(
+    connector: Connector, emulator: Emulator, settings: Settings
+) -> None:
+    now = [0.0]
+    watcher = Watcher(connector, clock=lambda: now[0])
+    watcher.cycle()  # a full round: every device
+    emulator.reset_counters()
+    watcher.cycle(frozenset({str(FRONT)}))  # the last full round is fresh: the announced one only
+    assert emulator.count("history") == emulator.count("history", str(FRONT)) >= 1
+    now[0] += settings.watch_poll_interval  # a poll interval later, every device again
+    emulator.reset_counters()
+    watcher.cycle(frozenset({str(FRONT)}))
+    assert emulator.count("history") > emulator.count("history", str(FRONT))
