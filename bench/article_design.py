@@ -36,7 +36,7 @@ async def download_day(day: date, out_dir: Path) -> int:
                 if event["created_at"].date() != day or event["recording"]["status"] != "ready":
                     continue
                 name = event["created_at"].strftime("%Y%m%d-%H%M%S")
-                await doorbell.async_recording_download(
+                await doorbell.async_recording_download(  # type: ignore[attr-defined]  # doorbells have it; the list is typed RingGeneric
                     event["id"], filename=str(out_dir / f"{name}.mp4"), override=True
                 )
                 count += 1

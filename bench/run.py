@@ -31,6 +31,7 @@ from readme import update_readme  # noqa: E402
 from ringConnector.config import Settings  # noqa: E402
 from ringConnector.emulator import DEMO_CODE, DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
 from ringConnector.sources.consumer import auth  # noqa: E402
+from ringConnector.storage.tokens import TokenFile  # noqa: E402
 
 PY = sys.executable
 DAY = "2026-11-01"  # a past day: every event's recording exists
@@ -139,7 +140,7 @@ def sign_in(urls: dict[str, str], work: Path) -> None:
         ring_api_url=urls["api_url"],
         ring_oauth_url=urls["oauth_url"],
     )
-    asyncio.run(auth.sign_in(settings, DEMO_USERNAME, DEMO_PASSWORD, lambda: DEMO_CODE))
+    asyncio.run(auth.sign_in(settings, DEMO_USERNAME, DEMO_PASSWORD, lambda _challenge: DEMO_CODE))
 
 
 def total_bytes(folder: Path) -> int:
@@ -181,8 +182,9 @@ def run_http(env: dict[str, str], data: Path, concurrency: int) -> Run:
 
 def run_curl(urls: dict[str, str], env: dict[str, str], work: Path, parallel: int) -> Run:
     """The wire limit: curl fetching the same pre-signed storage URLs, `parallel` at once."""
-    token = json.loads(Path(env["OAUTH_FILE"]).read_text())["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "hardware_id": "bench"}
+    store = TokenFile(Path(env["OAUTH_FILE"]))
+    # The installation's hardware id: Ring (and the emulator) keep the session under it.
+    headers = {"Authorization": f"Bearer {store.load()['access_token']}", "hardware_id": store.hardware_id()}
     api = urls["api_url"]
     device = requests.get(f"{api}/clients_api/ring_devices", headers=headers, timeout=10).json()["doorbots"][
         0

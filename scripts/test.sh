@@ -9,4 +9,5 @@ scripts/bootstrap.sh --dev
 .venv-dev/bin/ruff check .
 .venv-dev/bin/ruff format --check .
 .venv-dev/bin/mypy
+.venv-dev/bin/mypy bench  # the benchmarks too: they drive the package's real APIs
 .venv-dev/bin/python -m pytest "$@"
