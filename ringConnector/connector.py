@@ -75,7 +75,7 @@ class Connector:
         self._ready_lock = threading.Lock()
         self.jobs = JobBook()
         self._notifier: Notifier | None = None
-        self._draining: asyncio.Task[int] | None = None
+        self._draining: asyncio.Task[int] | None = None  # held, or the loop may collect the task
 
     @property
     def policy(self) -> RetryPolicy:
@@ -148,7 +148,10 @@ class Connector:
         """How many event JSON are still to deliver to CALLBACK_URL."""
         if not self.settings.callback_url:
             return 0
-        return StateDatabase(self.settings.data_dir / STATE_FILE).undelivered()
+        outbox = (
+            self._notifier.outbox if self._notifier else StateDatabase(self.settings.data_dir / STATE_FILE)
+        )
+        return outbox.undelivered()
 
     async def _drain(self) -> None:
         self._get_source()

@@ -123,9 +123,9 @@ class Watcher:
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
-            # A round may be waiting for a recording Ring prepares (RETRY_MAX_WAIT): it is not
-            # waited for. Nothing is lost: its event is not marked downloaded, and its callback
-            # (if queued) stays in the outbox, so the next start takes both up again.
+            # A round may be in a download whose storage still answers 404 (RETRY_MAX_WAIT): it
+            # is not waited for. Nothing is lost: its event is not marked downloaded, and its
+            # callback (if queued) stays in the outbox, so the next start takes both up again.
             self._thread.join(timeout=STOP_GRACE)
         if self._lock.is_locked:
             self._lock.release()
@@ -181,9 +181,9 @@ class Watcher:
             for body in report.downloaded:
                 self._count_found(body)
             preparing += report.preparing
-            for ring_id, reason in report.skipped:
-                if reason == NOT_READY:  # ("already downloaded" and the like are done)
-                    pending.append({"ringId": ring_id, "day": day.isoformat(), "reason": reason})
+            pending += [
+                {"ringId": e.id, "day": day.isoformat(), "reason": NOT_READY} for e in report.preparing
+            ]
         delay = self._recheck_delay(preparing, now)
         self.connector.drain_callbacks()
         with self._state_lock:
