@@ -270,4 +270,10 @@ class Connector:
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-        return future.result()
+        try:
+            return future.result()
+        except BaseException:
+            # Ctrl-C or SIGTERM in the calling thread: the coroutine would go on in the loop
+            # until close() destroyed it mid-flight ("Task was destroyed but it is pending").
+            future.cancel()
+            raise
