@@ -46,7 +46,9 @@ def _scenario(args: argparse.Namespace) -> Scenario:
             day, args.tz, events=args.bulk_events, size=args.bulk_size, devices=args.bulk_devices
         )
     if args.scenario == "demo":
-        return demo_scenario(day, args.tz)
+        # Today's events fitted before now, as in the demo: history lists nothing ahead of it.
+        now = datetime.now(ZoneInfo(args.tz))
+        return demo_scenario(day, args.tz, now=now if day == now.date() else None)
     return load_scenario(args.scenario)
 
 
