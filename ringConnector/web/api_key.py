@@ -10,7 +10,8 @@ from ringConnector.errors import Unauthorized
 
 # Endpoints anyone may call (probes carry no key): they say nothing about the videos.
 OPEN_ENDPOINTS = frozenset(
-    {"connector.liveness", "status.healthz", "status.readyz", "status.openapi_json", "status.docs"}
+    {"connector.liveness", "status.healthz", "status.readyz", "docs.openapi_json", "docs.docs"}
+    | {"swagger_ui.static"}  # Swagger UI's script and style sheet, for /docs
     # Ring cannot send our key; it signs the body instead (checked in the view, 401 if wrong).
     | {"watch.ring_webhook"}
 )

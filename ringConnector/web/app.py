@@ -5,13 +5,16 @@ from __future__ import annotations
 import atexit
 
 from flask import Flask
+from flask_openapi3.openapi import OpenAPI
 
 from ringConnector.config import Settings, load_settings
 from ringConnector.connector import Connector
 from ringConnector.watch.watcher import Watcher
-from ringConnector.web import downloads, library, status, watch
+from ringConnector.web import downloads, library, openapi, status, watch
 from ringConnector.web.api_key import require_api_key
-from ringConnector.web.json_errors import register_error_handlers
+from ringConnector.web.bodies import JsonRequest
+from ringConnector.web.json_errors import invalid_request, register_error_handlers
+from ringConnector.web.schemas import ErrorBody
 
 # Skip lists are small; anything near this is not a skip list.
 MAX_BODY_BYTES = 1 << 20
@@ -23,7 +26,19 @@ def create_app(
     """Build the app around one Connector (made from `config`, or from the environment), and the
     watcher that watches through it, if any."""
     settings = config or load_settings()
-    app = Flask(__name__)
+    # flask-openapi3's Flask: views declare their path, query and body models, which it
+    # validates (a refusal is our 400 JSON) and documents at /openapi.json.
+    app = OpenAPI(
+        __name__,
+        info=openapi.INFO,
+        security_schemes=openapi.SECURITY_SCHEMES,  # type: ignore[arg-type]
+        openapi_extensions={"security": openapi.SECURITY},
+        validation_error_status=400,
+        validation_error_model=ErrorBody,
+        validation_error_callback=invalid_request,
+        doc_ui=False,  # /docs and /openapi.json are ours (web/openapi.py): at the paths we promise
+    )
+    app.request_class = JsonRequest
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     # Flask would answer OPTIONS itself with an empty text/html body; no browser calls this API
     # (no CORS), so OPTIONS is a 405 like any other method a route does not take.
@@ -40,8 +55,7 @@ def create_app(
     app.extensions["ringConnector.settings"] = settings
     register_error_handlers(app)
     require_api_key(app, settings.api_key)
-    app.register_blueprint(downloads.bp)
-    app.register_blueprint(library.bp)
-    app.register_blueprint(status.bp)
-    app.register_blueprint(watch.bp)
+    for blueprint in (downloads.bp, library.bp, status.bp, watch.bp, openapi.bp):
+        app.register_api(blueprint)
+    app.register_blueprint(openapi.assets)
     return app

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Response, current_app, jsonify, url_for
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.types import ResponseDict
 
 from ringConnector.connector import Connector
 from ringConnector.download.day import DayReport
 from ringConnector.download.jobs import KEEP_JOBS
-from ringConnector.download.on_demand import check_seconds
-from ringConnector.errors import BadRequest, NotFound, shown
-from ringConnector.model.days import parse_day
-from ringConnector.web.bodies import json_body
+from ringConnector.errors import NotFound, shown
+from ringConnector.web.schemas import (
+    DevicePath,
+    DownloadDayPath,
+    Downloaded,
+    Event,
+    Job,
+    JobIdPath,
+    JobRequest,
+    Liveness,
+    RecordQuery,
+    SkipList,
+    errors,
+)
 
-bp = Blueprint("connector", __name__)
-# A day has at most a few hundred events; a skip list far longer is a caller's mistake.
-MAX_SKIP_IDS = 10_000
+bp = APIBlueprint("connector", __name__)
+_DOWNLOAD: ResponseDict = {200: Downloaded, **errors(400, 401, 502, 503)}
 
 
 def connector() -> Connector:
@@ -26,83 +36,61 @@ def connector() -> Connector:
     return found
 
 
-@bp.get("/")
+@bp.get("/", responses={200: Liveness}, security=[{}])
 def liveness() -> dict[str, Any]:
     """Liveness: the process answers; says nothing about Ring."""
     return {"status": "ok", "service": "ringConnector"}
 
 
-@bp.get("/connector/download/today")
+@bp.get("/connector/download/today", responses=_DOWNLOAD)
 def download_today() -> Response:
     """Download today's (in TIME_ZONE, at request time) new ready recordings."""
     return report_response(connector().download_day())
 
 
-@bp.route("/connector/download/<day>", methods=["POST", "GET"])
-def download_day(day: str) -> Response:
-    """Download a day's new ready recordings; a POST body lists ring ids the caller already has.
+@bp.get("/connector/download/<day>", responses=_DOWNLOAD)
+def download_day(path: DownloadDayPath, body: SkipList) -> Response:
+    """Download a day's new ready recordings (GET, for a person with curl; a body is read as a POST's)."""
+    return download(path, body)
 
-    GET (no skip list) is there for a person with curl; the article's callers POST.
+
+@bp.post("/connector/download/<day>", responses=_DOWNLOAD)
+def download_day_skipping(path: DownloadDayPath, body: SkipList) -> Response:
+    """Download a day's new ready recordings, skipping the ring ids the caller already has.
+
+    The article's callers POST; `today` is a day here too, so today's download may skip as well.
     """
-    wanted = None if day == "today" else parse_day(day)  # POST .../today may carry a skip list too
-    return report_response(connector().download_day(wanted, skip=skip_list()))
+    return download(path, body)
 
 
-@bp.post("/connector/record/<device_id>")
-def record_on_demand(device_id: str) -> dict[str, Any]:
-    """Record `seconds` (query) on a device through a live view, then answer the clip's event JSON."""
-    raw = request.args.get("seconds", "")
-    # [0-9] only: str.isdigit() also takes "²", which int() then refuses.
-    # A length bound first: int() refuses more than 4,300 digits with a ValueError.
-    if not raw or not raw.isascii() or not raw.isdecimal() or len(raw) > 6:
-        raise BadRequest(f"seconds must be a whole number of seconds, e.g. ?seconds=10; got {shown(raw)}")
-    return connector().record(device_id, check_seconds(int(raw)))
+@bp.post("/connector/record/<device_id>", responses={200: Event, **errors(400, 401, 404, 502, 503)})
+def record_on_demand(path: DevicePath, query: RecordQuery) -> dict[str, Any]:
+    """Record `seconds` on a device now through a live view (Partner API), then answer its event JSON."""
+    return connector().record(path.device_id, query.seconds)
 
 
-@bp.post("/connector/jobs")
-def start_job() -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Start a day's download in the background: {"date": "YYYYMMDD", "skip": [...]}, both
-    optional. Answers 202 with the job and its Location."""
-    body = json_body()
-    body = {} if body is None else body  # no body: today, skipping nothing
-    if not isinstance(body, dict) or set(body) - {"date", "skip"}:
-        raise BadRequest('the body must be {"date": "YYYYMMDD", "skip": [ring ids]} (both optional)')
-    raw_day = body.get("date")
-    if raw_day is not None and not isinstance(raw_day, str):
-        raise BadRequest("date must be a string YYYYMMDD")
-    day = parse_day(raw_day) if raw_day is not None else None
-    job = connector().start_job(day, skip=ring_ids(body.get("skip", [])))
+@bp.post("/connector/jobs", responses={202: Job, **errors(400, 401, 429)})
+def start_job(body: JobRequest) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Download a day in the background: 202 with the job and its Location.
+
+    The same day and skip list already running is the same job.
+    """
+    job = connector().start_job(body.date, skip=body.skip)
     return job.snapshot(), 202, {"Location": url_for(".job", job_id=job.id)}
 
 
-@bp.get("/connector/jobs/<job_id>")
-def job(job_id: str) -> dict[str, Any]:
+@bp.get("/connector/jobs/<job_id>", responses={200: Job, **errors(401, 404)})
+def job(path: JobIdPath) -> dict[str, Any]:
     """A job's state and progress (events done and total, bytes)."""
-    found = connector().jobs.get(job_id)
+    found = connector().jobs.get(path.job_id)
     if found is None:
-        raise NotFound(f"no job {shown(job_id)} (jobs are kept in memory; the last {KEEP_JOBS})")
+        raise NotFound(f"no job {shown(path.job_id)} (jobs are kept in memory; the last {KEEP_JOBS})")
     return found.snapshot()
 
 
-def skip_list() -> list[str]:
-    """The request body: a JSON list of ring ids (strings; integers accepted); empty means none."""
-    body = json_body()
-    return [] if body is None else ring_ids(body)
-
-
-def ring_ids(body: Any) -> list[str]:
-    """A JSON list of ring ids, validated."""
-    if not isinstance(body, list):
-        raise BadRequest('the body must be a JSON list of ring ids, e.g. ["7289369076883314527"]')
-    if len(body) > MAX_SKIP_IDS:
-        raise BadRequest(f"the list has {len(body)} ids; at most {MAX_SKIP_IDS} are accepted")
-    ids = []
-    for item in body:
-        # bool is an int in Python, but true/false are no ring ids.
-        if isinstance(item, bool) or not isinstance(item, str | int):
-            raise BadRequest(f"ring ids must be strings, got {json.dumps(item)}")
-        ids.append(str(item))
-    return ids
+def download(path: DownloadDayPath, body: SkipList) -> Response:
+    """The day's download, answered."""
+    return report_response(connector().download_day(path.day, skip=body.root))
 
 
 def report_response(report: DayReport) -> Response:

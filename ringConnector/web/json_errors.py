@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify
+from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from ringConnector.errors import Busy, ConnectorError
+from ringConnector.errors import SHOWN, Busy, ConnectorError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -17,6 +18,24 @@ def error_response(status: int, error: str, message: str) -> Response:
     response = jsonify({"error": error, "message": message})
     response.status_code = status
     return response
+
+
+def invalid_request(error: ValidationError) -> Response:
+    """A request its models refused (flask-openapi3 calls this): 400 with what is wrong, in words.
+
+    pydantic's own text repeats the input; this names where (`seconds`, `skip.3`) and why, and
+    our validators' messages come through as they are.
+    """
+    reasons = []
+    for problem in error.errors(include_url=False, include_input=False)[:3]:
+        where = ".".join(str(part) for part in problem["loc"]) or "the body"
+        if problem["type"] == "value_error":  # raised by our own validators: a whole sentence
+            reasons.append(problem["msg"].removeprefix("Value error, "))
+        else:
+            reasons.append(f"{where if len(where) <= SHOWN else where[: SHOWN - 1] + '…'}: {problem['msg']}")
+    more = error.error_count() - len(reasons)
+    message = "; ".join(reasons) + (f" (and {more} more)" if more > 0 else "")
+    return error_response(400, "bad_request", message)
 
 
 def register_error_handlers(app: Flask) -> None:

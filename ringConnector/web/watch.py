@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Response, current_app, request
+from flask_openapi3.blueprint import APIBlueprint
 
 from ringConnector.config import Settings
 from ringConnector.watch.watcher import Watcher
 from ringConnector.watch.webhooks import SIGNATURE_HEADER, receive
 from ringConnector.web.downloads import connector
+from ringConnector.web.schemas import WatchState, errors
 
-bp = Blueprint("watch", __name__)
+bp = APIBlueprint("watch", __name__)
 
 
 def watcher() -> Watcher | None:
@@ -21,7 +23,7 @@ def watcher() -> Watcher | None:
     return found
 
 
-@bp.get("/connector/watch")
+@bp.get("/connector/watch", responses={200: WatchState, **errors(401)})
 def watch_state() -> dict[str, Any]:
     """Running or not, the last poll, pending events, what found them, the callback outbox."""
     found = watcher()
@@ -30,10 +32,24 @@ def watch_state() -> dict[str, Any]:
     return found.status()
 
 
-@bp.post("/connector/webhooks/ring")
+@bp.post(
+    "/connector/webhooks/ring",
+    responses={204: {"description": "received (duplicates and types we ignore too)"}, **errors(400, 401)},
+    security=[{}],
+    openapi_extensions={
+        # Documented by hand, not validated by a model: the signature is checked over the raw
+        # bytes in the view, and a missing one is a 401 (Ring's retry rules), not a 400.
+        "parameters": [
+            {"name": SIGNATURE_HEADER, "in": "header", "required": True, "schema": {"type": "string"}}
+        ],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+    },
+)
 def ring_webhook() -> Response:
-    """A signed webhook from Ring: 204 at once; a first ding or motion makes the watcher look (or,
-    without watch mode, starts today's download in the background)."""
+    """Ring's signed Partner API webhooks: 204 at once, a ding or motion makes the watcher look.
+
+    Without watch mode, a ding or motion starts today's download in the background.
+    """
     body = request.get_data(cache=False)  # the raw bytes: the signature is over them
     settings: Settings = current_app.extensions["ringConnector.settings"]
     received = receive(settings, body, request.headers.get(SIGNATURE_HEADER))

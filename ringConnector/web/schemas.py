@@ -1,0 +1,298 @@
+"""The API's inputs and answers as typed models: flask-openapi3 validates requests against them and
+writes /openapi.json from them, so each is described once."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from flask_openapi3.types import ResponseDict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    WithJsonSchema,
+    model_validator,
+)
+
+from ringConnector.download.on_demand import MAX_RECORD_SECONDS, check_seconds
+from ringConnector.errors import SHOWN, ConnectorError, shown
+from ringConnector.model.days import parse_day
+from ringConnector.model.events import ARTICLE_FIELDS, STATUSES
+
+# A day has at most a few hundred events; a skip list far longer is a caller's mistake.
+MAX_SKIP_IDS = 10_000
+DAY_SCHEMA = {"type": "string", "pattern": "^[0-9]{8}$", "description": "YYYYMMDD, in TIME_ZONE"}
+
+
+def _as_value_error(check: Any, value: Any) -> Any:
+    """Run one of the connector's own checks, its BadRequest as pydantic's ValueError (same text)."""
+    try:
+        return check(value)
+    except ConnectorError as ex:
+        raise ValueError(str(ex)) from ex
+
+
+def _day(value: Any) -> date:
+    if not isinstance(value, str):
+        raise ValueError("a date is a string YYYYMMDD")
+    found: date = _as_value_error(parse_day, value)
+    return found
+
+
+def _day_or_today(value: Any) -> date | None:
+    return None if value == "today" else _day(value)
+
+
+def _whole_seconds(value: Any) -> int:
+    # [0-9] only: str.isdigit() also takes "²", which int() then refuses; a length bound first,
+    # as int() refuses more than 4,300 digits.
+    raw = value if isinstance(value, str) else ""
+    if not raw or not raw.isascii() or not raw.isdecimal() or len(raw) > 6:
+        got = shown(str(value))
+        raise ValueError(f"seconds must be a whole number of seconds, e.g. ?seconds=10; got {got}")
+    return int(raw)
+
+
+def _ring_id(value: Any) -> str:
+    # bool is an int in Python, but true/false are no ring ids.
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        text = json.dumps(value)
+        raise ValueError(
+            f"ring ids must be strings, got {text if len(text) <= SHOWN else text[:SHOWN] + '…'}"
+        )
+    return str(value)
+
+
+# A day in a URL or body: YYYYMMDD, a real date, in the years every zone can shift.
+Day = Annotated[date, BeforeValidator(_day), WithJsonSchema(DAY_SCHEMA)]
+DayOrToday = Annotated[
+    date | None,
+    BeforeValidator(_day_or_today),
+    WithJsonSchema({"type": "string", "pattern": "^([0-9]{8}|today)$", "description": "YYYYMMDD or today"}),
+]
+RingIdItem = Annotated[
+    str, BeforeValidator(_ring_id), WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"}]})
+]
+SkipIds = Annotated[list[RingIdItem], Field(max_length=MAX_SKIP_IDS)]
+Seconds = Annotated[
+    int,
+    BeforeValidator(_whole_seconds),
+    AfterValidator(lambda seconds: _as_value_error(check_seconds, seconds)),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_RECORD_SECONDS}),
+]
+# Any text: an id the library does not hold, however long, is a 404 (the library never makes a
+# file name of it).
+PathId = str
+
+
+# Requests -------------------------------------------------------------------------------------
+
+
+class DownloadDayPath(BaseModel):
+    day: DayOrToday
+
+
+class DevicePath(BaseModel):
+    device_id: PathId
+
+
+class RingIdPath(BaseModel):
+    ring_id: PathId
+
+
+class JobIdPath(BaseModel):
+    job_id: PathId
+
+
+class RecordQuery(BaseModel):
+    seconds: Seconds
+
+
+class EventsQuery(BaseModel):
+    date: Day | None = Field(default=None, description="YYYYMMDD, in TIME_ZONE; default today")
+
+
+class SkipList(RootModel[SkipIds]):
+    """Ring ids the caller already has (strings; integers accepted); an empty body skips none."""
+
+    model_config = ConfigDict(openapi_extra={"required": False})  # type: ignore[typeddict-unknown-key]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_none_skipped(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class JobRequest(BaseModel):
+    """A day to download in the background (default today) and the ids to skip; an empty body is {}."""
+
+    model_config = ConfigDict(extra="forbid", openapi_extra={"required": False})  # type: ignore[typeddict-unknown-key]
+    date: Day | None = None
+    skip: SkipIds = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_defaults(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+
+class StatusChange(BaseModel):
+    """The status the pipeline gives an event."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Literal[STATUSES]  # type: ignore[valid-type]
+
+
+# Answers --------------------------------------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    """Every error: a code and a sentence."""
+
+    model_config = ConfigDict(extra="forbid")
+    error: str
+    message: str
+
+
+class Event(BaseModel):
+    """The article's event JSON; sources add fields (deviceId, subType, clipStart ...)."""
+
+    model_config = ConfigDict(extra="allow")
+    ringId: str  # noqa: N815  the article's field names are the contract
+    date: str = Field(pattern="^[0-9]{8}$")
+    eventName: str = Field(pattern="^[0-9]{8}-[0-9]{6}$")  # noqa: N815
+    createdAt: str = Field(pattern="Z$")  # noqa: N815
+    answered: bool
+    kind: str
+    duration: float | None
+    videoFileName: str  # noqa: N815
+    status: str
+
+
+assert tuple(name for name in Event.model_fields) == ARTICLE_FIELDS, "Event must follow the article"
+
+_DOWNLOAD_HEADERS = {
+    name: {"description": text, "schema": {"type": "string"}}
+    for name, text in {
+        "X-Download-Complete": "true when every event of the day was considered and none failed",
+        "X-Events-Downloaded": "how many events this call downloaded",
+        "X-Events-Skipped": "how many were skipped (already here, on the skip list, not ready...)",
+        "X-Events-Failed": "how many failed",
+        "X-Events-Failed-Ids": "their ring ids",
+        "X-Devices-Failed": "devices whose history could not be read",
+        "X-Items-Unreadable": "history items that could not be read",
+        "X-Late-Downloaded-Ids": "other days' recordings downloaded now, pending since their day",
+        "X-Ring-Authorization-Required": "true when Ring's sign-in must be renewed",
+    }.items()
+}
+
+
+class Downloaded(RootModel[list[Event]]):
+    """The events this call downloaded."""
+
+    model_config = ConfigDict(  # type: ignore[typeddict-unknown-key]
+        openapi_extra={
+            "description": "The events this call downloaded; the X- headers tell what else happened.",
+            "headers": _DOWNLOAD_HEADERS,
+        }
+    )
+
+
+class EventList(RootModel[list[Event]]):
+    """A day's downloaded events, oldest first."""
+
+
+class Device(BaseModel):
+    """A video device on the account."""
+
+    id: str
+    name: str
+    kind: str
+    # "video" on the Partner API, which has no device kind (docs/ring-apis.md §2.2).
+    type: Literal["doorbots", "authorized_doorbots", "stickup_cams", "video"]
+    timeZone: str | None  # noqa: N815
+    hasRecordings: bool  # noqa: N815
+
+
+class DeviceList(RootModel[list[Device]]):
+    """The account's video devices."""
+
+
+class Job(BaseModel):
+    """A background download: its state and progress."""
+
+    id: str
+    date: str
+    state: Literal["running", "done", "failed"]
+    eventsTotal: int | None  # noqa: N815
+    eventsDone: int  # noqa: N815
+    eventsFailed: int  # noqa: N815
+    bytes: int
+    downloaded: list[Event]
+    error: str | None
+    startedAt: str  # noqa: N815
+    finishedAt: str | None  # noqa: N815
+
+
+class Liveness(BaseModel):
+    """The process answers (says nothing about Ring)."""
+
+    status: Literal["ok"]
+    service: str | None = None
+
+
+class Readiness(BaseModel):
+    """A token is present and Ring answers, or why not."""
+
+    status: Literal["ready", "not_ready"]
+    reason: str
+
+
+class WatchState(BaseModel):
+    """Watch mode: running or not, the last poll, pending events, the callback outbox."""
+
+    running: bool
+    reason: str | None = None
+    since: str | None = None
+    lastPoll: str | None = None  # noqa: N815
+    lastError: str | None = None  # noqa: N815
+    polls: int | None = None
+    pollInterval: float | None = None  # noqa: N815
+    found: dict[str, int] | None = None
+    pending: list[dict[str, Any]] | None = None
+    lastAnnouncement: dict[str, Any] | None = None  # noqa: N815
+    push: dict[str, Any] | None = None
+    outbox: int | None = Field(default=None, description="event JSON still to deliver to CALLBACK_URL")
+
+
+# How answers other than a model's JSON are described ---------------------------------------
+
+_ERROR_WORDS = {
+    400: "bad input",
+    401: "no or wrong API key (or, for webhooks, no valid signature)",
+    404: "not found",
+    429: "too many background downloads running; Retry-After says when to try again",
+    502: "Ring failed",
+    503: "Ring sign-in needed (or not ready)",
+}
+
+
+def errors(*statuses: int) -> ResponseDict:
+    """The error answers of an operation, each an ErrorBody."""
+    return {
+        status: {
+            "description": _ERROR_WORDS[status],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        }
+        for status in statuses
+    }
+
+
+def media(mimetype: str, description: str) -> dict[str, Any]:
+    """An answer that is not JSON (a video, text, a page)."""
+    return {"description": description, "content": {mimetype: {"schema": {"type": "string"}}}}
