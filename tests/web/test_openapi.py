@@ -9,6 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
@@ -26,6 +28,15 @@ def test_every_route_and_method_is_documented(app: Flask, client: FlaskClient) -
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
             assert method.lower() in doc["paths"].get(path, {}), f"{method} {path} is not documented"
+
+
+def test_the_document_is_valid_openapi_3_1(client: FlaskClient) -> None:
+    doc = client.get("/openapi.json").get_json()
+    assert doc["openapi"] == "3.1.0"
+    validate(doc)  # what Swagger UI reads; raises on anything malformed
+    broken = {**doc, "paths": {"/x": {"get": {"responses": {"200": {}}}}}}  # no description
+    with pytest.raises(OpenAPIValidationError):
+        validate(broken)
 
 
 def check(doc: dict[str, Any], template: str, method: str, response: Any) -> None:
