@@ -51,11 +51,14 @@ def clip_sha256(clip: Clip, bytes_per_second: int) -> str:
 
 
 def footage(state: EmulatorState, device_id: int, now_ms: int) -> list[tuple[int, int]]:
-    """Return a device's recorded windows up to now: events with a recording, ended live views."""
+    """Return a device's downloadable windows: events with a recording and ended live views, up
+    to now less the processing time (Ring's page waits "to allow media processing" before a
+    download; how long it takes has no source: 0 unless a test sets it)."""
     settle_sessions(state)
     events = state.history(device_id, _ALL, None)
     windows = (event_window(e) for e in events if e.recording_status is not None)
-    return merge_windows((start, min(end, now_ms)) for start, end in windows)
+    ready_until = now_ms - state.partner.processing_ms
+    return merge_windows((start, min(end, ready_until)) for start, end in windows if start < ready_until)
 
 
 async def serve_clip(request: web.Request, clip: Clip, bandwidth: float | None) -> web.StreamResponse:

@@ -52,6 +52,10 @@ class PartnerControls:
         """Answer clip downloads with a 301/302/303/307 to pre-signed storage, or directly (None)."""
         self.state.partner.set_clip_redirect(status)
 
+    def set_media_processing(self, seconds: float) -> None:
+        """Make footage downloadable only `seconds` after it was recorded (early clips: 206/416)."""
+        self.state.partner.set_processing(seconds)
+
     def clip_requests(self) -> list[dict[str, Any]]:
         """Return the clip download requests: device_id, body, authorization (bool), status."""
         return self.state.partner.clip_requests()

@@ -60,6 +60,7 @@ class PartnerState:
         self.webhooks = WebhookSender(self.app.hmac_key, wall_clock)
         self._offline: set[str] = set()
         self._redirect: int | None = None
+        self._processing_ms = 0
         self._paging = "cursor"
         self._clip_requests: list[dict[str, Any]] = []
         self._clip_fetches: list[dict[str, Any]] = []
@@ -89,6 +90,18 @@ class PartnerState:
         """Return the status clip downloads redirect with, or None when served directly."""
         with self._lock:
             return self._redirect
+
+    @property
+    def processing_ms(self) -> int:
+        """How long after it is recorded footage can be downloaded (0: at once)."""
+        with self._lock:
+            return self._processing_ms
+
+    def set_processing(self, seconds: float) -> None:
+        """Make footage downloadable only `seconds` after it was recorded: a clip asked sooner is
+        cut there (206), or is a 416 when none of it is ready."""
+        with self._lock:
+            self._processing_ms = round(seconds * 1000)
 
     def history_paging(self) -> str:
         """Return how history's links.next behaves (one of HISTORY_PAGING)."""

@@ -10,7 +10,7 @@ from typing import Any, TypeGuard, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from ringConnector.config import Settings
-from ringConnector.errors import NoFootage, NotFound, RingUnavailable
+from ringConnector.errors import NoFootage, NotFound, RingUnavailable, TransientError
 from ringConnector.model.days import DayWindow, utc_text
 from ringConnector.model.events import Device, RingEvent, Unreadable
 from ringConnector.retry import RetryPolicy
@@ -192,17 +192,38 @@ class PartnerSource:
         return min(close, key=lambda e: abs(e.created_at - near)).id if close else None
 
     async def fetch_recording(self, event: RingEvent, out: AtomicFile) -> dict[str, Any]:
-        """One attempt at the event's clip(s): [start, end] in pieces of at most 15 minutes."""
+        """One attempt at the event's clip(s): [start, end] in pieces of at most 15 minutes.
+
+        Within WATCH_MAX_WAIT of the event's start, a 416 or a 206 is Ring still processing the
+        footage (its page waits "to allow media processing" before a download): a not-ready
+        TransientError, retried as a recording being prepared. Later, they are the camera's
+        truth: no footage, or part of it.
+        """
         start = to_ms(event.created_at)
         total = round((event.duration or 0) * 1000) or MAX_CLIP_MS
-        return await self.fetch_window(
-            event.device, start, total, out, what=f"clip of event {event.id} on {event.device.name}"
-        )
+        what = f"clip of event {event.id} on {event.device.name}"
+        age = self._now_ms() / 1000 - event.created_at.timestamp()
+        early = 0 <= age < self._settings.watch_max_wait
+        try:
+            extra = await self.fetch_window(event.device, start, total, out, what=what)
+        except NoFootage as ex:
+            if early:
+                raise TransientError(
+                    f"{what}: no footage yet {age:.0f} s after it began", cause="not_ready"
+                ) from ex
+            raise
+        if early and extra["partial"]:
+            got = extra["clipLengthMs"] / 1000
+            raise TransientError(f"{what}: {got:.1f} s of its footage so far (206)", cause="not_ready")
+        return extra
 
     async def fetch_window(
         self, device: Device, start_ms: int, total_ms: int, out: AtomicFile, *, what: str
     ) -> dict[str, Any]:
         """Download [start_ms, start_ms + total_ms) into `out` (and `.partN.mp4` files beside it)."""
+        for stale in out.companions:  # a retried attempt starts again from its first clip
+            await asyncio.to_thread(stale.discard)
+        out.companions.clear()
         clips: list[tuple[AtomicFile, Clip]] = []
         for number, offset in enumerate(range(0, total_ms, MAX_CLIP_MS), start=1):
             target = out
