@@ -30,6 +30,7 @@ from ringConnector.model.events import Device
 from ringConnector.retry import RetryPolicy, Sleep
 from ringConnector.sources import Source, open_source
 from ringConnector.storage.library import EventLibrary
+from ringConnector.storage.pending import PendingStore
 from ringConnector.storage.state_db import FILE_NAME as STATE_FILE
 from ringConnector.storage.state_db import StateDatabase
 
@@ -51,6 +52,9 @@ class Connector:
         """Start the event loop thread; nothing talks to Ring until the first download."""
         self.settings = settings
         self.library = EventLibrary(settings.videos_dir)
+        # The outbox, webhook ids and pending recordings (created on first use).
+        self.state = StateDatabase(settings.data_dir / STATE_FILE)
+        self.pending = PendingStore(self.state, legacy=self.library.pending_path)
         self._now = now or (lambda: datetime.now(UTC))
         self._policy = RetryPolicy(
             max_wait=settings.retry_max_wait,
@@ -148,10 +152,7 @@ class Connector:
         """How many event JSON are still to deliver to CALLBACK_URL."""
         if not self.settings.callback_url:
             return 0
-        outbox = (
-            self._notifier.outbox if self._notifier else StateDatabase(self.settings.data_dir / STATE_FILE)
-        )
-        return outbox.undelivered()
+        return self.state.undelivered()
 
     async def _drain(self) -> None:
         self._get_source()
@@ -199,6 +200,7 @@ class Connector:
             window=window,
             concurrency=self.settings.download_concurrency,
             inflight=self._inflight,
+            pending=self.pending,
             skip=skip,
             only_devices=devices,
             dry_run=dry_run,
@@ -246,9 +248,8 @@ class Connector:
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout),
             )
             if self.settings.callback_url:
-                outbox = StateDatabase(self.settings.data_dir / STATE_FILE)
                 self._notifier = Notifier(
-                    self.settings.callback_url, self._http, self._policy, outbox, self.library
+                    self.settings.callback_url, self._http, self._policy, self.state, self.library
                 )
                 # What earlier runs could not deliver goes out now, whatever its next try said.
                 self._draining = asyncio.get_running_loop().create_task(

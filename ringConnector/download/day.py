@@ -92,6 +92,7 @@ class DayDownload:
     window: DayWindow
     concurrency: int
     inflight: dict[str, asyncio.Future[bool]]
+    pending: PendingStore  # recordings not ready at the end of their day's download
     skip: frozenset[str] = frozenset()
     only_devices: frozenset[str] = frozenset()  # ids or names; empty: every selected device
     dry_run: bool = False
@@ -215,7 +216,7 @@ class DayDownload:
 
     async def _pending_pass(self, report: DayReport, waiting: dict[str, RingEvent]) -> None:
         """Remember what this day leaves not ready (or failed); fetch other days' pending recordings."""
-        store = PendingStore(self.library.pending_path)
+        store = self.pending
         now = self.now()
         day = day_text(self.window.day)
         since = now.isoformat()

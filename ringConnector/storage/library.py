@@ -39,7 +39,7 @@ class EventLibrary:
 
     @property
     def pending_path(self) -> Path:
-        """DATA_DIR/pending.json, beside the videos: recordings to try again (storage.pending)."""
+        """DATA_DIR/pending.json, where recordings to try again were kept until 0.2.0 (storage.pending)."""
         return self.videos_dir.parent / "pending.json"
 
     def known_ids(self) -> set[str]:

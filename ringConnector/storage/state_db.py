@@ -1,8 +1,9 @@
 """DATA_DIR/ringconnector.sqlite3: what must survive a restart or `kill -9` beside the files.
 
-The callback outbox (each event JSON POSTed to CALLBACK_URL at least once) and the webhook
-request ids already seen (Ring may deliver one twice: deduplicate on `meta.request_id`). The
-event JSON files stay the "downloaded" marker; this database never decides that.
+The callback outbox (each event JSON POSTed to CALLBACK_URL at least once), the webhook
+request ids already seen (Ring may deliver one twice: deduplicate on `meta.request_id`) and the
+recordings still pending (listed, not downloaded yet: storage.pending). The event JSON files
+stay the "downloaded" marker; this database never decides that.
 
 stdlib sqlite3 in WAL mode, one short transaction per call, a connection per call: safe across
 threads and processes (the server and a script may share DATA_DIR).
@@ -37,6 +38,12 @@ CREATE TABLE IF NOT EXISTS webhooks (
     request_id TEXT PRIMARY KEY,
     seen REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS pending (
+    ring_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    since TEXT NOT NULL
+);
 """
 
 
@@ -51,7 +58,7 @@ class Delivery:
 
 
 class StateDatabase:
-    """The outbox and the seen webhook ids, in one SQLite file."""
+    """The outbox, the seen webhook ids and the pending recordings, in one SQLite file."""
 
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         """Use (and create on first use) the database at `path`; `clock` is the wall clock."""
@@ -132,3 +139,17 @@ class StateDatabase:
                 "INSERT OR IGNORE INTO webhooks (request_id, seen) VALUES (?, ?)", (request_id, now)
             ).rowcount
         return inserted == 1
+
+    # --- pending recordings -------------------------------------------------------------
+
+    def pending_rows(self) -> list[tuple[str, str, str, str]]:
+        """Every pending recording: (ring_id, device_id, day, since), oldest first."""
+        with self._connection() as db:
+            rows = db.execute("SELECT ring_id, device_id, day, since FROM pending ORDER BY since, ring_id")
+            return [(r[0], r[1], r[2], r[3]) for r in rows.fetchall()]
+
+    def change_pending(self, *, add: list[tuple[str, str, str, str]], done: set[str]) -> None:
+        """Add rows (one already there keeps its `since`) and remove the ids in `done`, at once."""
+        with self._connection() as db:
+            db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?, ?, ?)", add)
+            db.executemany("DELETE FROM pending WHERE ring_id = ?", [(ring_id,) for ring_id in done])

@@ -166,7 +166,6 @@ class Watcher:
         since_midnight = now - datetime.combine(today, datetime.min.time(), self.settings.zone)
         if since_midnight < timedelta(seconds=self.settings.watch_max_wait):
             days.append(today - timedelta(days=1))  # events near midnight finish on the next day
-        pending: list[dict[str, str]] = []
         preparing: list[RingEvent] = []
         error = None
         for day in days:
@@ -181,10 +180,8 @@ class Watcher:
             for body in report.downloaded:
                 self._count_found(body)
             preparing += report.preparing
-            pending += [
-                {"ringId": e.id, "day": day.isoformat(), "reason": NOT_READY} for e in report.preparing
-            ]
         delay = self._recheck_delay(preparing, now)
+        pending = self._pending({e.id for e in preparing})
         self.connector.drain_callbacks()
         with self._state_lock:
             self._seen.polls += 1
@@ -192,6 +189,20 @@ class Watcher:
             self._seen.pending = pending
             self._seen.last_error = error
         return delay
+
+    def _pending(self, preparing: set[str]) -> list[dict[str, str]]:
+        """The pending recordings as the state database keeps them (a restart starts from there):
+        Ring still preparing them, or listed ready and to be tried again."""
+        return [
+            {
+                "ringId": ring_id,
+                "deviceId": device_id,
+                "day": day,
+                "since": since,
+                "state": NOT_READY if ring_id in preparing else "to try again",
+            }
+            for ring_id, device_id, day, since in self.connector.state.pending_rows()
+        ]
 
     def _count_found(self, body: dict[str, Any]) -> None:
         device = str(body.get("deviceId") or "")
@@ -206,7 +217,7 @@ class Watcher:
     def _recheck_delay(self, preparing: list[RingEvent], now: datetime) -> float:
         """While Ring prepares a recording, come back after a quarter of its age (the one rule,
         RetryPolicy.preparation_delay), for up to WATCH_MAX_WAIT after the event; after that it
-        waits in pending.json for the polls as usual."""
+        waits among the pending recordings for the polls as usual."""
         ages = [event.preparing_for(now) for event in preparing]
         # A negative age is an event from the future by our clock: its age is unknown.
         young = [age for age in ages if 0 <= age < self.settings.watch_max_wait]

@@ -35,6 +35,8 @@ from ringConnector.model.events import ARTICLE_FIELDS, Device, RingEvent, Unread
 from ringConnector.retry import RetryPolicy
 from ringConnector.storage.atomic import AtomicFile
 from ringConnector.storage.library import EventLibrary
+from ringConnector.storage.pending import PendingStore
+from ringConnector.storage.state_db import StateDatabase
 from tests.support import DAY, ZONE, FakeSleep
 
 WINDOW = day_window(DAY, ZoneInfo(ZONE))  # 2026-11-22 in UTC+14
@@ -190,6 +192,7 @@ class Run:
             WINDOW,
             concurrency,
             inflight,
+            PendingStore(StateDatabase(self.videos.parent / "state.sqlite3")),
             progress=progress or Progress(),
             **options,
         )

@@ -5,7 +5,6 @@ a day. Time is the emulator's clock and the Connector's, moved together by the i
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,8 @@ import pytest
 
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, ManualClock, Scenario
+from ringConnector.storage.state_db import FILE_NAME as STATE_FILE
+from ringConnector.storage.state_db import StateDatabase
 from ringConnector.web.app import create_app
 from tests.support import ACCOUNT, DAY, FRONT, Clock, devices, make_event, signed_in
 
@@ -61,8 +62,9 @@ def world(
 
 
 def pending(tmp_path: Path) -> list[dict[str, str]]:
-    path = tmp_path / "data" / "pending.json"
-    return json.loads(path.read_text()) if path.exists() else []
+    """The pending rows of DATA_DIR's state database, as a later process reads them."""
+    rows = StateDatabase(tmp_path / "data" / STATE_FILE).pending_rows()
+    return [dict(zip(("ring_id", "device_id", "day", "since"), row, strict=True)) for row in rows]
 
 
 @pytest.mark.parametrize("preparation", [5.0, 60.0, 300.0])

@@ -13,7 +13,7 @@ from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator
 from ringConnector.watch.watcher import Watcher, WatcherBusy
 from ringConnector.web.app import create_app
-from tests.support import DAY, FRONT, SmallDay, make_event
+from tests.support import DAY, FRONT, NOW, SmallDay, make_event
 
 
 @pytest.fixture
@@ -92,10 +92,17 @@ def test_a_fresh_recording_ring_prepares_brings_the_next_round_in_a_quarter_of_i
     fresh = make_event(FRONT, DAY, "12:59:00", recording_status="processing")  # NOW is 13:00
     emulator.add_events([fresh])
     assert watcher.cycle() == 15.0  # 60 s old: a quarter of that
-    pending = watcher.status()["pending"]
-    assert {"ringId": str(fresh.id), "day": DAY.isoformat(), "reason": "recording not ready"} in pending
+    [pending] = [p for p in watcher.status()["pending"] if p["ringId"] == str(fresh.id)]
+    assert pending.pop("since").startswith(NOW.isoformat()[:16])  # kept in the state database
+    assert pending == {
+        "ringId": str(fresh.id),
+        "deviceId": str(FRONT),
+        "day": DAY.strftime("%Y%m%d"),
+        "state": "recording not ready",
+    }
     emulator.set_event(fresh.id, recording_status="ready")
     assert watcher.cycle() == settings.watch_poll_interval
+    assert str(fresh.id) not in {p["ringId"] for p in watcher.status()["pending"]}
     assert any(settings.videos_dir.glob(f"*-{fresh.id}.json"))
 
 

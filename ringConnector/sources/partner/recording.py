@@ -59,9 +59,10 @@ async def record_live(
 
 
 async def fetch_just_recorded(source: PartnerSource, event: RingEvent, out: AtomicFile) -> dict[str, Any]:
-    """One attempt at the clip `record_live` made; no footage yet means Ring is still processing."""
+    """One attempt at the clip `record_live` made; no footage yet means Ring is still processing
+    (a 206 is kept: the live view may have run shorter than asked)."""
     try:
-        return await source.fetch_recording(event, out)
+        return await source.fetch_clip(event, out)
     except NoFootage as ex:
         what = f"recording of {event.device.name}"
         raise TransientError(f"{what}: not processed yet", cause="not_ready") from ex

@@ -192,20 +192,18 @@ class PartnerSource:
         return min(close, key=lambda e: abs(e.created_at - near)).id if close else None
 
     async def fetch_recording(self, event: RingEvent, out: AtomicFile) -> dict[str, Any]:
-        """One attempt at the event's clip(s): [start, end] in pieces of at most 15 minutes.
+        """One attempt at a history event's clip(s) (fetch_clip).
 
         Within WATCH_MAX_WAIT of the event's start, a 416 or a 206 is Ring still processing the
         footage (its page waits "to allow media processing" before a download): a not-ready
         TransientError, retried as a recording being prepared. Later, they are the camera's
         truth: no footage, or part of it.
         """
-        start = to_ms(event.created_at)
-        total = round((event.duration or 0) * 1000) or MAX_CLIP_MS
         what = f"clip of event {event.id} on {event.device.name}"
         age = self._now_ms() / 1000 - event.created_at.timestamp()
         early = 0 <= age < self._settings.watch_max_wait
         try:
-            extra = await self.fetch_window(event.device, start, total, out, what=what)
+            extra = await self.fetch_clip(event, out)
         except NoFootage as ex:
             if early:
                 raise TransientError(
@@ -216,6 +214,13 @@ class PartnerSource:
             got = extra["clipLengthMs"] / 1000
             raise TransientError(f"{what}: {got:.1f} s of its footage so far (206)", cause="not_ready")
         return extra
+
+    async def fetch_clip(self, event: RingEvent, out: AtomicFile) -> dict[str, Any]:
+        """One attempt at the event's window as clip(s): [start, end] in pieces of at most 15 minutes."""
+        start = to_ms(event.created_at)
+        total = round((event.duration or 0) * 1000) or MAX_CLIP_MS
+        what = f"clip of event {event.id} on {event.device.name}"
+        return await self.fetch_window(event.device, start, total, out, what=what)
 
     async def fetch_window(
         self, device: Device, start_ms: int, total_ms: int, out: AtomicFile, *, what: str
