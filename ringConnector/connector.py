@@ -100,17 +100,20 @@ class Connector:
         skip: Iterable[str] = (),
         *,
         devices: Iterable[str] = (),
+        announced: Iterable[str] = (),
         dry_run: bool = False,
         progress: Progress | None = None,
         wait: bool = True,
     ) -> DayReport:
         """Download the ready recordings of `day` (default: today) that are not in `skip`;
-        only of `devices` (ids or names; default RING_DEVICES); with `dry_run`, only list them;
-        without `wait`, recordings Ring is still preparing are left pending at once."""
+        only of `devices` (ids or names; default RING_DEVICES), and of those only the
+        `announced` ones (ids: a watcher's webhook never widens the selection); with `dry_run`,
+        only list them; without `wait`, recordings Ring is still preparing are left pending at once."""
         window = day_window(day or self.today(), self.settings.zone)
         skipped = frozenset(str(item) for item in skip)
         only = frozenset(devices) or frozenset(self.settings.devices)
-        return self._run(self._download(window, skipped, only, dry_run, progress or Progress(), wait))
+        progress = progress or Progress()
+        return self._run(self._download(window, skipped, only, frozenset(announced), dry_run, progress, wait))
 
     def record(self, device_id: str, seconds: int) -> dict[str, Any]:
         """Record `seconds` on a device now (Partner API) and return the clip's event JSON."""
@@ -190,6 +193,7 @@ class Connector:
         window: Any,
         skip: frozenset[str],
         devices: frozenset[str],
+        announced: frozenset[str],
         dry_run: bool,
         progress: Progress,
         wait: bool = True,
@@ -203,6 +207,7 @@ class Connector:
             pending=self.pending,
             skip=skip,
             only_devices=devices,
+            announced=announced,
             dry_run=dry_run,
             progress=progress,
             now=self._now,

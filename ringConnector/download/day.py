@@ -94,7 +94,8 @@ class DayDownload:
     inflight: dict[str, asyncio.Future[bool]]
     pending: PendingStore  # recordings not ready at the end of their day's download
     skip: frozenset[str] = frozenset()
-    only_devices: frozenset[str] = frozenset()  # ids or names; empty: every selected device
+    only_devices: frozenset[str] = frozenset()  # ids or names; empty: every device
+    announced: frozenset[str] = frozenset()  # ids; non-empty: only these, among only_devices
     dry_run: bool = False
     progress: Progress = field(default_factory=Progress)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -131,6 +132,8 @@ class DayDownload:
         waiting: dict[str, RingEvent] = {}  # listed, recording not ready yet
         if self.only_devices:
             devices = [d for d in devices if {d.id, d.name} & self.only_devices]
+        if self.announced:
+            devices = [d for d in devices if d.id in self.announced]
         for device in devices:
             if not device.has_recordings:
                 _LOGGER.warning("%s has no recordings (no Ring Protect plan); skipped", device.name)
@@ -242,6 +245,7 @@ class DayDownload:
                 window=window,
                 skip=frozenset(),
                 only_devices=frozenset(e.device_id for e in entries),
+                announced=frozenset(),
                 with_pending=False,
                 progress=Progress(),
             )

@@ -170,7 +170,7 @@ class Watcher:
         error = None
         for day in days:
             try:
-                report = self.connector.download_day(day, devices=devices, wait=False)
+                report = self.connector.download_day(day, announced=devices, wait=False)
             except ConnectorError as ex:
                 error = str(ex)
                 _LOGGER.warning("watch: download of %s failed: %s", day, ex)

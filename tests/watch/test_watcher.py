@@ -3,6 +3,7 @@ extra, one watcher per DATA_DIR, and its state over HTTP."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +14,7 @@ from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator
 from ringConnector.watch.watcher import Watcher, WatcherBusy
 from ringConnector.web.app import create_app
-from tests.support import DAY, FRONT, NOW, SmallDay, make_event
+from tests.support import BACK, DAY, FRONT, NOW, SmallDay, make_event
 
 
 @pytest.fixture
@@ -119,3 +120,24 @@ def test_a_round_woken_for_one_device_reads_only_its_history(
     emulator.reset_counters()
     watcher.cycle(frozenset({str(FRONT)}))
     assert emulator.count("history") > emulator.count("history", str(FRONT))
+
+
+def test_an_announced_device_outside_ring_devices_is_not_downloaded(
+    settings: Settings, emulator: Emulator
+) -> None:
+    """RING_DEVICES is the selection: a webhook for another device does not widen it."""
+    only_back = settings.replace(devices=("Back Door",))
+
+    def devices_on_disk() -> set[str]:
+        return {json.loads(p.read_text())["deviceId"] for p in only_back.videos_dir.glob("*.json")}
+
+    with Connector(only_back, now=lambda: NOW) as connector:
+        now = [0.0]
+        watcher = Watcher(connector, clock=lambda: now[0])
+        watcher.cycle()  # a full round: the selected device only
+        assert devices_on_disk() == {str(BACK)}
+        emulator.add_events([make_event(FRONT, DAY, "12:59:00")])
+        emulator.reset_counters()
+        watcher.cycle(frozenset({str(FRONT)}))  # announced, but not selected
+        assert emulator.count("history") == 0
+        assert devices_on_disk() == {str(BACK)}
