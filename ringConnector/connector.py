@@ -113,7 +113,16 @@ class Connector:
         skipped = frozenset(str(item) for item in skip)
         only = frozenset(devices) or frozenset(self.settings.devices)
         progress = progress or Progress()
-        return self._run(self._download(window, skipped, only, frozenset(announced), dry_run, progress, wait))
+        job = self._download(
+            window,
+            skipped,
+            only,
+            progress=progress,
+            announced=frozenset(announced),
+            dry_run=dry_run,
+            wait=wait,
+        )
+        return self._run(job)
 
     def record(self, device_id: str, seconds: int) -> dict[str, Any]:
         """Record `seconds` on a device now (Partner API) and return the clip's event JSON."""
@@ -130,7 +139,7 @@ class Connector:
 
         async def run() -> None:
             try:
-                report = await self._download(window, skipped, frozenset(self.settings.devices), False, job)
+                report = await self._download(window, skipped, frozenset(self.settings.devices), progress=job)
             except ConnectorError as ex:
                 job.ended(None, str(ex))
             except Exception as ex:  # the job must end, whatever happened
@@ -193,9 +202,10 @@ class Connector:
         window: Any,
         skip: frozenset[str],
         devices: frozenset[str],
-        announced: frozenset[str],
-        dry_run: bool,
+        *,
         progress: Progress,
+        announced: frozenset[str] = frozenset(),
+        dry_run: bool = False,
         wait: bool = True,
     ) -> DayReport:
         job = DayDownload(
