@@ -27,6 +27,9 @@ def guarded(run: Callable[[Settings], int]) -> int:
     except ConnectorError as ex:
         print(f"error: {ex}", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as ex:  # the disk (full, read-only) under DATA_DIR or a token file
+        print(f"error: {ex}", file=sys.stderr)
+        return EXIT_FAILED
     except (KeyboardInterrupt, EOFError):
         print("error: interrupted", file=sys.stderr)
         return EXIT_FAILED

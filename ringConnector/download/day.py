@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -231,8 +232,15 @@ class DayDownload:
         ]
         done = {str(body["ringId"]) for body in report.downloaded}
         done |= {ring_id for ring_id, why in report.skipped if why in _SETTLED}
-        await asyncio.to_thread(store.update, now, add=add, done=done)
-        others = [e for e in await asyncio.to_thread(store.entries, now) if e.day != day]
+        try:
+            await asyncio.to_thread(store.update, now, add=add, done=done)
+            entries = await asyncio.to_thread(store.entries, now)
+        except OSError as ex:
+            # A full disk: the day's own failures are reported anyway, and its next download
+            # finds them again; only other days' calls will not try them meanwhile.
+            _LOGGER.error("pending recordings not updated: %s", ex)
+            return
+        others = [e for e in entries if e.day != day]
         if not others:
             return
         fetched: set[str] = set()
@@ -259,7 +267,8 @@ class DayDownload:
             report.late += late
             fetched |= {str(body["ringId"]) for body in late}
             fetched |= {ring_id for ring_id, why in other.skipped if ring_id in ids and why in _SETTLED}
-        await asyncio.to_thread(store.update, self.now(), add=[], done=fetched)
+        with contextlib.suppress(OSError):  # logged above when the disk is full; retried next call
+            await asyncio.to_thread(store.update, self.now(), add=[], done=fetched)
 
     def _skip_reason(self, event: RingEvent, known: Iterable[str]) -> str | None:
         if event.id in self.skip:

@@ -11,6 +11,7 @@ threads and processes (the server and a script may share DATA_DIR).
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 import time
@@ -68,6 +69,17 @@ class StateDatabase:
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
+        """One transaction; SQLite's own failures (a full disk, a broken file) as an OSError, as
+        the files beside it fail, so callers handle one kind of storage error."""
+        try:
+            with self._transaction() as connection:
+                yield connection
+        except sqlite3.Error as ex:
+            full = getattr(ex, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+            raise OSError(errno.ENOSPC if full else errno.EIO, f"{self.path.name}: {ex}") from ex
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.path, timeout=30.0, isolation_level=None)) as connection:
             if not self._ready:

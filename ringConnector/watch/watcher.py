@@ -5,6 +5,11 @@ Polling is what guarantees nothing is missed: an announcement (webhook, and late
 makes the next read come sooner. An event is fetched once and its JSON written once however
 often it is announced, because every read goes through the same day download, which skips the
 events whose JSON is on disk.
+
+A webhook names a device and a moment, not a history event (docs/ring-apis.md §2.10): each
+announcement is kept until a history event of that device starting within MATCH_WINDOW of it is
+on disk, and re-read for, that device only, as Ring lists and prepares it (a quarter of the time
+since, at least ANNOUNCE_DELAY), for up to WATCH_MAX_WAIT.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from ringConnector.connector import Connector
 from ringConnector.download.day import NOT_READY, DayReport
 from ringConnector.errors import ConfigError, ConnectorError
 from ringConnector.metrics import EVENTS_FOUND
-from ringConnector.model.days import utc_text
+from ringConnector.model.days import day_text, parse_ring_time, utc_text
 from ringConnector.model.events import RingEvent
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,8 +38,29 @@ LOCK_NAME = ".watch.lock"
 ANNOUNCE_DELAY = 2.0
 # How long stopping waits for the round under way.
 STOP_GRACE = 5.0
-# Announcements count for an event found within this long after them (else it was found by poll).
-ANNOUNCE_WINDOW = 15 * 60.0
+# A webhook's timestamp and its history event's start: "within a few seconds" (docs/ring-apis.md
+# §2.10; how close they really are has no source: an assumption with room to spare).
+MATCH_WINDOW = 10.0
+
+
+@dataclass
+class _Announcement:
+    """Something said an event of `device_id` (at `at`, if it said when) may be new."""
+
+    device_id: str
+    at: datetime | None
+    how: str  # "webhook", "push"
+    received: float  # the watcher's clock
+    ring_id: str | None = None  # when the announcement names the event (a push does)
+
+    def matches(self, device_id: str, ring_id: str, created_at: datetime) -> bool:
+        """Tell whether a history event is the one announced."""
+        if device_id != self.device_id:
+            return False
+        if self.ring_id is not None:
+            return ring_id == self.ring_id
+        # Told no moment: the device's next event is the one.
+        return self.at is None or abs((created_at - self.at).total_seconds()) <= MATCH_WINDOW
 
 
 class WatcherBusy(ConfigError):
@@ -76,7 +102,8 @@ class Watcher:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._seen = _Seen()
-        self._announced: dict[str, float] = {}  # device id -> when last announced (clock)
+        self._awaiting: list[_Announcement] = []  # announced events not yet on disk
+        self._recheck: frozenset[str] = frozenset()  # devices the next timed round reads (empty: all)
         self._state_lock = threading.Lock()
         self._woken: set[str | None] = set()  # devices announced since the last round (None: unknown)
         self._last_full = float("-inf")  # when a round last read every device (clock)
@@ -107,7 +134,7 @@ class Watcher:
         devices: frozenset[str] = frozenset()
         while not self._stopping.is_set():
             delay = self.cycle(devices)
-            devices = frozenset()
+            devices = self._recheck  # what a timed round comes back for (cycle reads all when due)
             self._wake.wait(timeout=delay)
             if self._wake.is_set() and not self._stopping.is_set():
                 self._wake.clear()
@@ -137,11 +164,14 @@ class Watcher:
 
     # --- producers ------------------------------------------------------------------------
 
-    def announce(self, device_id: str | None, *, how: str, at: datetime | None = None) -> None:
-        """Something says there may be a new event (of `device_id`): read history soon."""
+    def announce(
+        self, device_id: str | None, *, how: str, at: datetime | None = None, ring_id: str | None = None
+    ) -> None:
+        """Something says there may be a new event (of `device_id`, at `at`): read history soon,
+        and again until that event is on disk."""
         with self._state_lock:
             if device_id is not None:
-                self._announced[device_id] = self._clock()
+                self._awaiting.append(_Announcement(device_id, at, how, self._clock(), ring_id))
             self._woken.add(device_id)
             self._seen.last_announcement = {
                 "how": how,
@@ -181,6 +211,10 @@ class Watcher:
                 self._count_found(body)
             preparing += report.preparing
         delay = self._recheck_delay(preparing, now)
+        awaited = self._settle_announcements(days)
+        if awaited:
+            delay = min(delay, *(self._announcement_delay(a) for a in awaited))
+        self._recheck = frozenset(a.device_id for a in awaited) | frozenset(e.device.id for e in preparing)
         pending = self._pending({e.id for e in preparing})
         self.connector.drain_callbacks()
         with self._state_lock:
@@ -205,14 +239,49 @@ class Watcher:
         ]
 
     def _count_found(self, body: dict[str, Any]) -> None:
-        device = str(body.get("deviceId") or "")
+        """Count a downloaded event by what found it: the announcement it matches, else the poll."""
+        device, ring_id = str(body.get("deviceId") or ""), str(body.get("ringId") or "")
+        created = _created_at(body)
         with self._state_lock:
-            announced = self._announced.get(device)
-            how = (
-                "webhook" if announced is not None and self._clock() - announced < ANNOUNCE_WINDOW else "poll"
-            )
+            match = next((a for a in self._awaiting if created and a.matches(device, ring_id, created)), None)
+            how = match.how if match is not None else "poll"
             self._seen.found[how] += 1
         EVENTS_FOUND.labels(how).inc()
+
+    def _settle_announcements(self, days: list[Any]) -> list[_Announcement]:
+        """Drop the announcements whose event is on disk (or too old to wait for); return the rest."""
+        with self._state_lock:
+            awaiting = list(self._awaiting)
+        if not awaiting:
+            return []
+        on_disk = [body for day in days for body in self.connector.library.day(day_text(day))]
+        kept = []
+        for announcement in awaiting:
+            if any(
+                (created := _created_at(body)) is not None
+                and announcement.matches(str(body.get("deviceId")), str(body.get("ringId")), created)
+                for body in on_disk
+            ):
+                continue
+            if self._clock() - announcement.received >= self.settings.watch_max_wait:
+                _LOGGER.warning(
+                    "watch: the %s for %s at %s matched no event within WATCH_MAX_WAIT; polling goes on",
+                    announcement.how,
+                    announcement.device_id,
+                    utc_text(announcement.at) if announcement.at else "an unknown time",
+                )
+                continue
+            kept.append(announcement)
+        with self._state_lock:
+            # Announcements that came during this round stay.
+            self._awaiting = kept + [a for a in self._awaiting if a not in awaiting]
+        return kept
+
+    def _announcement_delay(self, announcement: _Announcement) -> float:
+        """Come back for an announced event not on disk yet after a quarter of the time since it
+        was announced (the preparation rule), at least ANNOUNCE_DELAY."""
+        since = self._clock() - announcement.received
+        return max(ANNOUNCE_DELAY, self.connector.policy.preparation_delay(since))
 
     def _recheck_delay(self, preparing: list[RingEvent], now: datetime) -> float:
         """While Ring prepares a recording, come back after a quarter of its age (the one rule,
@@ -241,3 +310,11 @@ class Watcher:
                 "push": None,  # the consumer API's push comes with the next issue
                 "outbox": self.connector.undelivered_callbacks(),
             }
+
+
+def _created_at(body: dict[str, Any]) -> datetime | None:
+    """An event JSON's createdAt as an aware moment (None if unreadable)."""
+    try:
+        return parse_ring_time(str(body.get("createdAt")))
+    except ValueError:
+        return None

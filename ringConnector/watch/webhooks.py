@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from ringConnector.config import Settings
 from ringConnector.sources.partner.webhooks import SIGNATURE_HEADER, Notification, parse, verify
-from ringConnector.storage.state_db import FILE_NAME, StateDatabase
+from ringConnector.storage.state_db import StateDatabase
 
 _LOGGER = logging.getLogger(__name__)
 __all__ = ["SIGNATURE_HEADER", "Received", "receive"]
@@ -32,11 +31,11 @@ class Received:
         return not self.duplicate and self.notification.kind is not None
 
 
-def receive(settings: Settings, body: bytes, signature: str | None) -> Received:
-    """Verify and read one webhook (Unauthorized / BadRequest otherwise) and remember its id."""
+def receive(settings: Settings, database: StateDatabase, body: bytes, signature: str | None) -> Received:
+    """Verify and read one webhook (Unauthorized / BadRequest otherwise) and remember its id in
+    `database` (DATA_DIR's state)."""
     verify(settings.partner_webhook_key, body, signature)
     notification = parse(body)
-    database = StateDatabase(Path(settings.data_dir) / FILE_NAME)
     duplicate = not database.first_sighting(notification.request_id)
     _LOGGER.info(
         "webhook %s %s of %s%s",

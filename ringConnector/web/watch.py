@@ -52,7 +52,7 @@ def ring_webhook() -> Response:
     """
     body = request.get_data(cache=False)  # the raw bytes: the signature is over them
     settings: Settings = current_app.extensions["ringConnector.settings"]
-    received = receive(settings, body, request.headers.get(SIGNATURE_HEADER))
+    received = receive(settings, connector().state, body, request.headers.get(SIGNATURE_HEADER))
     if received.announces:
         note = received.notification
         found = watcher()

@@ -85,7 +85,7 @@ def run_on_a_full_disk(settings: Settings, disk: Path) -> tuple[dict[str, str], 
     filler = fill(disk)
     result = run("startDownload.py", DAY.isoformat(), env=env)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr, result.stderr[-2500:]
     failed = dict(re.findall(r"^failed     event (\d+): (.*)$", result.stdout, re.MULTILINE))
     downloaded = re.findall(r"^downloaded (\d+) ", result.stdout, re.MULTILINE)
     assert failed, result.stdout

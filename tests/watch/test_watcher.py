@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,7 +13,7 @@ from flask.testing import FlaskClient
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator
-from ringConnector.watch.watcher import Watcher, WatcherBusy
+from ringConnector.watch.watcher import ANNOUNCE_DELAY, Watcher, WatcherBusy
 from ringConnector.web.app import create_app
 from tests.support import BACK, DAY, FRONT, NOW, SmallDay, make_event
 
@@ -141,3 +142,27 @@ def test_an_announced_device_outside_ring_devices_is_not_downloaded(
         watcher.cycle(frozenset({str(FRONT)}))  # announced, but not selected
         assert emulator.count("history") == 0
         assert devices_on_disk() == {str(BACK)}
+
+
+def test_a_webhook_before_history_lists_its_event_brings_early_rounds_for_that_device_only(
+    connector: Connector, emulator: Emulator, settings: Settings
+) -> None:
+    """A webhook names a device and a moment; the round comes back for that device until the
+    history event starting then is on disk, and only that event counts as found by webhook."""
+    now = [0.0]
+    watcher = Watcher(connector, clock=lambda: now[0])
+    watcher.cycle()
+    ding = make_event(FRONT, DAY, "12:59:55", seq=1)  # NOW is 13:00
+    watcher.announce(str(FRONT), how="webhook", at=ding.created_at + timedelta(seconds=2))
+    emulator.reset_counters()
+    delay = watcher.cycle(frozenset({str(FRONT)}))  # Ring does not list it yet
+    assert delay == ANNOUNCE_DELAY and emulator.count("history") == emulator.count("history", str(FRONT))
+    unannounced = make_event(FRONT, DAY, "12:50:00", seq=2)
+    emulator.add_events([ding, unannounced])
+    before = watcher.status()["found"]
+    now[0] += delay
+    emulator.reset_counters()
+    assert watcher.cycle(frozenset({str(FRONT)})) == settings.watch_poll_interval  # settled
+    assert emulator.count("history") == emulator.count("history", str(FRONT)) >= 1
+    found = watcher.status()["found"]
+    assert (found["webhook"] - before["webhook"], found["poll"] - before["poll"]) == (1, 1)

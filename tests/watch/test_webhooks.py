@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,9 @@ class Listening(Watcher):
         super().__init__(connector)
         self.told: list[tuple[str | None, str]] = []
 
-    def announce(self, device_id: str | None, *, how: str, at: object = None) -> None:
+    def announce(
+        self, device_id: str | None, *, how: str, at: datetime | None = None, ring_id: str | None = None
+    ) -> None:
         self.told.append((device_id, how))
 
 
