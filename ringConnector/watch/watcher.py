@@ -307,9 +307,22 @@ class Watcher:
                 "found": dict(seen.found),
                 "pending": list(seen.pending),
                 "lastAnnouncement": seen.last_announcement,
-                "push": None,  # the consumer API's push comes with the next issue
+                "push": self.push_status(),
                 "outbox": self.connector.undelivered_callbacks(),
             }
+
+    def push_status(self) -> dict[str, Any]:
+        """How Ring tells the watcher of new events besides polling: `state` is "webhooks"
+        (Partner API: Ring POSTs them; nothing to be connected) or "off" (no push: polling only)."""
+        if self.settings.source == "partner":
+            with self._state_lock:
+                last = self._seen.last_announcement
+            return {"state": "webhooks", "lastMessage": last["received"] if last else None}
+        return {
+            "state": "off",
+            "reason": "the consumer API's push is not available in this version: new events are "
+            f"found by polling every {self.settings.watch_poll_interval:g} s",
+        }
 
 
 def _created_at(body: dict[str, Any]) -> datetime | None:

@@ -246,11 +246,19 @@ class Liveness(BaseModel):
     service: str | None = None
 
 
+class WatchReadiness(BaseModel):
+    """Watch mode, as readiness sees it: the watcher running, and how Ring tells it of events."""
+
+    running: bool
+    push: str = Field(description='"connected", "webhooks" (Partner API), "down" or "off" (polling only)')
+
+
 class Readiness(BaseModel):
     """A token is present and Ring answers, or why not."""
 
     status: Literal["ready", "not_ready"]
     reason: str
+    watch: WatchReadiness | None = Field(default=None, description="with WATCH=true only")
 
 
 class WatchState(BaseModel):

@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ringConnector.web.downloads import connector
 from ringConnector.web.schemas import DeviceList, Liveness, Readiness, errors, media
+from ringConnector.web.watch import watcher
 
 bp = APIBlueprint("status", __name__)
 # An absolute path in a message (a token file's location, say).
@@ -28,9 +29,20 @@ def healthz() -> dict[str, Any]:
 def readyz() -> tuple[dict[str, Any], int]:
     """Ready: a token is present and Ring answers; 503 with the reason when not."""
     ready, reason = connector().readiness()
+    answer: dict[str, Any] = {}
+    found = watcher()
+    if found is not None:
+        # Watch mode on: a watcher that stopped is not ready (nothing is downloaded); push down
+        # is ready (polling still finds every event), and says so.
+        push = found.push_status()
+        answer["watch"] = {"running": found.running, "push": push["state"]}
+        if not found.running:
+            ready, reason = False, f"{reason}; but the watcher is not running (WATCH=true)"
+        elif push["state"] not in ("connected", "webhooks"):
+            reason = f"{reason}; push is {push['state']}: {push.get('reason', 'polling only')}"
     # Open without the API key: the reason names files by name only, never where they are.
     public = _PATH.sub(lambda match: Path(match[0]).name, reason)
-    return {"status": "ready" if ready else "not_ready", "reason": public}, 200 if ready else 503
+    return {"status": "ready" if ready else "not_ready", "reason": public, **answer}, 200 if ready else 503
 
 
 @bp.get("/metrics", responses={200: media("text/plain", "Prometheus text format"), **errors(401)})

@@ -81,7 +81,7 @@ def test_the_watch_endpoint_says_what_the_watcher_does(
     watcher.cycle()
     on: FlaskClient = create_app(settings, connector=connector, watcher=watcher).test_client()
     state = on.get("/connector/watch").get_json()
-    assert (state["running"], state["polls"], state["push"], state["outbox"]) == (False, 1, None, 0)
+    assert (state["running"], state["polls"], state["push"]["state"], state["outbox"]) == (False, 1, "off", 0)
     assert state["found"]["poll"] == len(SmallDay.expected_dings())
     keyed = create_app(settings.replace(api_key="k"), connector=connector, watcher=watcher).test_client()
     assert keyed.get("/connector/watch").status_code == 401
@@ -166,3 +166,21 @@ def test_a_webhook_before_history_lists_its_event_brings_early_rounds_for_that_d
     assert emulator.count("history") == emulator.count("history", str(FRONT)) >= 1
     found = watcher.status()["found"]
     assert (found["webhook"] - before["webhook"], found["poll"] - before["poll"]) == (1, 1)
+
+
+def test_readiness_says_push_is_off_and_polling_goes_on_while_the_watcher_runs(
+    settings: Settings, connector: Connector, watcher: Watcher
+) -> None:
+    client = create_app(settings, connector=connector, watcher=watcher).test_client()
+    stopped = client.get("/readyz")  # WATCH=true, but the watcher is not running: nothing downloads
+    assert stopped.status_code == 503
+    assert stopped.get_json()["watch"] == {"running": False, "push": "off"}
+    assert stopped.get_json()["reason"].endswith("but the watcher is not running (WATCH=true)")
+    watcher.start()
+    running = client.get("/readyz")
+    assert running.status_code == 200
+    assert running.get_json()["watch"] == {"running": True, "push": "off"}
+    assert "push is off: the consumer API's push is not available" in running.get_json()["reason"]
+    assert "polling every 60 s" in running.get_json()["reason"]
+    without = create_app(settings, connector=connector).test_client().get("/readyz").get_json()
+    assert "watch" not in without and "push" not in without["reason"]
