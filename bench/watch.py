@@ -83,7 +83,9 @@ def _free_port() -> int:
 @contextmanager
 def _server(env: dict[str, str]) -> Iterator[str]:
     port = _free_port()
-    with (ROOT / "bench" / "results").joinpath("watch-server.log").open("a") as log:
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)  # not in a fresh clone: git ignores it
+    with results.joinpath("watch-server.log").open("a") as log:
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "server.py")], env={**env, "PORT": str(port)}, stderr=log, text=True
         )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -20,14 +23,19 @@ from .http.storage import create_storage_app
 from .partner.clips import add_clip_storage_routes
 from .partner.controls import PartnerControls
 from .partner.host import create_partner_app
+from .push.controls import PushControls
+from .push.mcs import McsServer
+from .push.registration import create_registration_app
+from .push.tls import TestAuthority, make_authority
 from .scenario import Event, Scenario
 from .state import EmulatorState
 
 _LOGGER = logging.getLogger(__name__)
 
 
-class Emulator(PartnerControls):
-    """Ring's API, storage and Partner API hosts on loopback, controllable from tests."""
+class Emulator(PartnerControls, PushControls):
+    """Ring's API, storage and Partner API hosts, and Google's push side, on loopback,
+    controllable from tests."""
 
     def __init__(
         self,
@@ -37,6 +45,8 @@ class Emulator(PartnerControls):
         api_port: int = 0,
         storage_port: int = 0,
         partner_port: int = 0,
+        google_port: int = 0,
+        mcs_port: int = 0,
         storage_first_byte_latency: float = 0.0,
         storage_bandwidth: float | None = None,
         api_latency: float = 0.0,
@@ -55,7 +65,7 @@ class Emulator(PartnerControls):
             raise ValueError("latencies cannot be negative")
         if clip_bytes_per_second < 1:
             raise ValueError("clip_bytes_per_second must be positive")
-        self._hosts = LoopbackHosts(host, [api_port, storage_port, partner_port])
+        self._hosts = LoopbackHosts(host, [api_port, storage_port, partner_port, google_port], [mcs_port])
         self.state = EmulatorState(scenario, clock, wall_clock, clip_bytes_per_second)
         self.state.event_listeners.append(self._announce_webhook)
         self._storage_latency = storage_first_byte_latency
@@ -64,6 +74,18 @@ class Emulator(PartnerControls):
         self.api_url = ""
         self.storage_url = ""
         self.partner_url = ""
+        self.google_url = ""  # RING_PUSH_GOOGLE_URL: Google's registration calls
+        self.mcs_address = ""  # RING_PUSH_MCS: host:port of the MCS socket (TLS)
+        self._mcs: McsServer | None = None
+        self._authority: TestAuthority | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def push_ca_file(self) -> Path:
+        """The test certificate authority the MCS socket's certificate chains to (SSL_CERT_FILE)."""
+        if self._authority is None:
+            raise RuntimeError("the emulator is not running")
+        return self._authority.ca_file
 
     @property
     def oauth_url(self) -> str:
@@ -77,8 +99,11 @@ class Emulator(PartnerControls):
 
     def start(self) -> Emulator:
         """Bind every port and serve from a background thread; return once all listen."""
-        self.api_url, self.storage_url, self.partner_url = self._hosts.bind()
-        self._hosts.start(self._build_apps)
+        self.api_url, self.storage_url, self.partner_url, self.google_url = self._hosts.bind()
+        (self.mcs_address,) = self._hosts.stream_addresses
+        self._authority = make_authority(Path(tempfile.mkdtemp(prefix="ring-emulator-ca-")))
+        self._mcs = McsServer(self.state.push)
+        self._hosts.start(self._build_apps, self._build_streams)
         _LOGGER.info(
             "Ring emulator: API %s, storage %s, partner %s", self.api_url, self.storage_url, self.partner_url
         )
@@ -103,12 +128,25 @@ class Emulator(PartnerControls):
             first_byte_latency=self._storage_latency,
             bandwidth=self._storage_bandwidth,
         )
-        return [api, storage, partner]
+        self._loop = asyncio.get_running_loop()
+        return [api, storage, partner, create_registration_app(self.state.push)]
+
+    def _build_streams(self) -> list[tuple[Any, Any]]:
+        assert self._mcs is not None and self._authority is not None
+        return [(self._mcs.handle, self._authority.server_context())]
+
+    def _loop_call(self, func: Callable[[], object]) -> None:
+        """Run `func` in the emulator's loop (asyncio transports belong to it)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(func)
 
     def stop(self) -> None:
         """Stop serving, close every port and join the thread (also ends stalled requests)."""
         self.state.partner.webhooks.stop()
         self._hosts.stop()
+        if self._authority is not None:
+            shutil.rmtree(self._authority.ca_file.parent, ignore_errors=True)
+            self._authority = None
 
     def __enter__(self) -> Emulator:
         """Start the emulator, unless `Emulator(...).start()` already did."""

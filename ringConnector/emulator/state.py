@@ -12,6 +12,7 @@ from typing import Any
 from .consumer.state import ConsumerState
 from .http.faults import FaultBook
 from .partner.state import PartnerState
+from .push.state import PushState
 from .scenario import VIDEO_DEVICE_TYPES, Device, Event, Scenario
 
 _LOGGER = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class EmulatorState(ConsumerState):
         super().__init__(scenario.account, clock)
         self.faults = FaultBook()
         self.partner = PartnerState(scenario.partner_app, wall_clock, clip_bytes_per_second)
+        self.push = PushState()  # Google's side of the consumer API's push
         self._devices = {d.id: dataclasses.replace(d) for d in scenario.devices}
         self._events = {e.id: dataclasses.replace(e) for e in scenario.events}
         self._requests: Counter[tuple[str, str | None]] = Counter()

@@ -141,6 +141,20 @@ async def share_play(request: web.Request) -> web.Response:
     return web.json_response({"url": url})
 
 
+async def push_device(request: web.Request) -> web.Response:
+    """PATCH /clients_api/device: the installation's push token (ring_doorbell's
+    add_subscription_to_ring body: {"device": {"push_notification_token", "metadata": {...}}}); 204."""
+    try:
+        body = await request.json()
+        token = body["device"]["push_notification_token"]
+    except (ValueError, KeyError, TypeError):
+        return json_error(400, {"error": "Bad Request"})
+    if not isinstance(token, str) or not token:
+        return json_error(400, {"error": "Bad Request"})
+    request.app[GATE].state.subscribe_push(request.headers.get("hardware_id") or "", token)
+    return web.Response(status=204)
+
+
 def create_api_app(
     state: EmulatorState, stopping: asyncio.Event, *, storage_url: str, latency: float = 0.0
 ) -> web.Application:
@@ -152,6 +166,7 @@ def create_api_app(
     add("POST", "/oauth/token", oauth.token, name="token")
     add("POST", "/clients_api/session", session, name="session")
     add("GET", "/clients_api/ring_devices", ring_devices, name="devices")
+    add("PATCH", "/clients_api/device", push_device, name="push_device")
     add("GET", "/clients_api/dings/active", dings_active, name="dings_active")
     add("GET", "/groups/v1/locations/{location_id}/groups", groups, name="groups")
     add("GET", r"/clients_api/doorbots/{device_id:\d+}/history", history, name="history")

@@ -42,6 +42,17 @@ class ConsumerState:
         self._bytes: Counter[int] = Counter()
         self._streaming = 0
         self.peak_streaming = 0  # recording bodies sent at the same time, at most
+        self._push_tokens: dict[str, str] = {}  # hardware id -> FCM token (PATCH /clients_api/device)
+
+    def subscribe_push(self, hardware_id: str, token: str) -> None:
+        """Remember where the installation of `hardware_id` wants its pushes."""
+        with self._lock:
+            self._push_tokens[hardware_id] = token
+
+    def push_tokens(self) -> dict[str, str]:
+        """The push tokens Ring was given, by hardware id."""
+        with self._lock:
+            return dict(self._push_tokens)
 
     def sign(self, event_id: int) -> str:
         """Issue and remember a new storage signature for one event."""

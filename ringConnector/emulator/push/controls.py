@@ -1,0 +1,97 @@
+"""The Emulator's push controls: a ding happening now (pushed to every installation that gave Ring
+a push token), and the field's push faults: a dropped socket, silence, a poison message, a
+registration Google rejects."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from ..scenario import Event
+from ..seed import event_id
+from ..state import EmulatorState
+from .mcs import McsServer
+from .payloads import push_notification
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class PushControls:
+    """Push-side controls of the Emulator (a mixin: the Emulator provides `state` and `_mcs`)."""
+
+    state: EmulatorState
+    _mcs: McsServer | None
+    _loop_call: Any  # runs a callable in the emulator's loop
+
+    def ring_now(
+        self,
+        device_id: int,
+        *,
+        kind: str = "ding",
+        ready_after: float = 5.0,
+        duration: float = 10.0,
+        pushes: int = 1,
+        with_id: bool = True,
+        push: bool = True,
+        seq: int = 0,
+    ) -> Event:
+        """A `kind` event on the device now, its recording ready `ready_after` seconds later (on the
+        emulator's clock), pushed `pushes` times (a battery doorbell sends two) unless `push` is off."""
+        now = datetime.fromtimestamp(self.state.partner.wall_clock(), UTC)
+        elapsed = self.state.clock() - self.state.started_at
+        event = Event(
+            event_id(now, seq),
+            device_id,
+            now,
+            kind=kind,
+            duration=duration,
+            ready_after_seconds=elapsed + ready_after,
+        )
+        self.state.add_events([event])
+        if push:
+            for _ in range(pushes):
+                self.push_event(event, with_id=with_id)
+        return event
+
+    def push_event(self, event: Event, *, with_id: bool = True) -> list[str]:
+        """Push `event` to every installation that gave Ring a token; the persistent ids sent."""
+        device = next(d for d in self.state.devices() if d.id == event.device_id)
+        notification = push_notification(event, device, with_id=with_id)
+        sent = [self.state.push.send(token, notification) for token in self.state.push_tokens().values()]
+        return [found for found in sent if found is not None]
+
+    def send_poison_push(self) -> list[str]:
+        """A data message every registered client receives but cannot decrypt."""
+        tokens = self.state.push_tokens().values()
+        sent = [self.state.push.send(token, {"data": {}}, poison=True) for token in tokens]
+        return [found for found in sent if found is not None]
+
+    def drop_push_connections(self) -> None:
+        """Cut every MCS connection (the client sees its socket die)."""
+        if self._mcs is not None:
+            self._loop_call(self._mcs.drop)
+
+    def set_push_silent(self, silent: bool) -> None:
+        """Make the MCS socket answer nothing (no login answer, no heartbeat acks, no messages)."""
+        self.state.push.silent = silent
+        if not silent:
+            for listener in list(self.state.push.on_change):
+                listener()
+
+    def reject_push_registrations(self, reject: bool) -> None:
+        """Make Google answer every check-in and registration with an error."""
+        self.state.push.reject_registrations = reject
+
+    def forget_push_registrations(self) -> None:
+        """Google forgets every registration: saved credentials stop working (login refused)."""
+        self.state.push.forget_all()
+        self.drop_push_connections()
+
+    def push_counts(self) -> dict[str, int]:
+        """What Google's side saw: checkin, register, installation, registration, login, ack ..."""
+        return dict(self.state.push.counts)
+
+    def push_waiting(self) -> int:
+        """Messages sent and not yet acknowledged, over every client."""
+        return sum(len(self.state.push.waiting(a)) for a in self.state.push.android_ids())
