@@ -111,6 +111,7 @@ def _environment(data: Path, receiver: Receiver, poll: float, **extra: str) -> d
         "TIME_ZONE": "UTC",
         "WATCH": "true",
         "WATCH_POLL_INTERVAL": str(poll),
+        "RING_PUSH": "false",  # polling and webhooks alone (never Google's real hosts)
         "CALLBACK_URL": f"http://127.0.0.1:{receiver.server_address[1]}/events",
         "RETRY_INITIAL_DELAY": "1",
         "LOG_LEVEL": "INFO",  # into bench/results/watch-server.log

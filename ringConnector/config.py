@@ -66,6 +66,9 @@ class Settings:
     watch_poll_interval: float = 60.0  # one history page per device a minute is what Ring tolerates
     watch_max_wait: float = 900.0  # how long a watched recording is looked for soon and often
     partner_webhook_key: str = ""  # the app's HMAC key; empty: webhooks are refused
+    push: bool = True  # watch mode on the consumer API listens to Ring's pushes (Firebase)
+    push_google_url: str = ""  # empty: Google's own hosts; else one base URL for all four calls
+    push_mcs: str = "mtalk.google.com:5228"  # Firebase's MCS socket, host:port, TLS
     allow_remote_without_key: bool = False
     log_level: str = "INFO"
     log_format: str = "text"  # or json: one JSON object a line
@@ -99,6 +102,11 @@ class Settings:
             raise ConfigError("RETRY_MAX_WAIT, RETRY_INITIAL_DELAY and RETRY_MAX_DELAY must be >= 0")
         if self.watch_poll_interval <= 0 or self.watch_max_wait < 0:
             raise ConfigError("WATCH_POLL_INTERVAL must be positive and WATCH_MAX_WAIT >= 0")
+        host, _, port = self.push_mcs.rpartition(":")
+        if not host or not port.isdecimal() or not 0 < int(port) < 65536:
+            raise ConfigError(
+                f"RING_PUSH_MCS must be host:port, e.g. mtalk.google.com:5228; got {self.push_mcs!r}"
+            )
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"LOG_FORMAT must be text or json, got {self.log_format!r}")
         if self.http_timeout <= 0:
@@ -113,6 +121,7 @@ class Settings:
             ("RING_OAUTH_URL", self.ring_oauth_url),
             ("RING_PARTNER_API_URL", self.partner_api_url),
             ("RING_PARTNER_TOKEN_URL", self.partner_token_url),
+            *((("RING_PUSH_GOOGLE_URL", self.push_google_url),) if self.push_google_url else ()),
         )
 
     def _check_clip_options(self) -> None:
@@ -244,6 +253,9 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("watch_poll_interval", "WATCH_POLL_INTERVAL", _number("WATCH_POLL_INTERVAL", float)),
     ("watch_max_wait", "WATCH_MAX_WAIT", _number("WATCH_MAX_WAIT", float)),
     ("partner_webhook_key", "RING_PARTNER_WEBHOOK_KEY", str),
+    ("push", "RING_PUSH", lambda raw: bool(_boolean("RING_PUSH")(raw))),
+    ("push_google_url", "RING_PUSH_GOOGLE_URL", lambda raw: raw.strip().rstrip("/")),
+    ("push_mcs", "RING_PUSH_MCS", lambda raw: raw.strip()),
     (
         "allow_remote_without_key",
         "ALLOW_REMOTE_WITHOUT_KEY",

@@ -8,6 +8,7 @@ Ring session and device list are reused across calls; sync callers hand it corou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
@@ -29,6 +30,7 @@ from ringConnector.model.days import day_text, day_window, today
 from ringConnector.model.events import Device
 from ringConnector.retry import RetryPolicy, Sleep
 from ringConnector.sources import Source, open_source
+from ringConnector.sources.consumer.push import Pushed, PushListener
 from ringConnector.storage.library import EventLibrary
 from ringConnector.storage.pending import PendingStore
 from ringConnector.storage.state_db import FILE_NAME as STATE_FILE
@@ -79,6 +81,8 @@ class Connector:
         self._ready_lock = threading.Lock()
         self.jobs = JobBook()
         self._notifier: Notifier | None = None
+        self._push: PushListener | None = None
+        self._push_task: asyncio.Task[None] | None = None
         self._draining: asyncio.Task[int] | None = None  # held, or the loop may collect the task
 
     @property
@@ -180,6 +184,24 @@ class Connector:
                 self._ready = (now, self._run(self._check_ready()))
             return self._ready[1]
 
+    def start_push(self, on_push: Callable[[Pushed], None]) -> bool:
+        """Listen to Ring's pushes (consumer API with RING_PUSH), each handed to `on_push` in the
+        Connector's loop; False when there is no push to listen to."""
+        if self.settings.source != "consumer" or not self.settings.push:
+            return False
+        self._run(self._start_push(on_push))
+        return True
+
+    async def _start_push(self, on_push: Callable[[Pushed], None]) -> None:
+        source = self._get_source()
+        if self._push_task is None:
+            self._push = PushListener(self.settings, source, on_push)
+            self._push_task = asyncio.get_running_loop().create_task(self._push.run())
+
+    def push_status(self) -> dict[str, Any] | None:
+        """How push stands (None: not listening)."""
+        return self._push.status() if self._push is not None else None
+
     def close(self) -> None:
         """Close the HTTP session and stop the loop thread."""
         if not self._thread.is_alive():
@@ -276,6 +298,11 @@ class Connector:
         return self._source
 
     async def _close(self) -> None:
+        if self._push_task is not None:
+            self._push_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._push_task
+            self._push_task = None
         if self._notifier is not None:
             await self._notifier.close()
         if self._source is not None:

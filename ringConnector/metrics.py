@@ -51,3 +51,11 @@ def timed(call: str) -> Iterator[None]:
         yield
     finally:
         RING_LATENCY.labels(call).observe(time.perf_counter() - started)
+
+
+PUSH_MESSAGES = Counter(
+    "ringconnector_push_messages",
+    "Consumer API pushes by outcome: received, undecryptable, replayed (an event already on disk).",
+    ["outcome"],
+)
+PUSH_RECONNECTS = Counter("ringconnector_push_reconnects", "Times the push listener was rebuilt.")

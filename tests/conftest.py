@@ -36,11 +36,15 @@ def scenario(request: pytest.FixtureRequest) -> Scenario:
 
 
 @pytest.fixture
-def emulator(request: pytest.FixtureRequest, scenario: Scenario) -> Iterator[Emulator]:
-    """A running emulator (API, storage and partner hosts on loopback); storage paced at the
-    closest `@pytest.mark.storage_bandwidth(bytes_per_s)`, if any."""
+def emulator(
+    request: pytest.FixtureRequest, scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Emulator]:
+    """A running emulator (API, storage and partner hosts, Google's push side, on loopback);
+    storage paced at the closest `@pytest.mark.storage_bandwidth(bytes_per_s)`, if any. Its
+    test CA is the process's (and its scripts') SSL_CERT_FILE, as a user's would be."""
     marker = request.node.get_closest_marker("storage_bandwidth")
     with Emulator(scenario, storage_bandwidth=marker.args[0] if marker else None) as emu:
+        monkeypatch.setenv("SSL_CERT_FILE", str(emu.push_ca_file))
         yield emu
 
 

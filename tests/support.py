@@ -141,6 +141,9 @@ def environment(settings: Settings, **extra: str) -> dict[str, str]:
         TIME_ZONE=settings.time_zone,
         RING_DEVICE_TYPES=",".join(settings.device_types),
         RING_EVENT_KINDS=",".join(settings.event_kinds),
+        RING_PUSH="true" if settings.push else "false",
+        RING_PUSH_GOOGLE_URL=settings.push_google_url,
+        RING_PUSH_MCS=settings.push_mcs,
         DOWNLOAD_CONCURRENCY="4",
         RETRY_MAX_WAIT="0.5",
         RETRY_INITIAL_DELAY="0.01",
@@ -212,6 +215,8 @@ def signed_in(folder: Path, emulator: Emulator, **overrides: Any) -> Settings:
         data_dir=folder / "data",
         ring_api_url=emulator.api_url,
         ring_oauth_url=emulator.oauth_url,
+        push_google_url=emulator.google_url,
+        push_mcs=emulator.mcs_address,
         time_zone=ZONE,
         http_timeout=5,
     ).replace(**overrides)

@@ -28,9 +28,10 @@ from filelock import FileLock, Timeout
 from ringConnector.connector import Connector
 from ringConnector.download.day import NOT_READY, DayReport
 from ringConnector.errors import ConfigError, ConnectorError
-from ringConnector.metrics import EVENTS_FOUND
+from ringConnector.metrics import EVENTS_FOUND, PUSH_MESSAGES
 from ringConnector.model.days import day_text, parse_ring_time, utc_text
 from ringConnector.model.events import RingEvent
+from ringConnector.sources.consumer.push import Pushed
 
 _LOGGER = logging.getLogger(__name__)
 LOCK_NAME = ".watch.lock"
@@ -121,8 +122,10 @@ class Watcher:
             ) from None
 
     def start(self) -> None:
-        """Take the lock and watch in a background thread."""
+        """Take the lock, listen to Ring's pushes (consumer API, RING_PUSH) and watch in a
+        background thread."""
         self.acquire()
+        self.connector.start_push(self.pushed)
         self._thread = threading.Thread(target=self.run, name="watcher", daemon=True)
         self._thread.start()
 
@@ -180,6 +183,15 @@ class Watcher:
                 "received": utc_text(self._wall()),
             }
         self._wake.set()
+
+    def pushed(self, push: Pushed) -> None:
+        """A consumer API push: announced, unless its event is on disk already (a push replayed
+        after a reconnect, or a battery doorbell's second one once the first was fetched)."""
+        if push.ring_id is not None and self.connector.library.read(push.ring_id) is not None:
+            PUSH_MESSAGES.labels("replayed").inc()
+            _LOGGER.debug("push for event %s, already downloaded: nothing to do", push.ring_id)
+            return
+        self.announce(push.device_id, how="push", at=push.created_at, ring_id=push.ring_id)
 
     # --- one round ------------------------------------------------------------------------
 
@@ -295,6 +307,7 @@ class Watcher:
 
     def status(self) -> dict[str, Any]:
         """What GET /connector/watch answers."""
+        push = self.push_status()  # before the lock: it takes the lock itself
         with self._state_lock:
             seen = self._seen
             return {
@@ -307,22 +320,26 @@ class Watcher:
                 "found": dict(seen.found),
                 "pending": list(seen.pending),
                 "lastAnnouncement": seen.last_announcement,
-                "push": self.push_status(),
+                "push": push,
                 "outbox": self.connector.undelivered_callbacks(),
             }
 
     def push_status(self) -> dict[str, Any]:
         """How Ring tells the watcher of new events besides polling: `state` is "webhooks"
-        (Partner API: Ring POSTs them; nothing to be connected) or "off" (no push: polling only)."""
+        (Partner API: Ring POSTs them; nothing to be connected), the consumer listener's state
+        ("starting", "connected", "down"), or "off" (no push: polling only)."""
         if self.settings.source == "partner":
             with self._state_lock:
                 last = self._seen.last_announcement
             return {"state": "webhooks", "lastMessage": last["received"] if last else None}
-        return {
-            "state": "off",
-            "reason": "the consumer API's push is not available in this version: new events are "
-            f"found by polling every {self.settings.watch_poll_interval:g} s",
-        }
+        polling = f"new events are found by polling every {self.settings.watch_poll_interval:g} s"
+        listening = self.connector.push_status()
+        if listening is None:
+            why = "RING_PUSH=false" if not self.settings.push else "the watcher is not running"
+            return {"state": "off", "reason": f"{why}: {polling}"}
+        if listening["state"] != "connected":
+            listening["reason"] = f"{listening.get('lastError') or 'not connected yet'}: {polling}"
+        return listening
 
 
 def _created_at(body: dict[str, Any]) -> datetime | None:

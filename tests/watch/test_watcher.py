@@ -4,8 +4,10 @@ extra, one watcher per DATA_DIR, and its state over HTTP."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -168,19 +170,37 @@ def test_a_webhook_before_history_lists_its_event_brings_early_rounds_for_that_d
     assert (found["webhook"] - before["webhook"], found["poll"] - before["poll"]) == (1, 1)
 
 
-def test_readiness_says_push_is_off_and_polling_goes_on_while_the_watcher_runs(
-    settings: Settings, connector: Connector, watcher: Watcher
-) -> None:
-    client = create_app(settings, connector=connector, watcher=watcher).test_client()
-    stopped = client.get("/readyz")  # WATCH=true, but the watcher is not running: nothing downloads
-    assert stopped.status_code == 503
-    assert stopped.get_json()["watch"] == {"running": False, "push": "off"}
-    assert stopped.get_json()["reason"].endswith("but the watcher is not running (WATCH=true)")
-    watcher.start()
-    running = client.get("/readyz")
-    assert running.status_code == 200
-    assert running.get_json()["watch"] == {"running": True, "push": "off"}
-    assert "push is off: the consumer API's push is not available" in running.get_json()["reason"]
-    assert "polling every 60 s" in running.get_json()["reason"]
-    without = create_app(settings, connector=connector).test_client().get("/readyz").get_json()
-    assert "watch" not in without and "push" not in without["reason"]
+def test_readiness_says_push_is_off_and_polling_goes_on_while_the_watcher_runs(settings: Settings) -> None:
+    no_push = settings.replace(push=False)
+    with Connector(no_push, now=lambda: NOW) as connector:
+        watcher = Watcher(connector)
+        client = create_app(no_push, connector=connector, watcher=watcher).test_client()
+        stopped = client.get("/readyz")  # WATCH=true, but the watcher is not running: nothing downloads
+        assert stopped.status_code == 503
+        assert stopped.get_json()["watch"] == {"running": False, "push": "off"}
+        assert stopped.get_json()["reason"].endswith("but the watcher is not running (WATCH=true)")
+        watcher.start()
+        try:
+            running = client.get("/readyz")
+            assert running.status_code == 200
+            assert running.get_json()["watch"] == {"running": True, "push": "off"}
+            assert (
+                "push is off: RING_PUSH=false: new events are found by polling every 60 s"
+                in (running.get_json()["reason"])
+            )
+        finally:
+            watcher.stop()
+        without = create_app(no_push, connector=connector).test_client().get("/readyz").get_json()
+        assert "watch" not in without and "push" not in without["reason"]
+
+
+def test_the_watch_state_answers_on_the_partner_api_too(connector: Connector, settings: Settings) -> None:
+    """GET /connector/watch on the Partner API once hung for good: its push state took the
+    status lock the status already held."""
+    partner = Watcher(connector)
+    partner.settings = settings.replace(source="partner")
+    answers: list[dict[str, Any]] = []
+    asking = threading.Thread(target=lambda: answers.append(partner.status()), daemon=True)
+    asking.start()
+    asking.join(timeout=5)  # a daemon: if it hangs, the test fails without hanging the suite
+    assert answers and answers[0]["push"] == {"state": "webhooks", "lastMessage": None}

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 from ring_doorbell import Ring, RingError, RingTimeout
+from ring_doorbell.const import API_VERSION, SUBSCRIPTION_ENDPOINT
 from ring_doorbell.doorbot import RingDoorBell
 from ring_doorbell.ring import RingDevices
 
@@ -91,6 +92,37 @@ class ConsumerSource:
         self._generation = 0  # counts sessions opened, so concurrent 404s share one renewal
         self._devices: dict[str, RingDoorBell] = {}
         self._devices_read_at = -DEVICE_LIST_TTL
+        self._push_token: str | None = None  # sent to Ring with every new session
+
+    async def ring(self) -> Ring:
+        """ring_doorbell's Ring, connected (a session open): push listens through it."""
+        return await self._connect()
+
+    async def subscribe_push(self, token: str) -> None:
+        """Tell Ring where this installation's pushes go (PATCH /clients_api/device, on
+        RING_API_URL: ring_doorbell's listener would send it to its hard-coded host); it is sent
+        again whenever a new session is opened, as the token is bound to the session."""
+        self._push_token = token
+        await self._send_push_token(await self._connect())
+
+    async def _send_push_token(self, ring: Ring) -> None:
+        body = {
+            "device": {
+                "metadata": {
+                    "api_version": API_VERSION,
+                    "device_model": ring.auth.get_device_model(),
+                    "pn_dict_version": "2.0.0",
+                    "pn_service": "fcm",
+                },
+                "os": "android",
+                "push_notification_token": self._push_token,
+            }
+        }
+        # The body of ring_doorbell 0.9.14's RingEventListener.add_subscription_to_ring.
+        await self._call(
+            ring.async_query, SUBSCRIPTION_ENDPOINT, method="PATCH", json=body, what="push subscription"
+        )
+        _LOGGER.info("push: Ring was given this installation's push token")
 
     async def ping(self) -> None:
         """Read the device list once, without retrying (readiness): a session to open is asked
@@ -247,6 +279,8 @@ class ConsumerSource:
         self._generation += 1
         _LOGGER.info("opened a Ring session for this installation's hardware id")
         await asyncio.to_thread(self._cache.save, self._hardware_id, session=ring.session)
+        if self._push_token is not None:
+            await self._send_push_token(ring)  # a new session forgets the push token
 
     async def _renew_session(self, seen: int, why: str) -> None:
         """Open a new session, unless another task already did since session `seen` (§3: #1526)."""

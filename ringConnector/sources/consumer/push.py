@@ -1,0 +1,327 @@
+"""Ring's pushes on the consumer API: ring_doorbell's RingEventListener on firebase-messaging,
+aimed at the configured Google hosts and kept alive by a watchdog.
+
+What fails in the field (docs/ring-apis.md §4), and what is done about it here:
+- The listener dies silently (connection failures, errors in the callback): the watchdog rebuilds
+  it from the saved credentials with backoff when it stopped, or when nothing (not even a
+  heartbeat) has been heard for SILENCE_LIMIT.
+- A message it cannot decrypt kills firebase-messaging 0.4.5's listener before the message is
+  acknowledged, so it comes back after every restart: decryption errors are caught (counted, and
+  the message acknowledged) in `_SafePushClient`.
+- A registration Google no longer accepts: after REGISTER_AFTER rebuilds that never logged in,
+  the saved credentials are dropped and the listener registers from scratch.
+- The callback never raises and only hands on what the push names (ring id, device, time):
+  the watcher fetches through history, so a replayed or doubled push costs nothing.
+
+Every Google URL is a setting: firebase-messaging keeps them as module constants, which
+`point_push_at` sets (as adapter.point_library_at does for ring_doorbell's OAuth URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import firebase_messaging.fcmpushclient as fcm_client
+import firebase_messaging.fcmregister as fcm_register
+from firebase_messaging import FcmPushClient, FcmRegisterConfig
+from ring_doorbell.const import FCM_API_KEY, FCM_APP_ID, FCM_PROJECT_ID, FCM_RING_SENDER_ID
+from ring_doorbell.event import RingEvent as PushEvent
+from ring_doorbell.listen import RingEventListener, RingEventListenerConfig
+
+from ringConnector.config import Settings
+from ringConnector.errors import ConnectorError
+from ringConnector.metrics import PUSH_MESSAGES, PUSH_RECONNECTS
+from ringConnector.storage.tokens import TokenFile
+
+_LOGGER = logging.getLogger(__name__)
+
+# Nothing heard for this long, not even a heartbeat (the library asks one every 60 s): rebuilt.
+SILENCE_LIMIT = 180.0
+# How often the watchdog looks.
+WATCHDOG_EVERY = 5.0
+# Rebuilds back off from the first to the last delay, doubling.
+REBUILD_DELAYS = (2.0, 300.0)
+# Rebuilds from saved credentials that never logged in before registering from scratch.
+REGISTER_AFTER = 2
+CREDENTIALS_NAME = "fcm-credentials.json"
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """What a push says of a new event: its ring id (None when the push lacks it), device, time."""
+
+    ring_id: str | None
+    device_id: str
+    created_at: datetime | None
+    kind: str
+    update: bool  # a battery doorbell's second push for the same event
+
+
+@dataclass(frozen=True)
+class PushTiming:
+    """The watchdog's timings (tests shorten them)."""
+
+    silence_limit: float = SILENCE_LIMIT
+    every: float = WATCHDOG_EVERY
+    first_delay: float = REBUILD_DELAYS[0]
+    max_delay: float = REBUILD_DELAYS[1]
+
+
+def point_push_at(settings: Settings) -> None:
+    """Aim firebase-messaging at RING_PUSH_GOOGLE_URL and RING_PUSH_MCS: module constants, which
+    its modules import by name (so each importing module's copy is the one set)."""
+    host, _, port = settings.push_mcs.rpartition(":")
+    constants: list[tuple[object, str, object]] = [
+        (fcm_client, "MCS_HOST", host),
+        (fcm_client, "MCS_PORT", int(port)),
+    ]
+    if settings.push_google_url:
+        base = settings.push_google_url
+        constants += [
+            (fcm_register, "GCM_CHECKIN_URL", base + "/checkin"),
+            (fcm_register, "GCM_REGISTER_URL", base + "/c2dm/register3"),
+            (fcm_register, "FCM_INSTALLATION", base + "/v1/"),
+            (fcm_register, "FCM_REGISTRATION", base + "/v1/"),
+        ]
+    for module, name, value in constants:
+        setattr(module, name, value)
+
+
+class _SafePushClient(FcmPushClient):
+    """firebase-messaging's client, but a message it cannot decrypt is counted and acknowledged
+    (0.4.5 lets the error end the listener with the message unacknowledged, so Google delivers
+    it again at every login and the listener never lives)."""
+
+    undecryptable = 0
+
+    def _handle_data_message(self, msg: Any) -> None:
+        try:
+            super()._handle_data_message(msg)
+        except Exception as ex:  # http_ece's and cryptography's errors: the message is lost
+            type(self).undecryptable += 1
+            PUSH_MESSAGES.labels("undecryptable").inc()
+            _LOGGER.warning("push: a message could not be decrypted and is dropped (%s)", type(ex).__name__)
+
+
+class _Listener(RingEventListener):
+    """ring_doorbell's listener with the connector's own Ring subscription and session rules."""
+
+    def __init__(self, ring: Any, subscribe: Callable[[str], Any], **kwargs: Any) -> None:
+        super().__init__(ring, **kwargs)
+        self._subscribe = subscribe
+
+    async def add_subscription_to_ring(self, token: str) -> None:
+        """PATCH /clients_api/device on RING_API_URL (the library's own hard-codes Ring's host)."""
+        try:
+            await self._subscribe(token)
+        except ConnectorError as ex:
+            _LOGGER.error("push: Ring did not take the push token: %s", ex)
+            self.subscribed = False
+            return
+        self.subscribed = True
+
+    async def _periodic_session_refresh(self) -> None:
+        # The source opens a new session every 12 h and sends the token again with it.
+        return
+
+
+class PushListener:
+    """The consumer API's pushes for one source, kept alive until stopped; thread-safe status."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        source: Any,  # ConsumerSource (ring(), subscribe_push())
+        on_push: Callable[[Pushed], None],
+        *,
+        timing: PushTiming | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Nothing runs until `run()` is awaited (in the Connector's loop)."""
+        point_push_at(settings)
+        self._settings = settings
+        self._source = source
+        self._on_push = on_push
+        self._timing = timing or PushTiming()
+        self._clock = clock
+        self._credentials = TokenFile(
+            settings.oauth_file.with_name(CREDENTIALS_NAME),
+            fix="push registers again by itself",
+            required=("keys", "gcm", "fcm"),  # what firebase-messaging's register() returns
+        )
+        self._listener: _Listener | None = None
+        self._receiver: _SafePushClient | None = None
+        self.state = "starting"
+        self.since: float | None = None  # wall clock: when the state last changed
+        self.last_message: float | None = None  # wall clock: the last push received
+        self.reconnects = 0
+        self.pushes = 0
+        self.registrations = 0
+        self.last_error: str | None = None
+
+    # --- the watchdog ---------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Listen, and rebuild the listener whenever it stopped or went silent, until cancelled."""
+        delay = self._timing.first_delay
+        failures = 0  # rebuilds in a row that never logged in
+        try:
+            while True:
+                started = await self._start(from_scratch=failures >= REGISTER_AFTER)
+                if started:
+                    failures, delay = 0, self._timing.first_delay
+                    await self._watch()
+                else:
+                    failures += 1
+                self._set("down")
+                await self._stop_listener()
+                PUSH_RECONNECTS.inc()
+                self.reconnects += 1
+                _LOGGER.warning("push: listener down (%s); rebuilt in %.0f s", self.last_error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._timing.max_delay)
+        finally:
+            self._set("off")
+            await self._stop_listener()
+
+    async def _watch(self) -> None:
+        """Return once the receiver stopped or has been silent too long."""
+        while True:
+            await asyncio.sleep(self._timing.every)
+            receiver = self._receiver
+            if receiver is None or not receiver.do_listen:
+                self.last_error = "the receiver stopped"
+                return
+            heard = receiver.last_message_time
+            if (
+                receiver.is_started()
+                and heard is not None
+                and time.time() - heard > self._timing.silence_limit
+            ):
+                self.last_error = f"nothing heard for {time.time() - heard:.0f} s"
+                return
+            if receiver.is_started() and self.state != "connected":
+                self._set("connected")
+
+    async def _start(self, *, from_scratch: bool) -> bool:
+        """Check in (or register) and start listening; False if that failed."""
+        credentials = None if from_scratch else await asyncio.to_thread(self._credentials.peek)
+        if from_scratch:
+            _LOGGER.warning("push: the saved registration does not work; registering from scratch")
+        try:
+            ring = await self._source.ring()
+            listener = _Listener(
+                ring,
+                self._source.subscribe_push,
+                credentials=credentials,
+                credentials_updated_callback=self._save_credentials,
+                config=RingEventListenerConfig.default_config(),
+            )
+            # Our client (decryption errors survived), built as the library's start() would.
+            listener._receiver = _SafePushClient(
+                self._notified(listener),
+                FcmRegisterConfig(FCM_PROJECT_ID, FCM_APP_ID, FCM_API_KEY, FCM_RING_SENDER_ID),
+                credentials,
+                self._save_credentials,
+                config=listener._config,
+                http_client_session=ring.auth._session,
+            )
+            self._listener, self._receiver = listener, listener._receiver
+            started = await listener.start()
+        except (ConnectorError, RuntimeError, OSError, TimeoutError, ValueError, KeyError) as ex:
+            # RuntimeError: firebase-messaging's "Unable to register ..."; TimeoutError: no login.
+            self.last_error = f"{type(ex).__name__}: {ex}"
+            return False
+        if not started:
+            self.last_error = "Ring or Google refused the registration"
+            return False
+        self._set("connected")
+        _LOGGER.info(
+            "push: listening (%s)", "new registration" if credentials is None else "saved registration"
+        )
+        return True
+
+    async def _stop_listener(self) -> None:
+        listener, self._listener, self._receiver = self._listener, None, None
+        if listener is not None:
+            with contextlib.suppress(Exception):
+                await listener.stop()
+
+    def _save_credentials(self, credentials: dict[str, Any]) -> None:
+        """Kept beside the token (0600, atomic) so that a restart does not register again."""
+        self.registrations += 1
+        self._credentials.save(credentials)
+        _LOGGER.info("push: registered with Firebase; credentials saved")
+
+    def _set(self, state: str) -> None:
+        if state != self.state:
+            self.state, self.since = state, time.time()
+
+    # --- messages -------------------------------------------------------------------------
+
+    def _notified(self, listener: _Listener) -> Callable[[dict[str, Any], str, Any], None]:
+        """The receiver's callback: never raises, hands on what the push names."""
+        parsed: list[PushEvent] = []
+        listener.add_notification_callback(parsed.append)  # told by ring_doorbell's parser
+
+        def notified(notification: dict[str, Any], persistent_id: str, context: Any = None) -> None:
+            try:
+                self.last_message = time.time()
+                self.pushes += 1
+                PUSH_MESSAGES.labels("received").inc()
+                parsed.clear()
+                try:
+                    listener._on_notification(notification, persistent_id)
+                except (KeyError, ValueError, TypeError):
+                    parsed.clear()  # e.g. a ding without an id: read below
+                pushed = _pushed(parsed[-1]) if parsed else _without_id(notification)
+                if pushed is None:
+                    _LOGGER.debug("push: a message that names no event (%s)", persistent_id)
+                    return
+                self._on_push(pushed)
+            except Exception:  # the listener must live whatever a push holds
+                _LOGGER.exception("push: a message could not be handled")
+
+        return notified
+
+    def status(self) -> dict[str, Any]:
+        """How push stands, for GET /connector/watch and /readyz."""
+        return {
+            "state": self.state,
+            "since": _iso(self.since),
+            "lastMessage": _iso(self.last_message),
+            "pushes": self.pushes,
+            "reconnects": self.reconnects,
+            "undecryptable": _SafePushClient.undecryptable,
+            "lastError": self.last_error,
+        }
+
+
+def _pushed(event: PushEvent) -> Pushed:
+    created = datetime.fromtimestamp(event.now, UTC) if event.now else None
+    return Pushed(str(event.id), str(event.doorbot_id), created, str(event.kind), bool(event.is_update))
+
+
+def _without_id(notification: dict[str, Any]) -> Pushed | None:
+    """A push whose ding has no id: its device and time, for the watcher to find in history."""
+    try:
+        data = json.loads(notification["data"]["data"])
+        ding = data["event"]["ding"]
+        created = datetime.fromisoformat(str(ding["created_at"]).replace("Z", "+00:00"))
+        return Pushed(
+            None, str(data["device"]["id"]), created.astimezone(UTC), str(ding.get("subtype", "")), False
+        )
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def _iso(moment: float | None) -> str | None:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
