@@ -30,7 +30,7 @@ from ringConnector.model.days import day_text, day_window, today
 from ringConnector.model.events import Device
 from ringConnector.retry import RetryPolicy, Sleep
 from ringConnector.sources import Source, open_source
-from ringConnector.sources.consumer.push import Pushed, PushListener
+from ringConnector.sources.consumer.push import Pushed, PushListener, PushTiming
 from ringConnector.storage.library import EventLibrary
 from ringConnector.storage.pending import PendingStore
 from ringConnector.storage.state_db import FILE_NAME as STATE_FILE
@@ -50,9 +50,12 @@ class Connector:
         *,
         sleep: Sleep | None = None,
         now: Callable[[], datetime] | None = None,
+        push_timing: PushTiming | None = None,
     ) -> None:
-        """Start the event loop thread; nothing talks to Ring until the first download."""
+        """Start the event loop thread; nothing talks to Ring until the first download.
+        `push_timing`: the push watchdog's timings (tests shorten them)."""
         self.settings = settings
+        self._push_timing = push_timing
         self.library = EventLibrary(settings.videos_dir)
         # The outbox, webhook ids and pending recordings (created on first use).
         self.state = StateDatabase(settings.data_dir / STATE_FILE)
@@ -195,7 +198,7 @@ class Connector:
     async def _start_push(self, on_push: Callable[[Pushed], None]) -> None:
         source = self._get_source()
         if self._push_task is None:
-            self._push = PushListener(self.settings, source, on_push)
+            self._push = PushListener(self.settings, source, on_push, timing=self._push_timing)
             self._push_task = asyncio.get_running_loop().create_task(self._push.run())
 
     def push_status(self) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ import pytest
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, Event
-from ringConnector.sources.consumer.push import CREDENTIALS_NAME
+from ringConnector.sources.consumer.push import CREDENTIALS_NAME, PushTiming
 from ringConnector.watch.watcher import Watcher
 from tests.support import FRONT, wait_for
 
@@ -26,8 +26,8 @@ SLOW_POLL = 600.0
 class Watching:
     """A Connector on the real clock and its started watcher."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.connector = Connector(settings)
+    def __init__(self, settings: Settings, timing: PushTiming | None = None) -> None:
+        self.connector = Connector(settings, push_timing=timing)
         self.watcher = Watcher(self.connector)
         self.watcher.start()
 
@@ -106,3 +106,42 @@ def test_a_push_without_an_event_id_is_resolved_through_history(
     ding = emulator.ring_now(FRONT, ready_after=0.5, with_id=False)
     wait_for(lambda: bool(on_disk(push_settings, ding)), "the ding named by device and time")
     assert watching.watcher.status()["found"]["push"] == 1
+
+
+# A watchdog that looks often and calls a second without a frame silence (the default: 180 s).
+QUICK = PushTiming(silence_limit=1.5, every=0.1, first_delay=0.2, max_delay=1.0)
+
+
+def test_a_silent_socket_is_rebuilt_and_the_ding_pushed_meanwhile_still_arrives(
+    emulator: Emulator, push_settings: Settings
+) -> None:
+    watching = Watching(push_settings, QUICK)
+    try:
+        wait_for(lambda: watching.push()["state"] == "connected", "push to connect")
+        emulator.set_push_silent(True)  # no frame at all: the connection looks alive and is not
+        ding = emulator.ring_now(FRONT, ready_after=0.5)
+        wait_for(lambda: watching.push()["reconnects"] >= 1, "the watchdog to rebuild the listener")
+        assert watching.push()["state"] in ("down", "connected")
+        emulator.set_push_silent(False)
+        wait_for(lambda: bool(on_disk(push_settings, ding)), "the ding pushed while silent, delivered later")
+        assert watching.watcher.status()["found"]["push"] == 1
+        assert emulator.push_counts()["register"] == 1  # rebuilt from the saved registration
+    finally:
+        watching.close()
+
+
+def test_a_registration_google_forgot_is_done_again_from_scratch(
+    emulator: Emulator, push_settings: Settings
+) -> None:
+    watching = Watching(push_settings, QUICK)
+    try:
+        wait_for(lambda: watching.push()["state"] == "connected", "push to connect")
+        emulator.forget_push_registrations()  # saved credentials no longer log in
+        wait_for(lambda: emulator.push_counts()["register"] == 2, "a new registration", deadline=60)
+        wait_for(lambda: watching.push()["state"] == "connected", "push to connect again", deadline=60)
+        [token] = emulator.state.push_tokens().values()
+        assert emulator.state.push.by_token(token) is not None  # Ring was given the new token
+        ding = emulator.ring_now(FRONT, ready_after=0.5)
+        wait_for(lambda: bool(on_disk(push_settings, ding)), "a ding on the new registration")
+    finally:
+        watching.close()

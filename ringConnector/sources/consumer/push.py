@@ -175,12 +175,8 @@ class PushListener:
         failures = 0  # rebuilds in a row that never logged in
         try:
             while True:
-                started = await self._start(from_scratch=failures >= REGISTER_AFTER)
-                if started:
-                    failures, delay = 0, self._timing.first_delay
-                    await self._watch()
-                else:
-                    failures += 1
+                logged_in = await self._start(from_scratch=failures >= REGISTER_AFTER) and await self._watch()
+                failures, delay = (0, self._timing.first_delay) if logged_in else (failures + 1, delay)
                 self._set("down")
                 await self._stop_listener()
                 PUSH_RECONNECTS.inc()
@@ -192,24 +188,25 @@ class PushListener:
             self._set("off")
             await self._stop_listener()
 
-    async def _watch(self) -> None:
-        """Return once the receiver stopped or has been silent too long."""
+    async def _watch(self) -> bool:
+        """Return once the receiver stopped or has been silent too long (before its login too);
+        True if it had logged in meanwhile."""
+        began = time.time()
+        logged_in = False
         while True:
             await asyncio.sleep(self._timing.every)
             receiver = self._receiver
             if receiver is None or not receiver.do_listen:
                 self.last_error = "the receiver stopped"
-                return
-            heard = receiver.last_message_time
-            if (
-                receiver.is_started()
-                and heard is not None
-                and time.time() - heard > self._timing.silence_limit
-            ):
-                self.last_error = f"nothing heard for {time.time() - heard:.0f} s"
-                return
-            if receiver.is_started() and self.state != "connected":
+                return logged_in
+            if receiver.is_started():
+                logged_in = True
                 self._set("connected")
+            # Every frame counts, heartbeat acknowledgements too (the library asks for them).
+            heard = receiver.last_message_time or began
+            if time.time() - heard > self._timing.silence_limit:
+                self.last_error = f"nothing heard for {time.time() - heard:.0f} s"
+                return logged_in
 
     async def _start(self, *, from_scratch: bool) -> bool:
         """Check in (or register) and start listening; False if that failed."""
