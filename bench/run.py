@@ -97,6 +97,7 @@ def emulator(events: int, size: int, latency: float, bandwidth: float | None) ->
     """The emulator in its own process, with one doorbell's day of `events` recordings."""
     cmd = [PY, "-m", "ringConnector.emulator",
            "--api-port", "0", "--storage-port", "0", "--partner-port", "0",
+           "--google-port", "0", "--mcs-port", "0",
            "--day", DAY, "--tz", "UTC", "--bulk-events", str(events), "--bulk-size", str(size),
            "--storage-latency", str(latency)]  # fmt: skip
     if bandwidth:

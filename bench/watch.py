@@ -1,6 +1,6 @@
 """The watch-mode benchmark: how soon a ding reaches the disk and the pipeline, by polling
-(consumer API, no push) and by webhook (Partner API), against the emulator with Ring-like
-preparation times. Not part of the tests.
+(consumer API, no push), by push (consumer API) and by webhook (Partner API), against the
+emulator with Ring-like preparation times. Not part of the tests.
 
 Run: ./scripts/bench.sh --watch [--dings 10 --poll 10 --prepare 20]   (add --update-readme)
 """
@@ -177,6 +177,58 @@ def by_polling(dings: int, poll: float, prepare: float) -> Figures:
     )
 
 
+def by_push(dings: int, prepare: float) -> Figures:
+    """Consumer API with push (the emulator's Google side over TLS, its test CA as SSL_CERT_FILE):
+    each ding is pushed at once, its recording ready `prepare` s later; polling every 60 s."""
+    day = datetime.now(UTC).date()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Emulator(demo_scenario(day, "UTC", now=datetime.now(UTC))) as emu,
+    ):
+        data = Path(folder)
+        TokenFile(data / "oauth-authorization.json").save(emu.issue_token())
+        receiver = Receiver()
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        env = _environment(
+            data,
+            receiver,
+            60.0,
+            RING_API_URL=emu.api_url,
+            RING_OAUTH_URL=emu.oauth_url,
+            RING_PUSH="true",
+            RING_PUSH_GOOGLE_URL=emu.google_url,
+            RING_PUSH_MCS=emu.mcs_address,
+            SSL_CERT_FILE=str(emu.push_ca_file),
+        )
+        with _server(env) as base:
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                push = requests.get(base + "/connector/watch", timeout=5).json().get("push") or {}
+                if push.get("state") == "connected":
+                    break
+                time.sleep(0.2)
+            time.sleep(3)  # the day so far is downloaded
+            emu.reset_counters()
+            ready_at: dict[str, float] = {}
+            seen: dict[str, float] = {}
+            stop = threading.Event()
+            threading.Thread(target=_on_disk, args=(data, seen, stop), daemon=True).start()
+            for n in range(dings):
+                event = emu.ring_now(FRONT_DOOR, ready_after=prepare, duration=15.0, seq=300 + n)
+                ready_at[str(event.id)] = time.time() + prepare
+                time.sleep(3)
+            ids = set(ready_at)
+            _wait_for(receiver.arrived, ids, time.time() + prepare + 120)
+            stop.set()
+            requests_made = sum(emu.counters().values())
+        receiver.shutdown()
+    return Figures(
+        [seen[i] - ready_at[i] for i in ids if i in seen],
+        [receiver.arrived[i] - ready_at[i] for i in ids if i in receiver.arrived],
+        requests_made / dings,
+    )
+
+
 def by_webhook(dings: int, poll: float) -> Figures:
     """Partner API: each ding is announced by a signed webhook once it has ended (its clip exists)."""
     day = datetime.now(UTC).date()
@@ -258,18 +310,22 @@ def main() -> int:
     parser.add_argument("--update-readme", action="store_true")
     args = parser.parse_args()
     polled = by_polling(args.dings, args.poll, args.prepare)
+    pushed = by_push(args.dings, args.prepare)
     hooked = by_webhook(args.dings, 60.0)
     text = "\n".join(
         [
             f"{args.dings} dings each way on the emulator; 2 cores. Polling: consumer API, "
             f"`WATCH_POLL_INTERVAL={args.poll:g}`, recordings ready {args.prepare:g} s after the ding "
-            "(seconds from then). Webhook: Partner API, `WATCH_POLL_INTERVAL=60`, a signed webhook per "
+            "(seconds from then). Push: consumer API, `WATCH_POLL_INTERVAL=60`, each ding pushed at once "
+            'over the emulator\'s MCS socket (TLS), the same preparation time (seconds from "ready"). '
+            "Webhook: Partner API, `WATCH_POLL_INTERVAL=60`, a signed webhook per "
             'ding once its clip exists, a fifth of them duplicated (seconds from the webhook). "To file" is '
             'sampled every 50 ms, so it can read a little after "to callback".',
             "",
             "| found by | to file, median | p95 | to callback, median | p95 | Ring requests/ding | note |",
             "|---|---:|---:|---:|---:|---:|---|",
             _row("polling", polled, args.dings),
+            _row("push", pushed, args.dings),
             _row("webhook", hooked, args.dings),
         ]
     )

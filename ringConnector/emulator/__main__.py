@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-port", type=int, default=8700, help="0 picks a free port")
     parser.add_argument("--storage-port", type=int, default=8701, help="0 picks a free port")
     parser.add_argument("--partner-port", type=int, default=8702, help="Partner API; 0 picks a free port")
+    parser.add_argument("--google-port", type=int, default=8703, help="push registration; 0: a free port")
+    parser.add_argument("--mcs-port", type=int, default=8704, help="push MCS socket (TLS); 0: a free port")
     parser.add_argument("--storage-latency", type=float, default=0.0, help="seconds to first byte")
     parser.add_argument("--storage-bandwidth", type=float, help="bytes/s per connection")
     parser.add_argument("--api-latency", type=float, default=0.0, help="seconds per API answer")
@@ -80,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         api_port=args.api_port,
         storage_port=args.storage_port,
         partner_port=args.partner_port,
+        google_port=args.google_port,
+        mcs_port=args.mcs_port,
         storage_first_byte_latency=args.storage_latency,
         storage_bandwidth=args.storage_bandwidth,
         api_latency=args.api_latency,
@@ -94,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         urls = {"api_url": emulator.api_url, "oauth_url": emulator.oauth_url}
         urls["storage_url"] = emulator.storage_url
         urls["partner_url"] = emulator.partner_url
+        # Push: RING_PUSH_GOOGLE_URL, RING_PUSH_MCS, and the test CA to give as SSL_CERT_FILE.
+        urls["push_google_url"] = emulator.google_url
+        urls["push_mcs"] = emulator.mcs_address
+        urls["push_ca_file"] = str(emulator.push_ca_file)
         print(json.dumps(urls), flush=True)
         stop.wait()
     finally:

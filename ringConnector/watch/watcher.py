@@ -37,6 +37,12 @@ _LOGGER = logging.getLogger(__name__)
 LOCK_NAME = ".watch.lock"
 # How soon after an announcement the extra read comes (Ring lists the event within seconds).
 ANNOUNCE_DELAY = 2.0
+# An announced event Ring is still preparing is looked for this often (one history page of its
+# device each time) ...
+FAST_RECHECK = 1.5
+# ... for this long after the announcement: Ring prepares most recordings in 50-90 s
+# (docs/ring-apis.md §3); later ones are looked for a quarter of their wait at a time.
+FAST_WINDOW = 120.0
 # How long stopping waits for the round under way.
 STOP_GRACE = 5.0
 # A webhook's timestamp and its history event's start: "within a few seconds" (docs/ring-apis.md
@@ -290,9 +296,13 @@ class Watcher:
         return kept
 
     def _announcement_delay(self, announcement: _Announcement) -> float:
-        """Come back for an announced event not on disk yet after a quarter of the time since it
-        was announced (the preparation rule), at least ANNOUNCE_DELAY."""
+        """Come back for an announced event not on disk yet every FAST_RECHECK for FAST_WINDOW
+        after its announcement (Ring typically has it ready within that: a push is meant to be
+        fast, and these reads are for that device only), then after a quarter of the time since
+        (the preparation rule)."""
         since = self._clock() - announcement.received
+        if since < FAST_WINDOW:
+            return FAST_RECHECK
         return max(ANNOUNCE_DELAY, self.connector.policy.preparation_delay(since))
 
     def _recheck_delay(self, preparing: list[RingEvent], now: datetime) -> float:

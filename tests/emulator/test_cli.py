@@ -18,7 +18,18 @@ ROOT = Path(__file__).resolve().parents[2]
 # Every test here runs `python -m ringConnector.emulator` in a child process.
 pytestmark = pytest.mark.process
 
-PORTS = ("--api-port", "0", "--storage-port", "0", "--partner-port", "0")
+PORTS = (
+    "--api-port",
+    "0",
+    "--storage-port",
+    "0",
+    "--partner-port",
+    "0",
+    "--google-port",
+    "0",
+    "--mcs-port",
+    "0",
+)
 
 
 def _launch(*args: str) -> subprocess.Popen[str]:
@@ -48,7 +59,11 @@ def test_cli_prints_urls_and_exits_cleanly_on_signal(stop_signal: signal.Signals
     try:
         assert process.stdout is not None
         urls = json.loads(process.stdout.readline())
-        assert set(urls) == {"api_url", "oauth_url", "storage_url", "partner_url"}
+        assert set(urls) == {
+            *("api_url", "oauth_url", "storage_url", "partner_url"),
+            *("push_google_url", "push_mcs", "push_ca_file"),
+        }
+        assert Path(urls["push_ca_file"]).read_text().startswith("-----BEGIN CERTIFICATE-----")
         assert urls["oauth_url"] == urls["api_url"] + "/oauth/token"
         assert len({urls["api_url"], urls["storage_url"], urls["partner_url"]}) == 3
         counters = requests.get(urls["api_url"] + "/_emulator/counters", timeout=5)

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator
-from ringConnector.watch.watcher import ANNOUNCE_DELAY, Watcher, WatcherBusy
+from ringConnector.watch.watcher import FAST_RECHECK, Watcher, WatcherBusy
 from ringConnector.web.app import create_app
 from tests.support import BACK, DAY, FRONT, NOW, SmallDay, make_event
 
@@ -158,7 +158,7 @@ def test_a_webhook_before_history_lists_its_event_brings_early_rounds_for_that_d
     watcher.announce(str(FRONT), how="webhook", at=ding.created_at + timedelta(seconds=2))
     emulator.reset_counters()
     delay = watcher.cycle(frozenset({str(FRONT)}))  # Ring does not list it yet
-    assert delay == ANNOUNCE_DELAY and emulator.count("history") == emulator.count("history", str(FRONT))
+    assert delay == FAST_RECHECK and emulator.count("history") == emulator.count("history", str(FRONT))
     unannounced = make_event(FRONT, DAY, "12:50:00", seq=2)
     emulator.add_events([ding, unannounced])
     before = watcher.status()["found"]
