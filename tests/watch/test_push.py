@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
@@ -34,6 +35,11 @@ class Watching:
     def close(self) -> None:
         self.watcher.stop()
         self.connector.close()
+
+    def found(self, how: str) -> int:
+        """Events found by `how`; a round counts them once its download returned, just after
+        their files appeared."""
+        return int(self.watcher.status()["found"][how])
 
     def push(self) -> dict[str, Any]:
         return self.watcher.status()["push"]  # type: ignore[no-any-return]
@@ -64,8 +70,11 @@ def test_a_pushed_ding_is_downloaded_once_and_counted_as_found_by_push(
     ding = emulator.ring_now(FRONT, ready_after=1.0, pushes=2)  # a battery doorbell pushes twice
     wait_for(lambda: bool(on_disk(push_settings, ding)), "the pushed ding on disk")
     assert emulator.storage_downloads(str(ding.id)) == 1
-    assert watching.watcher.status()["found"]["push"] == 1
+    wait_for(lambda: watching.found("push") == 1, "it counted as found by push")
     wait_for(lambda: emulator.push_waiting() == 0, "both pushes acknowledged")
+    push = watching.push()
+    assert (push["state"], push["pushes"], push["undecryptable"]) == ("connected", 2, 0)
+    assert push["since"] is not None and push["lastMessage"] is not None
     credentials = push_settings.oauth_file.with_name(CREDENTIALS_NAME)
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     assert json.loads(credentials.read_text())["fcm"]["registration"]["token"] == token
@@ -97,7 +106,7 @@ def test_a_dropped_socket_and_a_poison_message_lose_no_ding(
     wait_for(lambda: bool(on_disk(push_settings, second)), "a ding pushed after the poison")
     wait_for(lambda: emulator.push_waiting() == 0, "every message acknowledged, the poison too")
     assert watching.push()["undecryptable"] >= 1
-    assert watching.watcher.status()["found"]["push"] == 2
+    wait_for(lambda: watching.found("push") == 2, "both counted as found by push")
 
 
 def test_a_push_without_an_event_id_is_resolved_through_history(
@@ -105,7 +114,7 @@ def test_a_push_without_an_event_id_is_resolved_through_history(
 ) -> None:
     ding = emulator.ring_now(FRONT, ready_after=0.5, with_id=False)
     wait_for(lambda: bool(on_disk(push_settings, ding)), "the ding named by device and time")
-    assert watching.watcher.status()["found"]["push"] == 1
+    wait_for(lambda: watching.found("push") == 1, "it counted as found by push")
 
 
 # A watchdog that looks often and calls a second without a frame silence (the default: 180 s).
@@ -124,7 +133,7 @@ def test_a_silent_socket_is_rebuilt_and_the_ding_pushed_meanwhile_still_arrives(
         assert watching.push()["state"] in ("down", "connected")
         emulator.set_push_silent(False)
         wait_for(lambda: bool(on_disk(push_settings, ding)), "the ding pushed while silent, delivered later")
-        assert watching.watcher.status()["found"]["push"] == 1
+        wait_for(lambda: watching.found("push") == 1, "it counted as found by push")
         assert emulator.push_counts()["register"] == 1  # rebuilt from the saved registration
     finally:
         watching.close()
@@ -145,3 +154,17 @@ def test_a_registration_google_forgot_is_done_again_from_scratch(
         wait_for(lambda: bool(on_disk(push_settings, ding)), "a ding on the new registration")
     finally:
         watching.close()
+
+
+def test_a_push_replayed_for_an_event_on_disk_costs_nothing(
+    emulator: Emulator, watching: Watching, push_settings: Settings
+) -> None:
+    ding = emulator.ring_now(FRONT, ready_after=0.3)
+    wait_for(lambda: bool(on_disk(push_settings, ding)), "the ding on disk")
+    announced = watching.watcher.status()["lastAnnouncement"]
+    replayed = REGISTRY.get_sample_value("ringconnector_push_messages_total", {"outcome": "replayed"}) or 0
+    emulator.push_event(ding)  # as after a reconnect: the same event pushed again
+    wait_for(lambda: emulator.push_waiting() == 0, "the replay acknowledged")
+    after = REGISTRY.get_sample_value("ringconnector_push_messages_total", {"outcome": "replayed"})
+    assert after == replayed + 1
+    assert watching.watcher.status()["lastAnnouncement"] == announced  # no round was woken for it
