@@ -18,6 +18,7 @@ from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, Event
 from ringConnector.sources.consumer.push import CREDENTIALS_NAME, PushTiming
 from ringConnector.watch.watcher import Watcher
+from ringConnector.web.app import create_app
 from tests.support import FRONT, wait_for
 
 # The watcher polls rarely here: what finds a ding within a test's time is its push.
@@ -168,3 +169,39 @@ def test_a_push_replayed_for_an_event_on_disk_costs_nothing(
     after = REGISTRY.get_sample_value("ringconnector_push_messages_total", {"outcome": "replayed"})
     assert after == replayed + 1
     assert watching.watcher.status()["lastAnnouncement"] == announced  # no round was woken for it
+
+
+def test_with_registration_refused_watch_mode_polls_says_push_is_down_and_recovers(
+    emulator: Emulator, settings: Settings
+) -> None:
+    emulator.reject_push_registrations(True)  # Google refuses: no push at all
+    quick_poll = settings.replace(watch_poll_interval=0.5, retry_initial_delay=0.2)
+    watching = Watching(quick_poll, QUICK)
+    try:
+        wait_for(lambda: watching.push()["reconnects"] >= 1, "a failed start, retried")
+        client = create_app(quick_poll, connector=watching.connector, watcher=watching.watcher).test_client()
+        ready = client.get("/readyz")
+        assert ready.status_code == 200  # downloads still run, by polling
+        assert ready.get_json()["watch"] == {"running": True, "push": "down"}
+        assert (
+            "push is down" in ready.get_json()["reason"]
+            and "polling every 0.5 s" in ready.get_json()["reason"]
+        )
+        ding = emulator.ring_now(FRONT, ready_after=0.3)  # pushed to nobody: polling finds it
+        wait_for(lambda: bool(on_disk(quick_poll, ding)), "the ding found by polling")
+        wait_for(lambda: watching.found("poll") >= 1, "it counted as found by polling (a missed push)")
+        emulator.reject_push_registrations(False)
+        wait_for(lambda: watching.push()["state"] == "connected", "push back once Google takes it")
+    finally:
+        watching.close()
+
+
+def test_every_new_ring_session_gets_the_push_token_again(
+    emulator: Emulator, watching: Watching, push_settings: Settings
+) -> None:
+    """The token is bound to the session: when Ring forgets the session, the new one gets it."""
+    before = emulator.count("push_device")
+    emulator.state.sessions.forget_all()  # Ring dropped the session (404 naming the hardware id)
+    ding = emulator.ring_now(FRONT, ready_after=0.3)
+    wait_for(lambda: bool(on_disk(push_settings, ding)), "the ding, through a new session")
+    assert emulator.count("push_device") == before + 1

@@ -22,6 +22,7 @@ ROUTES = frozenset(
         "storage",
         "dings_active",
         "groups",
+        "push_device",  # PATCH /clients_api/device: the push token
         # The Partner API host, its clips on the storage host, and its grants on the token route.
         "partner_token",
         "partner_devices",

@@ -53,7 +53,8 @@ SELECTIVE_ACK = 12
 RING_SENDER = "876313859327"
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
+    """URL-safe base64 with padding, as firebase-messaging decodes it."""
     return urlsafe_b64encode(data).decode("ascii")
 
 
@@ -83,7 +84,7 @@ def encrypt(registration: Registration, plaintext: bytes, *, poison: bool = Fals
         auth_secret=_unb64(registration.auth),
         version="aesgcm",
     )
-    return bytes(body), f"dh={_b64(sender_point)}", f"salt={_b64(salt)}"
+    return bytes(body), f"dh={b64(sender_point)}", f"salt={b64(salt)}"
 
 
 def frame(message: Proto, *, first: bool) -> bytes:
@@ -140,6 +141,7 @@ class McsServer:
                 return
             registration = self.state.find(int(login.user or 0), int(login.auth_token or 0))
             answer = LoginResponse(id="chrome-63.0.3234.0", jid="user@firebase.com/notifications")
+            answer.last_stream_id_received = 1
             answer.server_timestamp = int(time.time() * 1000)
             if registration is None:
                 answer.error.code = 401  # ids Google does not know: the client must register again
@@ -224,6 +226,7 @@ class McsServer:
         stanza = DataMessageStanza(category="org.chromium.linux", persistent_id=message.persistent_id)
         setattr(stanza, "from", RING_SENDER)  # `from` is a Python keyword
         stanza.id = message.persistent_id[-8:]
+        stanza.last_stream_id_received = 1
         stanza.ttl = 2419200
         stanza.sent = int(time.time() * 1000)
         stanza.raw_data = raw
