@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -132,63 +132,81 @@ def _on_disk(data: Path, seen: dict[str, float], stop: threading.Event) -> None:
         time.sleep(0.05)
 
 
-def by_polling(dings: int, poll: float, prepare: float) -> Figures:
-    """Consumer API, no push: each ding's recording is ready `prepare` s after it; found by polling."""
+@contextmanager
+def _house() -> Iterator[tuple[Emulator, Path, Receiver]]:
+    """The demo house on the emulator, a DATA_DIR and the pipeline's receiver."""
     day = datetime.now(UTC).date()
     with (
         tempfile.TemporaryDirectory() as folder,
         Emulator(demo_scenario(day, "UTC", now=datetime.now(UTC))) as emu,
     ):
-        data = Path(folder)
-        TokenFile(data / "oauth-authorization.json").save(emu.issue_token())
         receiver = Receiver()
         threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        try:
+            yield emu, Path(folder), receiver
+        finally:
+            receiver.shutdown()
+
+
+def _measure(
+    emu: Emulator,
+    data: Path,
+    receiver: Receiver,
+    ring: Callable[[int], tuple[str, float]],
+    *,
+    dings: int,
+    every: float,
+    wait: float,
+) -> Figures:
+    """Ring `dings` times, `every` s apart (`ring(n)` gives the event's id and the moment counted
+    from), and measure to the file and to the callback, and Ring requests per ding."""
+    emu.reset_counters()
+    start: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    stop = threading.Event()
+    threading.Thread(target=_on_disk, args=(data, seen, stop), daemon=True).start()
+    for n in range(dings):
+        ring_id, moment = ring(n)
+        start[ring_id] = moment
+        time.sleep(every)
+    ids = set(start)
+    _wait_for(receiver.arrived, ids, time.time() + wait)
+    stop.set()
+    return Figures(
+        [seen[i] - start[i] for i in ids if i in seen],
+        [receiver.arrived[i] - start[i] for i in ids if i in receiver.arrived],
+        sum(emu.counters().values()) / dings,
+    )
+
+
+def by_polling(dings: int, poll: float, prepare: float) -> Figures:
+    """Consumer API, no push: each ding's recording is ready `prepare` s after it; found by polling."""
+    with _house() as (emu, data, receiver):
+        TokenFile(data / "oauth-authorization.json").save(emu.issue_token())
         env = _environment(data, receiver, poll, RING_API_URL=emu.api_url, RING_OAUTH_URL=emu.oauth_url)
+
+        def ring(n: int) -> tuple[str, float]:
+            moment = datetime.now(UTC).replace(microsecond=0)
+            # Ring has it `prepare` s from now, on the emulator's clock (seconds since it started).
+            ready_after = time.monotonic() - emu.state.started_at + prepare
+            event = Event(
+                event_id(moment, 100 + n), FRONT_DOOR, moment, duration=15.0, ready_after_seconds=ready_after
+            )
+            emu.add_events([event])
+            return str(event.id), time.time() + prepare
+
         with _server(env):
             time.sleep(poll + 2)  # the day so far is downloaded
-            emu.reset_counters()
-            ready_at: dict[str, float] = {}
-            seen: dict[str, float] = {}
-            stop = threading.Event()
-            threading.Thread(target=_on_disk, args=(data, seen, stop), daemon=True).start()
-            for n in range(dings):
-                moment = datetime.now(UTC).replace(microsecond=0)
-                # Ring has it `prepare` s from now, on the emulator's clock (seconds since it started).
-                ready_after = time.monotonic() - emu.state.started_at + prepare
-                event = Event(
-                    event_id(moment, 100 + n),
-                    FRONT_DOOR,
-                    moment,
-                    duration=15.0,
-                    ready_after_seconds=ready_after,
-                )
-                emu.add_events([event])
-                ready_at[str(event.id)] = time.time() + prepare
-                time.sleep(poll / 3)
-            ids = set(ready_at)
-            _wait_for(receiver.arrived, ids, time.time() + prepare + 10 * poll + 120)
-            stop.set()
-            requests_made = sum(emu.counters().values())
-        receiver.shutdown()
-    return Figures(
-        [seen[i] - ready_at[i] for i in ids if i in seen],
-        [receiver.arrived[i] - ready_at[i] for i in ids if i in receiver.arrived],
-        requests_made / dings,
-    )
+            return _measure(
+                emu, data, receiver, ring, dings=dings, every=poll / 3, wait=prepare + 10 * poll + 120
+            )
 
 
 def by_push(dings: int, prepare: float) -> Figures:
     """Consumer API with push (the emulator's Google side over TLS, its test CA as SSL_CERT_FILE):
     each ding is pushed at once, its recording ready `prepare` s later; polling every 60 s."""
-    day = datetime.now(UTC).date()
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        Emulator(demo_scenario(day, "UTC", now=datetime.now(UTC))) as emu,
-    ):
-        data = Path(folder)
+    with _house() as (emu, data, receiver):
         TokenFile(data / "oauth-authorization.json").save(emu.issue_token())
-        receiver = Receiver()
-        threading.Thread(target=receiver.serve_forever, daemon=True).start()
         env = _environment(
             data,
             receiver,
@@ -200,6 +218,11 @@ def by_push(dings: int, prepare: float) -> Figures:
             RING_PUSH_MCS=emu.mcs_address,
             SSL_CERT_FILE=str(emu.push_ca_file),
         )
+
+        def ring(n: int) -> tuple[str, float]:
+            event = emu.ring_now(FRONT_DOOR, ready_after=prepare, duration=15.0, seq=300 + n)
+            return str(event.id), time.time() + prepare
+
         with _server(env) as base:
             deadline = time.time() + 60
             while time.time() < deadline:
@@ -208,38 +231,13 @@ def by_push(dings: int, prepare: float) -> Figures:
                     break
                 time.sleep(0.2)
             time.sleep(3)  # the day so far is downloaded
-            emu.reset_counters()
-            ready_at: dict[str, float] = {}
-            seen: dict[str, float] = {}
-            stop = threading.Event()
-            threading.Thread(target=_on_disk, args=(data, seen, stop), daemon=True).start()
-            for n in range(dings):
-                event = emu.ring_now(FRONT_DOOR, ready_after=prepare, duration=15.0, seq=300 + n)
-                ready_at[str(event.id)] = time.time() + prepare
-                time.sleep(3)
-            ids = set(ready_at)
-            _wait_for(receiver.arrived, ids, time.time() + prepare + 120)
-            stop.set()
-            requests_made = sum(emu.counters().values())
-        receiver.shutdown()
-    return Figures(
-        [seen[i] - ready_at[i] for i in ids if i in seen],
-        [receiver.arrived[i] - ready_at[i] for i in ids if i in receiver.arrived],
-        requests_made / dings,
-    )
+            return _measure(emu, data, receiver, ring, dings=dings, every=3.0, wait=prepare + 120)
 
 
 def by_webhook(dings: int, poll: float) -> Figures:
     """Partner API: each ding is announced by a signed webhook once it has ended (its clip exists)."""
-    day = datetime.now(UTC).date()
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        Emulator(demo_scenario(day, "UTC", now=datetime.now(UTC))) as emu,
-    ):
-        data = Path(folder)
+    with _house() as (emu, data, receiver):
         TokenFile(data / "partner-token.json").save(emu.issue_partner_token())
-        receiver = Receiver()
-        threading.Thread(target=receiver.serve_forever, daemon=True).start()
         app = PartnerApp()
         env = _environment(
             data,
@@ -253,30 +251,17 @@ def by_webhook(dings: int, poll: float) -> Figures:
             RING_PARTNER_CLIENT_SECRET=app.client_secret,
             RING_PARTNER_WEBHOOK_KEY=app.hmac_key,
         )
+
+        def ring(n: int) -> tuple[str, float]:
+            moment = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=16)
+            event = Event(event_id(moment, 200 + n), FRONT_DOOR, moment, duration=15.0)
+            emu.add_events([event])  # its webhook goes out at once
+            return f"ava1.ring.history.event.{event.id}", time.time()
+
         with _server(env) as base:
             time.sleep(3)
             emu.register_webhook(base + "/connector/webhooks/ring", WebhookFaults(duplicate=dings // 5))
-            emu.reset_counters()
-            sent: dict[str, float] = {}
-            seen: dict[str, float] = {}
-            stop = threading.Event()
-            threading.Thread(target=_on_disk, args=(data, seen, stop), daemon=True).start()
-            for n in range(dings):
-                moment = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=16)
-                event = Event(event_id(moment, 200 + n), FRONT_DOOR, moment, duration=15.0)
-                emu.add_events([event])
-                sent[f"ava1.ring.history.event.{event.id}"] = time.time()
-                time.sleep(3)
-            ids = set(sent)
-            _wait_for(receiver.arrived, ids, time.time() + 3 * poll + 60)
-            stop.set()
-            requests_made = sum(emu.counters().values())
-        receiver.shutdown()
-    return Figures(
-        [seen[i] - sent[i] for i in ids if i in seen],
-        [receiver.arrived[i] - sent[i] for i in ids if i in receiver.arrived],
-        requests_made / dings,
-    )
+            return _measure(emu, data, receiver, ring, dings=dings, every=3.0, wait=3 * poll + 60)
 
 
 def _today() -> Scenario:

@@ -59,6 +59,19 @@ def watching(push_settings: Settings) -> Iterator[Watching]:
     found.close()
 
 
+# A watchdog that looks often and calls a second without a frame silence (the default: 180 s).
+QUICK = PushTiming(silence_limit=1.5, every=0.1, first_delay=0.2, max_delay=1.0)
+
+
+@pytest.fixture
+def quick(push_settings: Settings) -> Iterator[Watching]:
+    """A watching Connector whose push watchdog runs on QUICK timings, connected."""
+    found = Watching(push_settings, QUICK)
+    wait_for(lambda: found.push()["state"] == "connected", "push to connect")
+    yield found
+    found.close()
+
+
 def on_disk(settings: Settings, event: Event) -> list[Path]:
     return list(settings.videos_dir.glob(f"*-{event.id}.json"))
 
@@ -118,43 +131,27 @@ def test_a_push_without_an_event_id_is_resolved_through_history(
     wait_for(lambda: watching.found("push") == 1, "it counted as found by push")
 
 
-# A watchdog that looks often and calls a second without a frame silence (the default: 180 s).
-QUICK = PushTiming(silence_limit=1.5, every=0.1, first_delay=0.2, max_delay=1.0)
-
-
 def test_a_silent_socket_is_rebuilt_and_the_ding_pushed_meanwhile_still_arrives(
-    emulator: Emulator, push_settings: Settings
+    emulator: Emulator, quick: Watching, push_settings: Settings
 ) -> None:
-    watching = Watching(push_settings, QUICK)
-    try:
-        wait_for(lambda: watching.push()["state"] == "connected", "push to connect")
-        emulator.set_push_silent(True)  # no frame at all: the connection looks alive and is not
-        ding = emulator.ring_now(FRONT, ready_after=0.5)
-        wait_for(lambda: watching.push()["reconnects"] >= 1, "the watchdog to rebuild the listener")
-        assert watching.push()["state"] in ("down", "connected")
-        emulator.set_push_silent(False)
-        wait_for(lambda: bool(on_disk(push_settings, ding)), "the ding pushed while silent, delivered later")
-        wait_for(lambda: watching.found("push") == 1, "it counted as found by push")
-        assert emulator.push_counts()["register"] == 1  # rebuilt from the saved registration
-    finally:
-        watching.close()
+    emulator.set_push_silent(True)  # no frame at all: the connection looks alive and is not
+    ding = emulator.ring_now(FRONT, ready_after=0.5)
+    wait_for(lambda: quick.push()["reconnects"] >= 1, "the watchdog to rebuild the listener")
+    assert quick.push()["state"] in ("down", "connected")
+    emulator.set_push_silent(False)
+    wait_for(lambda: bool(on_disk(push_settings, ding)), "the ding pushed while silent, delivered later")
+    wait_for(lambda: quick.found("push") == 1, "it counted as found by push")
+    assert emulator.push_counts()["register"] == 1  # rebuilt from the saved registration
 
 
-def test_a_registration_google_forgot_is_done_again_from_scratch(
-    emulator: Emulator, push_settings: Settings
-) -> None:
-    watching = Watching(push_settings, QUICK)
-    try:
-        wait_for(lambda: watching.push()["state"] == "connected", "push to connect")
-        emulator.forget_push_registrations()  # saved credentials no longer log in
-        wait_for(lambda: emulator.push_counts()["register"] == 2, "a new registration", deadline=60)
-        wait_for(lambda: watching.push()["state"] == "connected", "push to connect again", deadline=60)
-        [token] = emulator.state.push_tokens().values()
-        assert emulator.state.push.by_token(token) is not None  # Ring was given the new token
-        ding = emulator.ring_now(FRONT, ready_after=0.5)
-        wait_for(lambda: bool(on_disk(push_settings, ding)), "a ding on the new registration")
-    finally:
-        watching.close()
+def test_a_registration_google_forgot_is_done_again_from_scratch(emulator: Emulator, quick: Watching) -> None:
+    emulator.forget_push_registrations()  # saved credentials no longer log in
+    wait_for(lambda: emulator.push_counts()["register"] == 2, "a new registration", deadline=60)
+    wait_for(lambda: quick.push()["state"] == "connected", "push to connect again", deadline=60)
+    [token] = emulator.state.push_tokens().values()
+    assert emulator.state.push.by_token(token) is not None  # Ring was given the new token
+    ding = emulator.ring_now(FRONT, ready_after=0.5)
+    wait_for(lambda: bool(on_disk(quick.connector.settings, ding)), "a ding on the new registration")
 
 
 def test_a_push_replayed_for_an_event_on_disk_costs_nothing(
