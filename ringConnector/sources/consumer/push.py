@@ -100,14 +100,14 @@ class _SafePushClient(FcmPushClient):
     (0.4.5 lets the error end the listener with the message unacknowledged, so Google delivers
     it again at every login and the listener never lives)."""
 
-    undecryptable = 0
+    on_undecryptable: Callable[[], None] = staticmethod(lambda: None)
 
     def _handle_data_message(self, msg: Any) -> None:
         try:
             super()._handle_data_message(msg)
         except Exception as ex:  # http_ece's and cryptography's errors: the message is lost
-            type(self).undecryptable += 1
             PUSH_MESSAGES.labels("undecryptable").inc()
+            self.on_undecryptable()
             _LOGGER.warning("push: a message could not be decrypted and is dropped (%s)", type(ex).__name__)
 
 
@@ -143,7 +143,6 @@ class PushListener:
         on_push: Callable[[Pushed], None],
         *,
         timing: PushTiming | None = None,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Nothing runs until `run()` is awaited (in the Connector's loop)."""
         point_push_at(settings)
@@ -151,7 +150,6 @@ class PushListener:
         self._source = source
         self._on_push = on_push
         self._timing = timing or PushTiming()
-        self._clock = clock
         self._credentials = TokenFile(
             settings.oauth_file.with_name(CREDENTIALS_NAME),
             fix="push registers again by itself",
@@ -164,7 +162,7 @@ class PushListener:
         self.last_message: float | None = None  # wall clock: the last push received
         self.reconnects = 0
         self.pushes = 0
-        self.registrations = 0
+        self.undecryptable = 0
         self.last_error: str | None = None
 
     # --- the watchdog ---------------------------------------------------------------------
@@ -220,18 +218,21 @@ class PushListener:
                 self._source.subscribe_push,
                 credentials=credentials,
                 credentials_updated_callback=self._save_credentials,
-                config=RingEventListenerConfig.default_config(),
             )
-            # Our client (decryption errors survived), built as the library's start() would.
-            listener._receiver = _SafePushClient(
+            # Our client (decryption errors survived), built as the library's start() would
+            # build its own: start() uses `_receiver` when it is set, the one seam for this.
+            config = RingEventListenerConfig.default_config()
+            receiver = _SafePushClient(
                 self._notified(listener),
                 FcmRegisterConfig(FCM_PROJECT_ID, FCM_APP_ID, FCM_API_KEY, FCM_RING_SENDER_ID),
                 credentials,
                 self._save_credentials,
-                config=listener._config,
-                http_client_session=ring.auth._session,
+                config=config,
+                http_client_session=ring.auth._session,  # ring_doorbell passes its own the same way
             )
-            self._listener, self._receiver = listener, listener._receiver
+            receiver.on_undecryptable = self._count_undecryptable
+            listener._receiver = receiver
+            self._listener, self._receiver = listener, receiver
             started = await listener.start()
         except (ConnectorError, RuntimeError, OSError, TimeoutError, ValueError, KeyError) as ex:
             # RuntimeError: firebase-messaging's "Unable to register ..."; TimeoutError: no login.
@@ -254,9 +255,11 @@ class PushListener:
 
     def _save_credentials(self, credentials: dict[str, Any]) -> None:
         """Kept beside the token (0600, atomic) so that a restart does not register again."""
-        self.registrations += 1
         self._credentials.save(credentials)
         _LOGGER.info("push: registered with Firebase; credentials saved")
+
+    def _count_undecryptable(self) -> None:
+        self.undecryptable += 1
 
     def _set(self, state: str) -> None:
         if state != self.state:
@@ -297,7 +300,7 @@ class PushListener:
             "lastMessage": _iso(self.last_message),
             "pushes": self.pushes,
             "reconnects": self.reconnects,
-            "undecryptable": _SafePushClient.undecryptable,
+            "undecryptable": self.undecryptable,
             "lastError": self.last_error,
         }
 
