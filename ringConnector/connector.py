@@ -201,6 +201,19 @@ class Connector:
             self._push = PushListener(self.settings, source, on_push, timing=self._push_timing)
             self._push_task = asyncio.get_running_loop().create_task(self._push.run())
 
+    def stop_push(self) -> None:
+        """Stop listening to Ring's pushes (a stopping watcher)."""
+        if self._thread.is_alive():
+            self._run(self._stop_push())
+
+    async def _stop_push(self) -> None:
+        task, self._push_task = self._push_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._push = None
+
     def push_status(self) -> dict[str, Any] | None:
         """How push stands (None: not listening)."""
         return self._push.status() if self._push is not None else None
@@ -301,11 +314,7 @@ class Connector:
         return self._source
 
     async def _close(self) -> None:
-        if self._push_task is not None:
-            self._push_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._push_task
-            self._push_task = None
+        await self._stop_push()
         if self._notifier is not None:
             await self._notifier.close()
         if self._source is not None:

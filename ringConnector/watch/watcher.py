@@ -155,9 +155,10 @@ class Watcher:
         _LOGGER.info("watcher stopped")
 
     def stop(self) -> None:
-        """Stop the loop (after the round under way) and release the lock."""
+        """Stop listening to pushes, stop the loop (after the round under way) and release the lock."""
         self._stopping.set()
         self._wake.set()
+        self.connector.stop_push()
         if self._thread is not None:
             # A round may be in a download whose storage still answers 404 (RETRY_MAX_WAIT): it
             # is not waited for. Nothing is lost: its event is not marked downloaded, and its

@@ -97,7 +97,9 @@ def test_a_pushed_ding_is_downloaded_once_and_counted_as_found_by_push(
 def test_a_restart_checks_in_with_the_saved_registration_and_does_not_register_again(
     emulator: Emulator, watching: Watching, push_settings: Settings
 ) -> None:
-    watching.close()
+    watching.watcher.stop()
+    assert watching.connector.push_status() is None  # the listener stops with the watcher
+    watching.connector.close()
     again = Watching(push_settings)
     try:
         wait_for(lambda: again.push()["state"] == "connected", "push to connect again")
