@@ -210,7 +210,8 @@ class Connector:
         task, self._push_task = self._push_task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # Whatever ended the task, stopping (and closing the Connector) goes on.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._push = None
 

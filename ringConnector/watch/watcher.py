@@ -110,6 +110,7 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self._seen = _Seen()
         self._awaiting: list[_Announcement] = []  # announced events not yet on disk
+        self._incoming: list[Pushed] = []  # pushes the loop handed on, not yet looked at
         self._recheck: frozenset[str] = frozenset()  # devices the next timed round reads (empty: all)
         self._state_lock = threading.Lock()
         self._woken: set[str | None] = set()  # devices announced since the last round (None: unknown)
@@ -144,15 +145,29 @@ class Watcher:
         while not self._stopping.is_set():
             delay = self.cycle(devices)
             devices = self._recheck  # what a timed round comes back for (cycle reads all when due)
-            self._wake.wait(timeout=delay)
-            if self._wake.is_set() and not self._stopping.is_set():
-                self._wake.clear()
-                self._stopping.wait(ANNOUNCE_DELAY)  # let Ring list what was announced
-                with self._state_lock:
-                    woken, self._woken = self._woken, set()
+            woken = self._wait(delay)
+            if woken is not None:
                 # The announced devices only; every device when one was not named.
                 devices = frozenset() if None in woken else frozenset(d for d in woken if d is not None)
         _LOGGER.info("watcher stopped")
+
+    def _wait(self, delay: float) -> set[str | None] | None:
+        """Wait up to `delay` s; the devices announced, if an announcement cut it short. Pushes for
+        events on disk already are taken in passing, and do not cut it short."""
+        deadline = self._clock() + delay
+        while not self._stopping.is_set():
+            if not self._wake.wait(timeout=max(0.0, deadline - self._clock())):
+                return None  # the timed round
+            self._wake.clear()
+            self._take_pushes()
+            with self._state_lock:
+                announced = bool(self._woken)
+            if announced and not self._stopping.is_set():
+                self._stopping.wait(ANNOUNCE_DELAY)  # let Ring list what was announced
+                with self._state_lock:
+                    woken, self._woken = self._woken, set()
+                return woken
+        return None
 
     def stop(self) -> None:
         """Stop listening to pushes, stop the loop (after the round under way) and release the lock."""
@@ -192,13 +207,26 @@ class Watcher:
         self._wake.set()
 
     def pushed(self, push: Pushed) -> None:
-        """A consumer API push: announced, unless its event is on disk already (a push replayed
-        after a reconnect, or a battery doorbell's second one once the first was fetched)."""
-        if push.ring_id is not None and self.connector.library.read(push.ring_id) is not None:
-            PUSH_MESSAGES.labels("replayed").inc()
-            _LOGGER.debug("push for event %s, already downloaded: nothing to do", push.ring_id)
+        """A consumer API push (called in the Connector's loop: it only queues it for the
+        watcher's thread, which reads the disk). Kinds not downloaded are ignored at once."""
+        if push.kind not in self.settings.event_kinds:
+            PUSH_MESSAGES.labels("ignored").inc()
             return
-        self.announce(push.device_id, how="push", at=push.created_at, ring_id=push.ring_id)
+        with self._state_lock:
+            self._incoming.append(push)
+        self._wake.set()
+
+    def _take_pushes(self) -> None:
+        """Announce the queued pushes, but for events already on disk (a push replayed after a
+        reconnect, or a battery doorbell's second one once the first was fetched)."""
+        with self._state_lock:
+            pushes, self._incoming = self._incoming, []
+        for push in pushes:
+            if push.ring_id is not None and self.connector.library.read(push.ring_id) is not None:
+                PUSH_MESSAGES.labels("replayed").inc()
+                _LOGGER.debug("push for event %s, already downloaded: nothing to do", push.ring_id)
+                continue
+            self.announce(push.device_id, how="push", at=push.created_at, ring_id=push.ring_id)
 
     # --- one round ------------------------------------------------------------------------
 
@@ -319,6 +347,7 @@ class Watcher:
     def status(self) -> dict[str, Any]:
         """What GET /connector/watch answers."""
         push = self.push_status()  # before the lock: it takes the lock itself
+        outbox = self.connector.undelivered_callbacks()  # SQLite: not under the lock pushes take
         with self._state_lock:
             seen = self._seen
             return {
@@ -332,7 +361,7 @@ class Watcher:
                 "pending": list(seen.pending),
                 "lastAnnouncement": seen.last_announcement,
                 "push": push,
-                "outbox": self.connector.undelivered_callbacks(),
+                "outbox": outbox,
             }
 
     def push_status(self) -> dict[str, Any]:

@@ -163,11 +163,15 @@ def test_a_push_replayed_for_an_event_on_disk_costs_nothing(
     wait_for(lambda: bool(on_disk(push_settings, ding)), "the ding on disk")
     announced = watching.watcher.status()["lastAnnouncement"]
     replayed = REGISTRY.get_sample_value("ringconnector_push_messages_total", {"outcome": "replayed"}) or 0
+    emulator.reset_counters()
     emulator.push_event(ding)  # as after a reconnect: the same event pushed again
-    wait_for(lambda: emulator.push_waiting() == 0, "the replay acknowledged")
-    after = REGISTRY.get_sample_value("ringconnector_push_messages_total", {"outcome": "replayed"})
-    assert after == replayed + 1
-    assert watching.watcher.status()["lastAnnouncement"] == announced  # no round was woken for it
+
+    def counted() -> float:
+        return REGISTRY.get_sample_value("ringconnector_push_messages_total", {"outcome": "replayed"}) or 0
+
+    wait_for(lambda: counted() == replayed + 1, "the replay recognised")
+    assert watching.watcher.status()["lastAnnouncement"] == announced  # nothing announced
+    assert emulator.count("history") == 0  # and no round was woken for it
 
 
 def test_with_registration_refused_watch_mode_polls_says_push_is_down_and_recovers(
@@ -204,3 +208,41 @@ def test_every_new_ring_session_gets_the_push_token_again(
     ding = emulator.ring_now(FRONT, ready_after=0.3)
     wait_for(lambda: bool(on_disk(push_settings, ding)), "the ding, through a new session")
     assert emulator.count("push_device") == before + 1
+
+
+def test_a_motion_push_is_ignored_when_only_dings_are_downloaded(
+    emulator: Emulator, watching: Watching, push_settings: Settings
+) -> None:
+    """RING_EVENT_KINDS=ding: a motion's push would be looked for in history for 15 minutes."""
+    assert push_settings.event_kinds == ("ding",)
+    ignored = REGISTRY.get_sample_value("ringconnector_push_messages_total", {"outcome": "ignored"}) or 0
+    emulator.ring_now(FRONT, kind="motion", ready_after=0.3)
+    wait_for(
+        lambda: (
+            REGISTRY.get_sample_value("ringconnector_push_messages_total", {"outcome": "ignored"})
+            == ignored + 1
+        ),
+        "the motion push ignored",
+    )
+    assert watching.watcher.status()["lastAnnouncement"] is None
+
+
+@pytest.mark.parametrize("hang_up", [False, True], ids=["refused", "hung up"])
+def test_a_registration_half_done_is_not_kept_and_push_comes_back(
+    emulator: Emulator, push_settings: Settings, hang_up: bool
+) -> None:
+    """Firebase's registrations call refused twice (firebase-messaging then hands on credentials
+    without a token), or its installations call hung up on (an aiohttp error the library lets
+    through): neither is saved nor ends push; the next start registers properly."""
+    call = "installation" if hang_up else "registration"
+    emulator.fail_push_calls(call, 1 if hang_up else 2, hang_up=hang_up)
+    watching = Watching(push_settings, QUICK)
+    try:
+        wait_for(lambda: watching.push()["state"] == "connected", "push connected after the failure")
+        assert watching.push()["reconnects"] >= 1
+        saved = json.loads(push_settings.oauth_file.with_name(CREDENTIALS_NAME).read_text())
+        assert saved["fcm"]["registration"]["token"] in emulator.state.push_tokens().values()
+        ding = emulator.ring_now(FRONT, ready_after=0.3)
+        wait_for(lambda: bool(on_disk(push_settings, ding)), "a ding on the registration")
+    finally:
+        watching.close()

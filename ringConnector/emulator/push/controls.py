@@ -83,6 +83,11 @@ class PushControls:
         """Make Google answer every check-in and registration with an error."""
         self.state.push.reject_registrations = reject
 
+    def fail_push_calls(self, call: str, times: int = 1, *, hang_up: bool = False) -> None:
+        """Make the next `times` registration calls `call` (installation, registration) fail with
+        a 400, or (`hang_up`) close the connection unanswered."""
+        (self.state.push.hanging_up if hang_up else self.state.push.failing)[call] += times
+
     def forget_push_registrations(self) -> None:
         """Google forgets every registration: saved credentials stop working (login refused)."""
         self.state.push.forget_all()

@@ -31,6 +31,7 @@ from firebase_messaging.proto.mcs_pb2 import (
     LoginResponse,
     SelectiveAck,
 )
+from google.protobuf.message import DecodeError
 from google.protobuf.message import Message as Proto
 
 from .state import Message, PushState, Registration
@@ -170,8 +171,8 @@ class McsServer:
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sender
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
-            pass
+        except (asyncio.IncompleteReadError, OSError, ValueError, DecodeError):
+            pass  # the client went away, or sent what MCS would not take: the connection ends
         finally:
             self.state.connections.discard(writer)
             writer.close()

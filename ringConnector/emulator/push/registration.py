@@ -19,6 +19,17 @@ PUSH_STATE = web.AppKey("push_state", PushState)
 SEND_PREFIX = "https://fcm.googleapis.com/fcm/send/"
 
 
+def _faulted(request: web.Request, call: str) -> web.Response | None:
+    """The answer of a call a test made go wrong: 400, or the connection closed unanswered."""
+    fault = request.app[PUSH_STATE].fault(call)
+    if fault == "hang up" and request.transport is not None:
+        request.transport.close()  # the client sees the server disconnect
+        return web.Response(status=400)
+    if fault == "fail":
+        return web.json_response({"error": {"code": 400, "status": "INVALID_ARGUMENT"}}, status=400)
+    return None
+
+
 def _token(size: int = 96) -> str:
     return secrets.token_urlsafe(size)[:size]
 
@@ -68,6 +79,8 @@ async def installations(request: web.Request) -> web.Response:
     if state.reject_registrations:
         state.bump("rejected")
         return web.json_response({"error": {"code": 400, "status": "INVALID_ARGUMENT"}}, status=400)
+    if (faulted := _faulted(request, "installation")) is not None:
+        return faulted
     body = json.loads(await request.read())
     fid = str(body.get("fid", _token(22)))
     state.bump("installation")
@@ -85,6 +98,8 @@ async def installations(request: web.Request) -> web.Response:
 async def registrations(request: web.Request) -> web.Response:
     """POST /v1/projects/{project}/registrations: the Web Push keys in, the FCM token out."""
     state = request.app[PUSH_STATE]
+    if (faulted := _faulted(request, "registration")) is not None:
+        return faulted
     web_keys = json.loads(await request.read()).get("web", {})
     endpoint = str(web_keys.get("endpoint", ""))
     gcm_token = endpoint.removeprefix(SEND_PREFIX)

@@ -46,6 +46,8 @@ class PushState:
         self.counts: Counter[str] = Counter()
         self.reject_registrations = False  # every check-in and registration answers an error
         self.silent = False  # the MCS socket stops answering (no login answer, no heartbeat ack)
+        self.failing = Counter[str]()  # registration call -> how many of the next to fail
+        self.hanging_up = Counter[str]()  # registration call -> how many of the next to hang up on
         self.connections: set[Any] = set()  # the live MCS connections' writers (to drop them)
         self.on_change: list[Any] = []  # told when a message waits (the MCS server delivers it)
 
@@ -80,6 +82,16 @@ class PushState:
         """The registration behind an FCM token (what Ring was told by PATCH /clients_api/device)."""
         with self._lock:
             return next((r for r in self._by_android.values() if r.fcm_token == fcm_token), None)
+
+    def fault(self, call: str) -> str | None:
+        """ "fail" or "hang up" if the next `call` (checkin, register, installation, registration)
+        is to go wrong, counting it off; None to answer it."""
+        with self._lock:
+            for kind, book in (("hang up", self.hanging_up), ("fail", self.failing)):
+                if book[call] > 0:
+                    book[call] -= 1
+                    return kind
+        return None
 
     def android_ids(self) -> list[int]:
         """Every registered client's android id."""

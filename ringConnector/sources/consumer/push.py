@@ -32,6 +32,7 @@ from typing import Any
 import firebase_messaging.fcmpushclient as fcm_client
 import firebase_messaging.fcmregister as fcm_register
 from firebase_messaging import FcmPushClient, FcmRegisterConfig
+from firebase_messaging.fcmpushclient import ErrorType
 from ring_doorbell.const import FCM_API_KEY, FCM_APP_ID, FCM_PROJECT_ID, FCM_RING_SENDER_ID
 from ring_doorbell.event import RingEvent as PushEvent
 from ring_doorbell.listen import RingEventListener, RingEventListenerConfig
@@ -45,8 +46,9 @@ _LOGGER = logging.getLogger(__name__)
 
 # Nothing heard for this long, not even a heartbeat (the library asks one every 60 s): rebuilt.
 SILENCE_LIMIT = 180.0
-# How often the watchdog looks.
+# How often the watchdog looks (and, until the login is answered, how often at most).
 WATCHDOG_EVERY = 5.0
+LOGIN_LOOK = 0.1
 # Rebuilds back off from the first to the last delay, doubling.
 REBUILD_DELAYS = (2.0, 300.0)
 # Rebuilds from saved credentials that never logged in before registering from scratch.
@@ -168,13 +170,25 @@ class PushListener:
     # --- the watchdog ---------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Listen, and rebuild the listener whenever it stopped or went silent, until cancelled."""
+        """Listen, and rebuild the listener whenever it stopped or went silent, until cancelled.
+        Whatever a start or a listener raises, the loop goes on (a dead task would end push
+        for good, silently)."""
         delay = self._timing.first_delay
-        failures = 0  # rebuilds in a row that never logged in
+        refused = 0  # rebuilds in a row whose login Google refused
         try:
             while True:
-                logged_in = await self._start(from_scratch=failures >= REGISTER_AFTER) and await self._watch()
-                failures, delay = (0, self._timing.first_delay) if logged_in else (failures + 1, delay)
+                try:
+                    logged_in = (
+                        await self._start(from_scratch=refused >= REGISTER_AFTER) and await self._watch()
+                    )
+                except Exception as ex:  # e.g. aiohttp errors firebase-messaging lets through
+                    _LOGGER.exception("push: the listener failed unexpectedly")
+                    self.last_error, logged_in = f"{type(ex).__name__}: {ex}", False
+                # Only a refused login says the saved registration is bad; a network that fails
+                # must not make a new Google registration (and a new Ring token) every cycle.
+                refused = 0 if logged_in else refused + int(self._login_refused())
+                if logged_in:
+                    delay = self._timing.first_delay
                 self._set("down")
                 await self._stop_listener()
                 PUSH_RECONNECTS.inc()
@@ -186,18 +200,25 @@ class PushListener:
             self._set("off")
             await self._stop_listener()
 
+    def _login_refused(self) -> bool:
+        """Whether the last receiver's MCS login was answered with an error (firebase-messaging
+        counts those as LOGIN errors)."""
+        receiver = self._receiver
+        return receiver is not None and receiver.sequential_error_counters.get(ErrorType.LOGIN, 0) > 0
+
     async def _watch(self) -> bool:
         """Return once the receiver stopped or has been silent too long (before its login too);
         True if it had logged in meanwhile."""
         began = time.time()
         logged_in = False
         while True:
-            await asyncio.sleep(self._timing.every)
+            # Until the login is answered, look often: "connected" should show as soon as it is.
+            await asyncio.sleep(self._timing.every if logged_in else min(self._timing.every, LOGIN_LOOK))
             receiver = self._receiver
             if receiver is None or not receiver.do_listen:
                 self.last_error = "the receiver stopped"
                 return logged_in
-            if receiver.is_started():
+            if receiver.is_started():  # the MCS login was answered
                 logged_in = True
                 self._set("connected")
             # Every frame counts, heartbeat acknowledgements too (the library asks for them).
@@ -207,45 +228,49 @@ class PushListener:
                 return logged_in
 
     async def _start(self, *, from_scratch: bool) -> bool:
-        """Check in (or register) and start listening; False if that failed."""
-        credentials = None if from_scratch else await asyncio.to_thread(self._credentials.peek)
+        """Check in (or register) and start the receiver; False if that failed. "Connected"
+        comes later, once the MCS login is answered (_watch)."""
+        credentials = None if from_scratch else await asyncio.to_thread(self._saved_credentials)
         if from_scratch:
-            _LOGGER.warning("push: the saved registration does not work; registering from scratch")
+            _LOGGER.warning("push: Google refuses the saved registration; registering from scratch")
+        ring = await self._source.ring()
+        listener = _Listener(
+            ring,
+            self._source.subscribe_push,
+            credentials=credentials,
+            credentials_updated_callback=self._save_credentials,
+        )
+        # Our client (decryption errors survived), built as the library's start() would build
+        # its own: start() uses `_receiver` when it is set, the one seam for this.
+        receiver = _SafePushClient(
+            self._notified(listener),
+            FcmRegisterConfig(FCM_PROJECT_ID, FCM_APP_ID, FCM_API_KEY, FCM_RING_SENDER_ID),
+            credentials,
+            self._save_credentials,
+            config=RingEventListenerConfig.default_config(),
+            http_client_session=ring.auth._session,  # ring_doorbell passes its own the same way
+        )
+        receiver.on_undecryptable = self._count_undecryptable
+        listener._receiver = receiver
+        self._listener, self._receiver = listener, receiver
         try:
-            ring = await self._source.ring()
-            listener = _Listener(
-                ring,
-                self._source.subscribe_push,
-                credentials=credentials,
-                credentials_updated_callback=self._save_credentials,
-            )
-            # Our client (decryption errors survived), built as the library's start() would
-            # build its own: start() uses `_receiver` when it is set, the one seam for this.
-            config = RingEventListenerConfig.default_config()
-            receiver = _SafePushClient(
-                self._notified(listener),
-                FcmRegisterConfig(FCM_PROJECT_ID, FCM_APP_ID, FCM_API_KEY, FCM_RING_SENDER_ID),
-                credentials,
-                self._save_credentials,
-                config=config,
-                http_client_session=ring.auth._session,  # ring_doorbell passes its own the same way
-            )
-            receiver.on_undecryptable = self._count_undecryptable
-            listener._receiver = receiver
-            self._listener, self._receiver = listener, receiver
             started = await listener.start()
-        except (ConnectorError, RuntimeError, OSError, TimeoutError, ValueError, KeyError) as ex:
-            # RuntimeError: firebase-messaging's "Unable to register ..."; TimeoutError: no login.
+        except (ConnectorError, RuntimeError, TimeoutError) as ex:
+            # RuntimeError: firebase-messaging's "Unable to register ..."; TimeoutError: no start.
             self.last_error = f"{type(ex).__name__}: {ex}"
             return False
         if not started:
             self.last_error = "Ring or Google refused the registration"
             return False
-        self._set("connected")
         _LOGGER.info(
             "push: listening (%s)", "new registration" if credentials is None else "saved registration"
         )
         return True
+
+    def _saved_credentials(self) -> dict[str, Any] | None:
+        """The saved credentials if whole (a registration half done is registered again)."""
+        saved = self._credentials.peek()
+        return saved if saved is not None and _whole(saved) else None
 
     async def _stop_listener(self) -> None:
         listener, self._listener, self._receiver = self._listener, None, None
@@ -254,7 +279,11 @@ class PushListener:
                 await listener.stop()
 
     def _save_credentials(self, credentials: dict[str, Any]) -> None:
-        """Kept beside the token (0600, atomic) so that a restart does not register again."""
+        """Kept beside the token (0600, atomic) so that a restart does not register again; a
+        registration half done (firebase-messaging hands one on when Firebase's registrations
+        call failed) is refused, and so not kept to fail every later start."""
+        if not _whole(credentials):
+            raise RuntimeError("Firebase registration incomplete (no FCM token)")
         self._credentials.save(credentials)
         _LOGGER.info("push: registered with Firebase; credentials saved")
 
@@ -303,6 +332,19 @@ class PushListener:
             "undecryptable": self.undecryptable,
             "lastError": self.last_error,
         }
+
+
+def _whole(credentials: dict[str, Any]) -> bool:
+    """Credentials with everything a check-in and a login need."""
+    try:
+        return bool(
+            credentials["fcm"]["registration"]["token"]
+            and credentials["gcm"]["android_id"]
+            and credentials["gcm"]["security_token"]
+            and credentials["keys"]["private"]
+        )
+    except (KeyError, TypeError):
+        return False
 
 
 def _pushed(event: PushEvent) -> Pushed:
