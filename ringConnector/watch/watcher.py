@@ -8,8 +8,8 @@ events whose JSON is on disk.
 
 A webhook names a device and a moment, not a history event (docs/ring-apis.md §2.10): each
 announcement is kept until a history event of that device starting within MATCH_WINDOW of it is
-on disk, and re-read for, that device only, as Ring lists and prepares it (a quarter of the time
-since, at least ANNOUNCE_DELAY), for up to WATCH_MAX_WAIT.
+on disk, and re-read for, that device only, as Ring lists and prepares it (every FAST_RECHECK
+for FAST_WINDOW, then a quarter of the time since), for up to WATCH_MAX_WAIT.
 """
 
 from __future__ import annotations

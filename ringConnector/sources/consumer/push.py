@@ -8,8 +8,8 @@ What fails in the field (docs/ring-apis.md §4), and what is done about it here:
 - A message it cannot decrypt kills firebase-messaging 0.4.5's listener before the message is
   acknowledged, so it comes back after every restart: decryption errors are caught (counted, and
   the message acknowledged) in `_SafePushClient`.
-- A registration Google no longer accepts: after REGISTER_AFTER rebuilds that never logged in,
-  the saved credentials are dropped and the listener registers from scratch.
+- A registration Google no longer accepts: after REGISTER_AFTER rebuilds in a row whose MCS
+  login Google refused, the listener registers from scratch (a failing network never does).
 - The callback never raises and only hands on what the push names (ring id, device, time):
   the watcher fetches through history, so a replayed or doubled push costs nothing.
 
@@ -40,6 +40,7 @@ from ring_doorbell.listen import RingEventListener, RingEventListenerConfig
 from ringConnector.config import Settings
 from ringConnector.errors import ConnectorError
 from ringConnector.metrics import PUSH_MESSAGES, PUSH_RECONNECTS
+from ringConnector.model.days import UTC_SECONDS_FORMAT, parse_ring_time
 from ringConnector.storage.tokens import TokenFile
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ WATCHDOG_EVERY = 5.0
 LOGIN_LOOK = 0.1
 # Rebuilds back off from the first to the last delay, doubling.
 REBUILD_DELAYS = (2.0, 300.0)
-# Rebuilds from saved credentials that never logged in before registering from scratch.
+# Rebuilds in a row whose login Google refused before registering from scratch.
 REGISTER_AFTER = 2
 CREDENTIALS_NAME = "fcm-credentials.json"
 
@@ -64,7 +65,6 @@ class Pushed:
     device_id: str
     created_at: datetime | None
     kind: str
-    update: bool  # a battery doorbell's second push for the same event
 
 
 @dataclass(frozen=True)
@@ -349,7 +349,7 @@ def _whole(credentials: dict[str, Any]) -> bool:
 
 def _pushed(event: PushEvent) -> Pushed:
     created = datetime.fromtimestamp(event.now, UTC) if event.now else None
-    return Pushed(str(event.id), str(event.doorbot_id), created, str(event.kind), bool(event.is_update))
+    return Pushed(str(event.id), str(event.doorbot_id), created, str(event.kind))
 
 
 def _without_id(notification: dict[str, Any]) -> Pushed | None:
@@ -357,13 +357,11 @@ def _without_id(notification: dict[str, Any]) -> Pushed | None:
     try:
         data = json.loads(notification["data"]["data"])
         ding = data["event"]["ding"]
-        created = datetime.fromisoformat(str(ding["created_at"]).replace("Z", "+00:00"))
-        return Pushed(
-            None, str(data["device"]["id"]), created.astimezone(UTC), str(ding.get("subtype", "")), False
-        )
+        created = parse_ring_time(str(ding["created_at"]))
+        return Pushed(None, str(data["device"]["id"]), created, str(ding.get("subtype", "")))
     except (KeyError, ValueError, TypeError):
         return None
 
 
 def _iso(moment: float | None) -> str | None:
-    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    return datetime.fromtimestamp(moment, UTC).strftime(UTC_SECONDS_FORMAT) if moment else None

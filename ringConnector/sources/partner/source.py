@@ -200,7 +200,7 @@ class PartnerSource:
         truth: no footage, or part of it.
         """
         what = f"clip of event {event.id} on {event.device.name}"
-        age = self._now_ms() / 1000 - event.created_at.timestamp()
+        age = event.preparing_for(datetime.fromtimestamp(self._now_ms() / 1000, UTC))
         early = 0 <= age < self._settings.watch_max_wait
         try:
             extra = await self.fetch_clip(event, out)
