@@ -21,15 +21,22 @@ class TokenFile:
     """Reads and writes the OAuth token JSON (OAUTH_FILE) and the hardware id beside it."""
 
     def __init__(
-        self, path: Path, *, fix: str = AUTH_FIX, required: tuple[str, ...] = ("refresh_token",)
+        self,
+        path: Path,
+        *,
+        fix: str = AUTH_FIX,
+        required: tuple[str, ...] = ("refresh_token",),
+        what: str = "Ring token",
     ) -> None:
         """Keep the token at `path`; the hardware id and a lock file live beside it.
 
-        `fix` tells the user how to get a new token; `required` are the fields a usable token has.
+        `fix` tells the user how to get a new token; `required` are the fields a usable token has;
+        `what` names the token in messages and logs.
         """
         self.path = path
         self.fix = fix
         self.required = required
+        self.what = what
         self.hardware_id_path = path.with_name(path.name + ".hardware_id")
         # One lock for every process using this token: a refresh in one must be seen by the others.
         # Not thread-local: the async refresh takes it in a worker thread and releases it in the
@@ -41,11 +48,11 @@ class TokenFile:
         try:
             token = json.loads(self.path.read_text())
         except FileNotFoundError as ex:
-            raise AuthorizationRequired(f"no Ring token at {self.path}: {self.fix}") from ex
+            raise AuthorizationRequired(f"no {self.what} at {self.path}: {self.fix}") from ex
         except (OSError, ValueError) as ex:
-            raise AuthorizationRequired(f"the Ring token file {self.path} is unreadable: {self.fix}") from ex
+            raise AuthorizationRequired(f"the {self.what} file {self.path} is unreadable: {self.fix}") from ex
         if not isinstance(token, dict) or not all(token.get(name) for name in self.required):
-            raise AuthorizationRequired(f"the Ring token file {self.path} holds no token: {self.fix}")
+            raise AuthorizationRequired(f"the {self.what} file {self.path} holds no token: {self.fix}")
         return token
 
     def peek(self) -> dict[str, Any] | None:
@@ -59,7 +66,7 @@ class TokenFile:
         """Persist a token atomically with mode 0600 (ring_doorbell calls this on every refresh)."""
         with self.lock:
             write_json(self.path, token, mode=PRIVATE)
-        _LOGGER.info("Ring token saved to %s", self.path)
+        _LOGGER.info("%s saved to %s", self.what, self.path)
 
     def hardware_id(self) -> str:
         """This installation's hardware id, created once, so Ring lists one client device only."""

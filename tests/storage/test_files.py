@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import stat
 from pathlib import Path
@@ -76,6 +77,22 @@ def test_missing_or_corrupt_token_names_the_fix(tmp_path: Path, content: str | N
     with pytest.raises(AuthorizationRequired, match=says) as caught:
         TokenFile(path).load()
     assert "startCreateAuthFile.py" in str(caught.value)
+
+
+def test_a_token_file_for_something_else_names_it_in_errors_and_logs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = TokenFile(
+        tmp_path / "fcm-credentials.json",
+        fix="it registers again",
+        required=("keys",),
+        what="push credentials",
+    )
+    with pytest.raises(AuthorizationRequired, match=r"^no push credentials at .*: it registers again$"):
+        store.load()
+    caplog.set_level(logging.INFO, logger="ringConnector.storage.tokens")
+    store.save({"keys": {"public": "p"}})
+    assert [r.getMessage() for r in caplog.records] == [f"push credentials saved to {store.path}"]
 
 
 def test_write_json_round_trips(tmp_path: Path) -> None:

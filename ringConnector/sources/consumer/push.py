@@ -156,6 +156,7 @@ class PushListener:
             settings.oauth_file.with_name(CREDENTIALS_NAME),
             fix="push registers again by itself",
             required=("keys", "gcm", "fcm"),  # what firebase-messaging's register() returns
+            what="push credentials",
         )
         self._listener: _Listener | None = None
         self._receiver: _SafePushClient | None = None
