@@ -14,6 +14,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
+from ringConnector.web.api_key import OPEN_ENDPOINTS
 from ringConnector.web.app import create_app
 from tests.support import SmallDay
 
@@ -28,6 +29,20 @@ def test_every_route_and_method_is_documented(app: Flask, client: FlaskClient) -
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
             assert method.lower() in doc["paths"].get(path, {}), f"{method} {path} is not documented"
+
+
+def test_the_document_says_no_key_for_exactly_the_endpoints_that_need_none(
+    app: Flask, client: FlaskClient
+) -> None:
+    doc = client.get("/openapi.json").get_json()
+    assert doc["security"]  # a key by default, for every operation that does not say otherwise
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.endswith("static"):
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+            documented_open = doc["paths"][path][method.lower()].get("security") == [{}]
+            assert documented_open == (rule.endpoint in OPEN_ENDPOINTS), f"{method} {path} ({rule.endpoint})"
 
 
 def test_the_document_is_valid_openapi_3_1(client: FlaskClient) -> None:
