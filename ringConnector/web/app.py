@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 
 from flask import Flask
-from flask_openapi3.openapi import OpenAPI
 
 from ringConnector.config import Settings, load_settings
 from ringConnector.connector import Connector
@@ -28,7 +27,7 @@ def create_app(
     settings = config or load_settings()
     # flask-openapi3's Flask: views declare their path, query and body models, which it
     # validates (a refusal is our 400 JSON) and documents at /openapi.json.
-    app = OpenAPI(
+    app = openapi.DocumentedApp(
         __name__,
         info=openapi.INFO,
         security_schemes=openapi.SECURITY_SCHEMES,  # type: ignore[arg-type]

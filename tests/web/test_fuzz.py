@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from werkzeug.exceptions import HTTPException
+
+from tests.web.documented import doc_path
 
 METHODS = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
 SEGMENT = st.text(min_size=0, max_size=12).map(lambda s: quote(s, safe=""))
@@ -67,3 +70,24 @@ def test_any_request_gets_json_and_never_a_500(
         assert isinstance(answer, list | dict)
         if response.status_code >= 400:
             assert set(answer) == {"error", "message"}
+    documented = documented_answers(client, method, path)
+    if documented is not None:  # a route of ours and a method it takes: the answer is in its document
+        assert str(response.status_code) in documented, (
+            f"{method} {path}: {response.status_code} undocumented"
+        )
+
+
+def documented_answers(client: FlaskClient, method: str, path: str) -> set[str] | None:
+    """The statuses the OpenAPI document gives the operation `path` reaches, if it reaches one."""
+    try:
+        rule, _ = client.application.url_map.bind("localhost").match(
+            urlsplit(path).path, method="GET" if method == "HEAD" else method, return_rule=True
+        )
+    except HTTPException:  # no such route, or not with this method
+        return None
+    if rule.endpoint.endswith("static"):
+        return None
+    operation = client.get("/openapi.json").get_json()["paths"][doc_path(rule)][
+        method.lower() if method != "HEAD" else "get"
+    ]
+    return set(operation["responses"])

@@ -17,18 +17,16 @@ from ringConnector.connector import Connector
 from ringConnector.web.api_key import OPEN_ENDPOINTS
 from ringConnector.web.app import create_app
 from tests.support import SmallDay
+from tests.web.documented import doc_path, operations
 
 FIRST = str(SmallDay.first.id)
 
 
 def test_every_route_and_method_is_documented(app: Flask, client: FlaskClient) -> None:
     doc = client.get("/openapi.json").get_json()
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.endswith("static"):  # files: Swagger UI's, served for /docs
-            continue
-        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
-        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
-            assert method.lower() in doc["paths"].get(path, {}), f"{method} {path} is not documented"
+    for rule, method in operations(app):
+        path = doc_path(rule)
+        assert method.lower() in doc["paths"].get(path, {}), f"{method} {path} is not documented"
 
 
 def test_the_document_says_no_key_for_exactly_the_endpoints_that_need_none(
@@ -36,13 +34,28 @@ def test_the_document_says_no_key_for_exactly_the_endpoints_that_need_none(
 ) -> None:
     doc = client.get("/openapi.json").get_json()
     assert doc["security"]  # a key by default, for every operation that does not say otherwise
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.endswith("static"):
-            continue
-        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
-        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
-            documented_open = doc["paths"][path][method.lower()].get("security") == [{}]
-            assert documented_open == (rule.endpoint in OPEN_ENDPOINTS), f"{method} {path} ({rule.endpoint})"
+    for rule, method in operations(app):
+        documented_open = doc["paths"][doc_path(rule)][method.lower()].get("security") == [{}]
+        assert documented_open == (rule.endpoint in OPEN_ENDPOINTS), f"{method} {rule.rule}"
+
+
+def test_a_400_is_documented_as_one_error_body_and_only_where_input_can_be_refused(
+    client: FlaskClient,
+) -> None:
+    doc = client.get("/openapi.json").get_json()
+    refusing = set()
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if "400" in operation["responses"]:
+                schema = operation["responses"]["400"]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorBody"}, f"{method} {path}"
+                refusing.add(f"{method.upper()} {path}")
+    assert {"GET /", "GET /healthz", "GET /readyz", "GET /docs", "GET /connector/watch"}.isdisjoint(refusing)
+    assert {
+        "POST /connector/download/{day}",
+        "POST /connector/jobs",
+        "PATCH /connector/events/{ring_id}",
+    } <= refusing
 
 
 def test_the_document_is_valid_openapi_3_1(client: FlaskClient) -> None:
