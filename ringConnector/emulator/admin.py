@@ -9,6 +9,8 @@ from aiohttp import web
 from .http.faults import Fault, RandomFaults
 from .http.gate import GATE, json_error
 from .partner.webhooks import WebhookFaults
+from .push.controls import ring_now
+from .scenario import VIDEO_DEVICE_TYPES
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -133,6 +135,42 @@ async def admin_webhooks(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+async def admin_ring(request: web.Request) -> web.Response:
+    """POST /_emulator/ring {"device_id", "kind", "ready_after", "pushes"}: a visitor rings now.
+
+    The event is in history at once, pushed to every push client (consumer API) and announced to
+    the partner's webhook (Partner API); its recording is ready `ready_after` seconds later.
+    """
+    state = request.app[GATE].state
+    try:
+        body = await request.json() if request.can_read_body else {}
+        if not isinstance(body, dict) or not set(body) <= _RING_FIELDS:
+            raise ValueError("expected an object with some of " + ", ".join(sorted(_RING_FIELDS)))
+        video = [d.id for d in state.devices() if d.device_type in VIDEO_DEVICE_TYPES]
+        device_id = int(body["device_id"]) if "device_id" in body else video[0]
+        if device_id not in video:
+            raise ValueError(f"no video device {device_id} (these are: {video})")
+        ready_after = float(body.get("ready_after", 5.0))
+        pushes = int(body.get("pushes", 1))
+        if not 0 <= ready_after <= 3600 or not 0 <= pushes <= 5:
+            raise ValueError("ready_after is 0-3600 seconds, pushes 0-5")
+        kind = str(body.get("kind", "ding"))
+    except (TypeError, ValueError, IndexError) as ex:
+        return json_error(400, {"error": "bad request", "error_description": str(ex)})
+    event = ring_now(state, device_id, kind=kind, ready_after=ready_after, pushes=pushes)
+    _LOGGER.info("rang device %s: %s event %s", device_id, kind, event.id)
+    answer = {
+        "id": str(event.id),
+        "device_id": device_id,
+        "kind": kind,
+        "created_at": event.created_at.isoformat(),
+    }
+    return web.json_response(answer, status=201)
+
+
+_RING_FIELDS = frozenset({"device_id", "kind", "ready_after", "pushes"})
+
+
 def add_admin_routes(app: web.Application) -> None:
     """Add the /_emulator/... routes (their names start with "admin", so the gate skips them)."""
     add = app.router.add_route
@@ -148,3 +186,4 @@ def add_admin_routes(app: web.Application) -> None:
     add("POST", PREFIX + "/partner/clip_redirect", admin_clip_redirect, name="admin_clip_redirect")
     add("POST", PREFIX + "/partner/webhooks", admin_webhooks, name="admin_webhooks")
     add("GET", PREFIX + "/partner/webhooks", admin_webhooks, name="admin_webhooks_list")
+    add("POST", PREFIX + "/ring", admin_ring, name="admin_ring")

@@ -131,3 +131,44 @@ def test_invalid_settings_are_refused(demo_day: Scenario, kwargs: dict[str, floa
     """Nonsense settings fail at construction, not in the server thread."""
     with pytest.raises(ValueError):
         Emulator(demo_day, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_visitor_rings_over_the_admin_route(
+    emu: Emulator, http: requests.Session, auth: dict[str, str]
+) -> None:
+    """POST /_emulator/ring: a ding now, listed by history at once (newest first), ready later."""
+    ring = emu.api_url + "/_emulator/ring"
+    first = http.post(ring, json={"ready_after": 30})
+    second = http.post(ring, json={"device_id": 201000102, "kind": "motion"})
+    assert (first.status_code, second.status_code) == (201, 201)
+    rung, other = first.json(), second.json()
+    assert (rung["device_id"], rung["kind"], other["kind"]) == (201000101, "ding", "motion")
+    history = http.get(emu.api_url + "/clients_api/doorbots/201000101/history", headers=auth).json()
+    assert history[0]["id"] == int(rung["id"]) and history[0]["kind"] == "ding"
+    again = http.post(ring, json={}).json()  # the same second: a new id all the same
+    assert again["id"] != rung["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"device_id": 42}, "no video device 42"),
+        ({"device_id": "front"}, "invalid literal"),
+        ({"ready_after": -1}, "ready_after is 0-3600"),
+        ({"pushes": 9}, "pushes 0-5"),
+        ({"colour": "red"}, "expected an object with some of"),
+        ([1, 2], "expected an object"),
+    ],
+)
+def test_a_ring_the_emulator_cannot_make_is_a_400(
+    emu: Emulator, http: requests.Session, body: object, says: str
+) -> None:
+    before = _all_history(emu)
+    answer = http.post(emu.api_url + "/_emulator/ring", json=body)
+    assert answer.status_code == 400
+    assert says in answer.json()["error_description"]
+    assert _all_history(emu) == before  # nothing rang
+
+
+def _all_history(emu: Emulator) -> list[int]:
+    return [e.id for d in emu.state.devices() for e in emu.state.history(d.id, 10_000, None)]

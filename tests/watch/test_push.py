@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from prometheus_client import REGISTRY
 
 from ringConnector.config import Settings
@@ -92,6 +93,16 @@ def test_a_pushed_ding_is_downloaded_once_and_counted_as_found_by_push(
     credentials = push_settings.oauth_file.with_name(CREDENTIALS_NAME)
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     assert json.loads(credentials.read_text())["fcm"]["registration"]["token"] == token
+
+
+def test_a_doorbell_rung_over_the_emulators_admin_route_is_pushed_and_downloaded(
+    emulator: Emulator, watching: Watching, push_settings: Settings
+) -> None:
+    """What a person trying watch mode against `python -m ringConnector.emulator` does with curl."""
+    rung = requests.post(emulator.api_url + "/_emulator/ring", json={"ready_after": 1}, timeout=5)
+    assert rung.status_code == 201
+    wait_for(lambda: bool(list(push_settings.videos_dir.glob(f"*-{rung.json()['id']}.json"))), "it on disk")
+    wait_for(lambda: watching.found("push") == 1, "it counted as found by push")
 
 
 def test_a_restart_checks_in_with_the_saved_registration_and_does_not_register_again(

@@ -4,6 +4,7 @@ registration Google rejects."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -34,32 +35,24 @@ class PushControls:
         pushes: int = 1,
         with_id: bool = True,
         push: bool = True,
-        seq: int = 0,
+        seq: int | None = None,
     ) -> Event:
         """A `kind` event on the device now, its recording ready `ready_after` seconds later (on the
         emulator's clock), pushed `pushes` times (a battery doorbell sends two) unless `push` is off."""
-        now = datetime.fromtimestamp(self.state.partner.wall_clock(), UTC)
-        elapsed = self.state.clock() - self.state.started_at
-        event = Event(
-            event_id(now, seq),
+        return ring_now(
+            self.state,
             device_id,
-            now,
             kind=kind,
+            ready_after=ready_after,
             duration=duration,
-            ready_after_seconds=elapsed + ready_after,
+            pushes=pushes if push else 0,
+            with_id=with_id,
+            seq=seq,
         )
-        self.state.add_events([event])
-        if push:
-            for _ in range(pushes):
-                self.push_event(event, with_id=with_id)
-        return event
 
     def push_event(self, event: Event, *, with_id: bool = True) -> list[str]:
         """Push `event` to every installation that gave Ring a token; the persistent ids sent."""
-        device = next(d for d in self.state.devices() if d.id == event.device_id)
-        notification = push_notification(event, device, with_id=with_id)
-        sent = [self.state.push.send(token, notification) for token in self.state.push_tokens().values()]
-        return [found for found in sent if found is not None]
+        return push_event(self.state, event, with_id=with_id)
 
     def send_poison_push(self) -> list[str]:
         """A data message every registered client receives but cannot decrypt."""
@@ -100,3 +93,45 @@ class PushControls:
     def push_waiting(self) -> int:
         """Messages sent and not yet acknowledged, over every client."""
         return sum(len(self.state.push.waiting(a)) for a in self.state.push.android_ids())
+
+
+def ring_now(
+    state: EmulatorState,
+    device_id: int,
+    *,
+    kind: str = "ding",
+    ready_after: float = 5.0,
+    duration: float = 10.0,
+    pushes: int = 1,
+    with_id: bool = True,
+    seq: int | None = None,
+) -> Event:
+    """A `kind` event on the device now, in history at once (and announced by webhook on the
+    Partner side), its recording ready `ready_after` seconds later, pushed `pushes` times.
+
+    `seq` tells events of the same second apart; None takes the first one free.
+    """
+    now = datetime.fromtimestamp(state.partner.wall_clock(), UTC)
+    elapsed = state.clock() - state.started_at
+    if seq is None:
+        seq = next(n for n in itertools.count() if state.event(event_id(now, n)) is None)
+    event = Event(
+        event_id(now, seq),
+        device_id,
+        now,
+        kind=kind,
+        duration=duration,
+        ready_after_seconds=elapsed + ready_after,
+    )
+    state.add_events([event])
+    for _ in range(pushes):
+        push_event(state, event, with_id=with_id)
+    return event
+
+
+def push_event(state: EmulatorState, event: Event, *, with_id: bool = True) -> list[str]:
+    """Push `event` to every installation that gave Ring a token; the persistent ids sent."""
+    device = next(d for d in state.devices() if d.id == event.device_id)
+    notification = push_notification(event, device, with_id=with_id)
+    sent = [state.push.send(token, notification) for token in state.push_tokens().values()]
+    return [found for found in sent if found is not None]
