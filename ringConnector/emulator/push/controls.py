@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from ..scenario import Event
 from ..seed import event_id
@@ -18,6 +18,17 @@ from .payloads import push_notification
 _LOGGER = logging.getLogger(__name__)
 
 
+class RingOptions(TypedDict, total=False):
+    """How a visitor rings (`ring_now`'s options, with its defaults)."""
+
+    kind: str
+    ready_after: float
+    duration: float
+    pushes: int
+    with_id: bool
+    seq: int | None
+
+
 class PushControls:
     """Push-side controls of the Emulator (a mixin: the Emulator provides `state` and `_mcs`)."""
 
@@ -25,30 +36,9 @@ class PushControls:
     _mcs: McsServer | None
     _loop_call: Any  # runs a callable in the emulator's loop
 
-    def ring_now(
-        self,
-        device_id: int,
-        *,
-        kind: str = "ding",
-        ready_after: float = 5.0,
-        duration: float = 10.0,
-        pushes: int = 1,
-        with_id: bool = True,
-        push: bool = True,
-        seq: int | None = None,
-    ) -> Event:
-        """A `kind` event on the device now, its recording ready `ready_after` seconds later (on the
-        emulator's clock), pushed `pushes` times (a battery doorbell sends two) unless `push` is off."""
-        return ring_now(
-            self.state,
-            device_id,
-            kind=kind,
-            ready_after=ready_after,
-            duration=duration,
-            pushes=pushes if push else 0,
-            with_id=with_id,
-            seq=seq,
-        )
+    def ring_now(self, device_id: int, **options: Unpack[RingOptions]) -> Event:
+        """A ding (or `kind`) on the device now: `ring_now` below, on this emulator's state."""
+        return ring_now(self.state, device_id, **options)
 
     def push_event(self, event: Event, *, with_id: bool = True) -> list[str]:
         """Push `event` to every installation that gave Ring a token; the persistent ids sent."""
