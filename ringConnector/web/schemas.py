@@ -251,6 +251,12 @@ class WatchReadiness(BaseModel):
 
     running: bool
     push: str = Field(description='"connected", "webhooks" (Partner API), "down" or "off" (polling only)')
+    pushSince: str | None = Field(description="when the push state last changed (consumer API)")  # noqa: N815
+    lastMessage: str | None = Field(  # noqa: N815
+        default=None,
+        description="the last push (or, Partner API, webhook) received; left out for a caller "
+        "without the API key when one is set",
+    )
 
 
 class Readiness(BaseModel):

@@ -10,6 +10,7 @@ from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ringConnector.web.api_key import key_presented
 from ringConnector.web.downloads import connector
 from ringConnector.web.schemas import DeviceList, Liveness, Readiness, errors, media
 from ringConnector.web.watch import watcher
@@ -35,7 +36,9 @@ def readyz() -> tuple[dict[str, Any], int]:
         # Watch mode on: a watcher that stopped is not ready (nothing is downloaded); push down
         # is ready (polling still finds every event), and says so.
         push = found.push_status()
-        answer["watch"] = {"running": found.running, "push": push["state"]}
+        answer["watch"] = {"running": found.running, "push": push["state"], "pushSince": push.get("since")}
+        if key_presented():  # when the doorbell last rang is for the key's holders, not any probe
+            answer["watch"]["lastMessage"] = push.get("lastMessage")
         if not found.running:
             ready, reason = False, f"{reason}; but the watcher is not running (WATCH=true)"
         elif push["state"] not in ("connected", "webhooks"):

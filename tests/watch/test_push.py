@@ -105,6 +105,20 @@ def test_a_doorbell_rung_over_the_emulators_admin_route_is_pushed_and_downloaded
     wait_for(lambda: watching.found("push") == 1, "it counted as found by push")
 
 
+def test_readiness_says_since_when_push_is_up_and_the_last_push_only_to_a_caller_with_the_key(
+    emulator: Emulator, watching: Watching, push_settings: Settings
+) -> None:
+    keyed = push_settings.replace(api_key="k" * 32)
+    client = create_app(keyed, connector=watching.connector, watcher=watching.watcher).test_client()
+    ding = emulator.ring_now(FRONT, ready_after=0.3)
+    wait_for(lambda: bool(on_disk(push_settings, ding)), "the pushed ding on disk")
+    anyone = client.get("/readyz").get_json()["watch"]
+    holder = client.get("/readyz", headers={"Authorization": "Bearer " + "k" * 32}).get_json()["watch"]
+    push = watching.push()
+    assert anyone == {"running": True, "push": "connected", "pushSince": push["since"]}  # no visitor's time
+    assert holder == anyone | {"lastMessage": push["lastMessage"]} and push["lastMessage"] is not None
+
+
 def test_a_restart_checks_in_with_the_saved_registration_and_does_not_register_again(
     emulator: Emulator, watching: Watching, push_settings: Settings
 ) -> None:
@@ -196,7 +210,7 @@ def test_with_registration_refused_watch_mode_polls_says_push_is_down_and_recove
         client = create_app(quick_poll, connector=watching.connector, watcher=watching.watcher).test_client()
         ready = client.get("/readyz")
         assert ready.status_code == 200  # downloads still run, by polling
-        assert ready.get_json()["watch"] == {"running": True, "push": "down"}
+        assert ready.get_json()["watch"]["push"] == "down"
         assert (
             "push is down" in ready.get_json()["reason"]
             and "polling every 0.5 s" in ready.get_json()["reason"]

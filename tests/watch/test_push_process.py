@@ -60,10 +60,12 @@ def test_pushed_dings_arrive_without_a_poll_and_a_kill_9_loses_none(
     first, base = serve(env, log)
     try:
         wait_for(lambda: push_state(base) == "connected", "push to connect")
-        ready = get(base, "/readyz")
-        assert ready["watch"] == {"running": True, "push": "connected"}
+        ready = get(base, "/readyz")["watch"]
+        assert (ready["running"], ready["push"], ready["lastMessage"]) == (True, "connected", None)
+        assert ready["pushSince"] is not None
         ding = emulator.ring_now(FRONT, ready_after=1.0, seq=1)
         wait_for(lambda: on_disk(settings, ding), "the pushed ding on disk")
+        assert get(base, "/readyz")["watch"]["lastMessage"] is not None
         wait_for(lambda: get(base, "/connector/watch")["found"]["push"] == 1, "it counted as pushed")
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
