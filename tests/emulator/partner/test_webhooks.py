@@ -63,6 +63,12 @@ def ring(emu: Emulator, second: int = 0, kind: str = "ding", **fields: Any) -> E
     return event
 
 
+def answered(emu: Emulator, statuses: list[list[int]]) -> None:
+    """Wait until the sender has recorded these answers: a receiver holds a request before its
+    answer reaches the sender, so what the receiver got says nothing of the sender's record yet."""
+    wait_for(lambda: [d["statuses"] for d in emu.webhook_deliveries()] == statuses, f"answers {statuses}")
+
+
 def test_a_new_ding_is_posted_signed_with_the_documented_payload(emu: Emulator, receiver: Receiver) -> None:
     emu.register_webhook(receiver.url)
     event = ring(emu)
@@ -74,7 +80,7 @@ def test_a_new_ding_is_posted_signed_with_the_documented_payload(emu: Emulator, 
     notification = parse(body)
     assert (notification.kind, notification.device_id) == ("ding", partner_device_id(FRONT_DOOR))
     assert notification.at == event.created_at
-    assert [d["statuses"] for d in emu.webhook_deliveries()] == [[204]]
+    answered(emu, [[204]])
 
 
 def test_a_motion_with_a_sub_type_has_the_documented_motion_payload(
@@ -102,6 +108,7 @@ def test_a_dropped_webhook_is_never_sent_and_the_next_one_is(emu: Emulator, rece
     ring(emu, 1)
     ring(emu, 2)
     wait_for(lambda: len(receiver.received) == 1, "the second webhook")
+    answered(emu, [[], [204]])
     deliveries = emu.webhook_deliveries()
     assert [(d["dropped"], d["delivered"]) for d in deliveries] == [(True, False), (False, True)]
     assert parse(receiver.bodies()[0]).request_id == deliveries[1]["request_id"]
@@ -113,7 +120,7 @@ def test_a_duplicated_webhook_comes_twice_with_the_same_request_id(emu: Emulator
     wait_for(lambda: len(receiver.received) == 2, "both copies")
     first, second = receiver.bodies()
     assert first == second
-    assert emu.webhook_deliveries()[0]["statuses"] == [204, 204]
+    answered(emu, [[204, 204]])
 
 
 def test_a_5xx_is_retried_on_rings_schedule_and_a_4xx_never(emu: Emulator, receiver: Receiver) -> None:
@@ -123,7 +130,7 @@ def test_a_5xx_is_retried_on_rings_schedule_and_a_4xx_never(emu: Emulator, recei
     wait_for(lambda: emu.webhook_deliveries()[0]["delivered"], "the retried webhook")
     ring(emu, 2)
     wait_for(lambda: len(receiver.received) == 4, "the refused webhook")
-    assert [d["statuses"] for d in emu.webhook_deliveries()] == [[500, 503, 200], [400]]
+    answered(emu, [[500, 503, 200], [400]])
 
 
 def test_a_receiver_that_never_answers_well_gets_rings_seven_attempts(
@@ -145,6 +152,7 @@ def test_another_process_registers_and_reads_deliveries_over_the_admin_route(
     assert answer.json() == {"ok": True}
     ring(emu)
     wait_for(lambda: len(receiver.received) == 2, "both copies")
+    answered(emu, [[204, 204]])  # the receiver has the body before the sender has its answer
     listed = http.get(emu.api_url + "/_emulator/partner/webhooks").json()["deliveries"]
     assert [(d["type"], d["copies"], d["statuses"]) for d in listed] == [("button_press", 2, [204, 204])]
     refused = http.post(emu.api_url + "/_emulator/partner/webhooks", json={"url": None, "bogus": 1})
