@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import stat
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,15 +48,30 @@ class Watching:
         return self.watcher.status()["push"]  # type: ignore[no-any-return]
 
 
+def midday_zone() -> str:
+    """A zone where it is about noon now. These tests run on the real clock, and in the quarter
+    hour after local midnight every round downloads yesterday too (its history read may come
+    after a ding is on disk, and count against a test that counts requests)."""
+    offset = 12 - datetime.now(UTC).hour  # -11 ... +12 hours
+    return f"Etc/GMT{-offset:+d}"  # the Etc/GMT zones' signs are inverted: Etc/GMT-2 is UTC+2
+
+
 @pytest.fixture
 def push_settings(settings: Settings) -> Settings:
-    return settings.replace(watch_poll_interval=SLOW_POLL, retry_initial_delay=0.2)
+    return settings.replace(watch_poll_interval=SLOW_POLL, retry_initial_delay=0.2, time_zone=midday_zone())
+
+
+def started(found: Watching) -> Watching:
+    """`found` once push is connected and the first round is over (a ding rung later is pushed,
+    and no round already under way can find it first)."""
+    wait_for(lambda: found.push()["state"] == "connected", "push to connect")
+    wait_for(lambda: found.watcher.status()["polls"] >= 1, "the first round")
+    return found
 
 
 @pytest.fixture
 def watching(push_settings: Settings) -> Iterator[Watching]:
-    found = Watching(push_settings)
-    wait_for(lambda: found.push()["state"] == "connected", "push to connect")
+    found = started(Watching(push_settings))
     yield found
     found.close()
 
@@ -67,8 +83,7 @@ QUICK = PushTiming(silence_limit=1.5, every=0.1, first_delay=0.2, max_delay=1.0)
 @pytest.fixture
 def quick(push_settings: Settings) -> Iterator[Watching]:
     """A watching Connector whose push watchdog runs on QUICK timings, connected."""
-    found = Watching(push_settings, QUICK)
-    wait_for(lambda: found.push()["state"] == "connected", "push to connect")
+    found = started(Watching(push_settings, QUICK))
     yield found
     found.close()
 
