@@ -185,6 +185,15 @@ def wait_for(condition: Callable[[], bool], what: str, deadline: float = 30.0) -
         pause(0.02)
 
 
+async def until(condition: Callable[[], bool], what: str, deadline: float = 30.0) -> None:
+    """wait_for inside an event loop: the loop runs on while `condition` is polled."""
+    give_up = monotonic() + deadline
+    while not condition():
+        if monotonic() > give_up:
+            pytest.fail(f"timed out after {deadline:.0f} s waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
 def decoded(body: bytes) -> dict[str, object]:
     """What PyAV (FFmpeg's decoders) reads in an MP4: streams, codecs, frames, duration, and
     every message FFmpeg logged at error level or worse while decoding."""

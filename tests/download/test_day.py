@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import stat
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -392,9 +393,10 @@ def test_a_recording_still_being_prepared_does_not_hold_up_the_others(
         # A retry wait that lasts until the others are downloaded (a condition, not a time):
         # with a wait of one loop tick the retry could win the slot back first, by chance. If
         # the waiting recording held the only slot, the others could not go ahead and the wait
-        # would give up after its 2000 looks.
+        # would give up after 10 s.
         await sleep(delay)
-        for _ in range(2000):
+        give_up = time.monotonic() + 10
+        while time.monotonic() < give_up:
             if all(emulator.storage_downloads(ring_id) for ring_id in others):
                 waits.append(True)
                 return

@@ -7,7 +7,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import requests
 
 from ringConnector.config import Settings
 from ringConnector.emulator import Emulator, Fault, Scenario
-from tests.support import ACCOUNT, ROOT, SmallDay, environment, run, small_day
+from tests.support import ACCOUNT, ROOT, SmallDay, environment, run, small_day, wait_for
 
 PASSWORD = "Sup3r-Secret-Pw!"
 CODE = "735291"
@@ -43,12 +42,13 @@ def serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "server.py")], env={**env, "PORT": str(port)}, stderr=handle, text=True
     )
-    for _ in range(600):  # condition wait: the log says it serves (at most 30 s)
-        if "Serving on" in log.read_text():
-            break
+
+    def serving() -> bool:
         if process.poll() is not None:
             pytest.fail("server.py exited: " + log.read_text())
-        time.sleep(0.05)
+        return "Serving on" in log.read_text()
+
+    wait_for(serving, "server.py to serve")
     return process, f"http://127.0.0.1:{port}"
 
 

@@ -12,7 +12,7 @@ import pytest
 from firebase_messaging import FcmPushClient, FcmPushClientConfig, FcmRegisterConfig
 
 from ringConnector.emulator import Emulator
-from tests.support import FRONT
+from tests.support import FRONT, until
 
 # ring_doorbell.const's Firebase project of Ring's app.
 RING_CONFIG = FcmRegisterConfig(
@@ -43,10 +43,7 @@ async def _listen(emulator: Emulator, received: list[dict[str, Any]]) -> FcmPush
     token = await client.checkin_or_register()
     emulator.state.subscribe_push("hw-1", token)  # what PATCH /clients_api/device does
     await client.start()
-    for _ in range(200):
-        if client.is_started():
-            break
-        await asyncio.sleep(0.01)
+    await until(client.is_started, "the client to log in")
     return client
 
 
@@ -57,10 +54,7 @@ def test_a_pushed_ding_arrives_decrypted_and_is_acknowledged(aimed: Emulator) ->
         client = await _listen(aimed, received)
         assert client.is_started()
         event = aimed.ring_now(FRONT)
-        for _ in range(300):
-            if received and aimed.push_waiting() == 0:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: bool(received) and aimed.push_waiting() == 0, "the push, acknowledged")
         await client.stop()
         assert received[0]["data"]["version"] == "2.0.0"
         assert f'"id": "{event.id}"' in received[0]["data"]["data"]
