@@ -49,8 +49,11 @@ class Notifier:
         self._inflight: set[str] = set()
 
     def notify(self, body: dict[str, Any]) -> None:
-        """Start delivering one event whose outbox row and JSON are written (from the loop)."""
-        self._start(str(body.get("ringId")), body, attempts=0, retrying=True)
+        """Start delivering one event whose outbox row and JSON are written (from the loop),
+        unless a drain is delivering that JSON already."""
+        ring_id = str(body.get("ringId"))
+        if ring_id not in self._inflight:
+            self._start(ring_id, body, attempts=0, retrying=True)
 
     async def drain(self, *, waiting_too: bool = False) -> int:
         """Start delivering every outbox row that is due (`waiting_too`: every one, as on
@@ -60,9 +63,12 @@ class Notifier:
         for row in await asyncio.to_thread(self.outbox.due, waiting_too=waiting_too):
             if row.ring_id in self._inflight:
                 continue
-            if await asyncio.to_thread(self._library.find, row.ring_id) is None:
+            # The JSON on disk, not the row's copy: a download may have rewritten both since the
+            # row was read, and notify() may have started its delivery meanwhile.
+            body = await asyncio.to_thread(self._library.read, row.ring_id)
+            if body is None or row.ring_id in self._inflight:
                 continue
-            self._start(row.ring_id, row.body, attempts=row.attempts, retrying=False)
+            self._start(row.ring_id, body, attempts=row.attempts, retrying=False)
             started += 1
         return started
 

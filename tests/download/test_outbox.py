@@ -67,6 +67,24 @@ def test_a_row_whose_json_never_came_waits_for_the_download(
     assert len(delivered) == 1 and "note" not in delivered[0]  # the real JSON, once
 
 
+def test_a_drain_delivers_the_json_on_disk_not_an_older_copy_in_the_outbox(
+    settings: Settings, down: Pipeline, sleep: FakeSleep
+) -> None:
+    """The outbox row's copy can be older than the JSON (a download rewrote both while a drain
+    held the row): what is delivered is what is on disk, once."""
+    down.failures = 0
+    with Connector(settings, sleep=sleep) as connector:  # no CALLBACK_URL yet: JSON on disk only
+        connector.download_day(DAY)
+        on_disk = connector.library.read(str(SmallDay.first.id))
+    database = StateDatabase(settings.data_dir / FILE_NAME)
+    first = str(SmallDay.first.id)
+    database.put(first, {"ringId": first, "note": "an older copy"})
+    with Connector(settings.replace(callback_url=url_of(down)), sleep=sleep) as connector:
+        connector.drain_callbacks()
+        wait_for(lambda: database.undelivered() == 0, "the drain")
+    assert down.received == [on_disk]
+
+
 class Wall:
     def __init__(self) -> None:
         self.now = 1_800_000_000.0
