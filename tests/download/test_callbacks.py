@@ -101,6 +101,7 @@ def test_a_redirect_to_another_host_is_not_followed(
 ) -> None:
     pipeline.failures = 0
     Redirector.target = f"http://localhost:{pipeline.server_address[1]}/stolen"
+    Redirector.calls = 0
     redirector = ThreadingHTTPServer(("127.0.0.1", 0), Redirector)
     threading.Thread(target=redirector.serve_forever, daemon=True).start()
     try:

@@ -6,7 +6,7 @@ import logging
 import random
 import threading
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 _LOGGER = logging.getLogger(__name__)
@@ -137,9 +137,10 @@ class FaultBook:
         self.injected: Counter[str] = Counter()
 
     def add(self, fault: Fault) -> None:
-        """Queue a scripted fault (scripted faults fire in the order they were added)."""
+        """Queue a scripted fault (scripted faults fire in the order they were added). A copy is
+        used up, not `fault` itself, so one Fault can script any number of runs."""
         with self._lock:
-            self._scripted.append(fault)
+            self._scripted.append(replace(fault))
 
     def set_random(self, faults: RandomFaults | None) -> None:
         """Replace the random faults (None switches them off) and restart their sequences."""
