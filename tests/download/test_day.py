@@ -448,12 +448,14 @@ def test_a_refreshed_token_keeps_the_session(
 
 @pytest.mark.storage_bandwidth(2_000_000)
 class TestDownloadsAtOnce:
-    """Bodies paced at 2 MB/s take ~0.1 s each, so downloads that may overlap do."""
+    """Bodies paced at 2 MB/s take ~0.1 s each, and the emulator holds the first ones until as
+    many are being sent as may be: downloads that may overlap do, however slow the machine."""
 
     @pytest.mark.parametrize("concurrency", [1, 2, 4])
     def test_downloads_run_at_once_up_to_the_setting(
         self, settings: Settings, emulator: Emulator, sleep: FakeSleep, concurrency: int
     ) -> None:
+        emulator.state.hold_bodies_until(concurrency)  # a connector fetching fewer waits 10 s
         with Connector(settings.replace(download_concurrency=concurrency), sleep=sleep) as connector:
             report = connector.download_day(DAY)
         assert ids(report.downloaded) == SmallDay.expected_dings()

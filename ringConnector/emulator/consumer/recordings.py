@@ -49,6 +49,7 @@ async def recording(request: web.Request) -> web.StreamResponse:
         return response
 
     with state.streaming():
+        await state.together()
         complete = await send_body(
             request,
             response,

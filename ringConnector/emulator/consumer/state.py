@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -17,6 +18,8 @@ from .sessions import Sessions
 from .tokens import IssuedTokens, SignInControls
 
 _LOGGER = logging.getLogger(__name__)
+# The longest a body waits for others to be sent with it (real seconds, whatever the clock).
+HOLD_LIMIT = 10.0
 
 
 class ConsumerState:
@@ -42,6 +45,9 @@ class ConsumerState:
         self._bytes: Counter[int] = Counter()
         self._streaming = 0
         self.peak_streaming = 0  # recording bodies sent at the same time, at most
+        # A test's gate: bodies wait until this many have been sent at once (see together()).
+        self._hold_until = 0
+        self._held_enough = asyncio.Event()  # set once peak_streaming reaches _hold_until
         self._push_tokens: dict[str, str] = {}  # hardware id -> FCM token (PATCH /clients_api/device)
 
     def subscribe_push(self, hardware_id: str, token: str) -> None:
@@ -111,11 +117,28 @@ class ConsumerState:
         with self._lock:
             self._streaming += 1
             self.peak_streaming = max(self.peak_streaming, self._streaming)
+            if self.peak_streaming >= self._hold_until:
+                self._held_enough.set()  # called in the storage host's loop, as together() is
         try:
             yield
         finally:
             with self._lock:
                 self._streaming -= 1
+
+    def hold_bodies_until(self, streams: int) -> None:
+        """From now on, hold each body until `streams` bodies have been sent at once (0: never
+        hold): a test of parallel downloads then sees them overlap however slowly its machine
+        runs, while a client that fetches fewer at a time only waits (HOLD_LIMIT each)."""
+        with self._lock:
+            self._hold_until = streams
+            self.peak_streaming = self._streaming
+            self._held_enough.clear()
+
+    async def together(self) -> None:
+        """Wait as hold_bodies_until() says (in the storage host's loop)."""
+        if self.peak_streaming < self._hold_until:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._held_enough.wait(), HOLD_LIMIT)
 
     def downloads(self, event_id: int) -> int:
         """Return the completed downloads of one event."""
