@@ -62,6 +62,8 @@ class Settings:
     api_key: str = ""  # empty: no key asked (fine on loopback only)
     callback_url: str = ""  # empty: no callback
     callback_allow_http: bool = False  # plain http to a CALLBACK_URL beyond this machine
+    callback_concurrency: int = 4  # deliveries at once, on connections of their own
+    callback_timeout: float = 10.0  # one POST, connecting to the answer's end
     watch: bool = False  # server.py also watches (startDownload.py --watch watches alone)
     watch_poll_interval: float = 60.0  # one history page per device a minute is what Ring tolerates
     watch_max_wait: float = 900.0  # how long a watched recording is looked for soon and often
@@ -98,6 +100,8 @@ class Settings:
             _check_url("CALLBACK_URL", self.callback_url, plain_http=self.callback_allow_http, user_info=True)
         if self.download_concurrency < 1:
             raise ConfigError("DOWNLOAD_CONCURRENCY must be at least 1")
+        if self.callback_concurrency < 1 or self.callback_timeout <= 0:
+            raise ConfigError("CALLBACK_CONCURRENCY must be at least 1 and CALLBACK_TIMEOUT positive")
         if min(self.retry_max_wait, self.retry_initial_delay, self.retry_max_delay) < 0:
             raise ConfigError("RETRY_MAX_WAIT, RETRY_INITIAL_DELAY and RETRY_MAX_DELAY must be >= 0")
         if self.watch_poll_interval <= 0 or self.watch_max_wait < 0:
@@ -249,6 +253,8 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("api_key", "CONNECTOR_API_KEY", str),
     ("callback_url", "CALLBACK_URL", str),
     ("callback_allow_http", "CALLBACK_ALLOW_HTTP", lambda raw: bool(_boolean("CALLBACK_ALLOW_HTTP")(raw))),
+    ("callback_concurrency", "CALLBACK_CONCURRENCY", _number("CALLBACK_CONCURRENCY", int)),
+    ("callback_timeout", "CALLBACK_TIMEOUT", _number("CALLBACK_TIMEOUT", float)),
     ("watch", "WATCH", lambda raw: bool(_boolean("WATCH")(raw))),
     ("watch_poll_interval", "WATCH_POLL_INTERVAL", _number("WATCH_POLL_INTERVAL", float)),
     ("watch_max_wait", "WATCH_MAX_WAIT", _number("WATCH_MAX_WAIT", float)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
@@ -31,11 +32,13 @@ from ringConnector.model.events import Device
 from ringConnector.retry import RetryPolicy, Sleep
 from ringConnector.sources import Source, open_source
 from ringConnector.sources.consumer.push import Pushed, PushListener, PushTiming
+from ringConnector.storage.feed import ChangeFeed
 from ringConnector.storage.library import EventLibrary
 from ringConnector.storage.pending import PendingStore
 from ringConnector.storage.state_db import FILE_NAME as STATE_FILE
 from ringConnector.storage.state_db import StateDatabase
 
+_LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
 # Readiness probes come every few seconds; Ring is asked at most this often.
 READY_TTL = 30.0
@@ -56,11 +59,13 @@ class Connector:
         `push_timing`: the push watchdog's timings (tests shorten them)."""
         self.settings = settings
         self._push_timing = push_timing
-        self.library = EventLibrary(settings.videos_dir)
-        # The outbox, webhook ids and pending recordings (created on first use).
-        self.state = StateDatabase(settings.data_dir / STATE_FILE)
-        self.pending = PendingStore(self.state, legacy=self.library.pending_path)
         self._now = now or (lambda: datetime.now(UTC))
+        self.library = EventLibrary(settings.videos_dir)
+        # The feed's index, the outbox, webhook ids, announcements and pending recordings
+        # (created on first use), on the Connector's clock.
+        self.state = StateDatabase(settings.data_dir / STATE_FILE, clock=self._wall_clock)
+        self.feed = ChangeFeed(self.state, self.library, clock=self._wall_clock)
+        self.pending = PendingStore(self.state, legacy=self.library.pending_path)
         self._policy = RetryPolicy(
             max_wait=settings.retry_max_wait,
             initial_delay=settings.retry_initial_delay,
@@ -86,7 +91,7 @@ class Connector:
         self._notifier: Notifier | None = None
         self._push: PushListener | None = None
         self._push_task: asyncio.Task[None] | None = None
-        self._draining: asyncio.Task[int] | None = None  # held, or the loop may collect the task
+        self._starting: asyncio.Task[None] | None = None  # held, or the loop may collect the task
 
     @property
     def policy(self) -> RetryPolicy:
@@ -96,6 +101,9 @@ class Connector:
     def now(self) -> datetime:
         """The Connector's clock (injected in tests)."""
         return self._now()
+
+    def _wall_clock(self) -> float:
+        return self._now().timestamp()
 
     def today(self) -> date:
         """Today in the configured time zone, at the moment of the call."""
@@ -130,6 +138,16 @@ class Connector:
             wait=wait,
         )
         return self._run(job)
+
+    def missing_from(self, day: date | None, held: Iterable[str]) -> tuple[DayReport, list[dict[str, Any]]]:
+        """The article's "events of the day not in your list": download the day's new recordings
+        (none of `held`), then answer every event of the day on disk that is not in `held`,
+        oldest first, each once; those already on disk are never fetched again. A caller that
+        lost an answer (or its database) gets those events again by sending what it has."""
+        held = frozenset(str(item) for item in held)
+        report = self.download_day(day, skip=held)
+        on_disk = self.library.day(report.day)
+        return report, [body for body in on_disk if str(body.get("ringId")) not in held]
 
     def record(self, device_id: str, seconds: int) -> dict[str, Any]:
         """Record `seconds` on a device now (Partner API) and return the clip's event JSON."""
@@ -177,6 +195,16 @@ class Connector:
         self._get_source()
         if self._notifier is not None:
             await self._notifier.drain()
+
+    async def _start_up(self) -> None:
+        """Index what a killed process wrote but did not index (queued for the callback, if
+        any), then deliver what earlier runs could not, whatever its next try said."""
+        try:
+            await asyncio.to_thread(self.feed.reconcile, queue=self._notifier is not None)
+        except OSError as ex:
+            _LOGGER.error("the change feed could not be checked against the files: %s", ex)
+        if self._notifier is not None:
+            await self._notifier.drain(waiting_too=True)
 
     def readiness(self) -> tuple[bool, str]:
         """(ready, reason): a usable token and Ring reachable, checked at most every 30 s; probes
@@ -283,11 +311,10 @@ class Connector:
     def _saver(self) -> Saver:
         """How recordings are saved; after `_get_source`, which creates the notifier."""
         return Saver(
-            self.library,
+            self.feed,
             self._policy,
             source_name=self.settings.source,
             notify=self._notifier.notify if self._notifier else None,
-            outbox=self._notifier.outbox if self._notifier else None,
             now=self._now,
         )
 
@@ -303,12 +330,14 @@ class Connector:
             )
             if self.settings.callback_url:
                 self._notifier = Notifier(
-                    self.settings.callback_url, self._http, self._policy, self.state, self.library
+                    self.settings.callback_url,
+                    self._policy,
+                    self.state,
+                    self.library,
+                    concurrency=self.settings.callback_concurrency,
+                    timeout=self.settings.callback_timeout,
                 )
-                # What earlier runs could not deliver goes out now, whatever its next try said.
-                self._draining = asyncio.get_running_loop().create_task(
-                    self._notifier.drain(waiting_too=True)
-                )
+            self._starting = asyncio.get_running_loop().create_task(self._start_up())
             self._source = open_source(
                 self.settings, self._http, self._policy, wall_clock=lambda: self._now().timestamp()
             )

@@ -6,6 +6,7 @@
     ├── Unauthorized          401 unauthorized           no or wrong CONNECTOR_API_KEY
     ├── NotFound              404 not_found              a device or event the caller named
     ├── Busy                  429 too_busy               background work is full: .retry_after
+    │   └── TryAgainLater     503 try_again_later        a webhook cannot be acted on now (Ring retries 5xx)
     ├── NoFootage             404 no_footage             the camera recorded nothing then (Partner 416)
     ├── AuthorizationRequired 503 ring_authorization_required   no usable Ring token: sign in again
     ├── SessionRefused        503 ring_session_refused   Ring refuses new sessions from this address (406)
@@ -106,6 +107,15 @@ class Busy(ConnectorError):
         """Say how long the caller should wait (Retry-After)."""
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class TryAgainLater(Busy):
+    """A webhook that cannot be acted on now (the job limit is full, the state database cannot
+    be written): 503 with Retry-After, which Ring retries; it retries no 4xx (docs/ring-apis.md
+    §2.10), so a 429 would lose the event's announcement."""
+
+    status = 503
+    code = "try_again_later"
 
 
 class NoFootage(ConnectorError):

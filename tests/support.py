@@ -10,7 +10,8 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,6 +23,8 @@ from zoneinfo import ZoneInfo
 import av
 import av.logging
 import pytest
+import waitress
+from flask import Flask
 
 from ringConnector.config import Settings
 from ringConnector.emulator import Account, Device, Emulator, Event, Scenario, event_id
@@ -269,3 +272,21 @@ class Loopback:
         """Stop serving and close the port."""
         self._server.shutdown()
         self._server.server_close()
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """The app behind waitress on a free loopback port, in threads of this process: real HTTP
+    over a socket (headers encoded as a client sees them) with the test's Connector; yields its
+    base URL."""
+    channels: dict[int, Any] = {}  # waitress's socket map: closing it all ends its loop
+    server: Any = waitress.create_server(app, map=channels, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.task_dispatcher.shutdown()
+        for channel in list(channels.values()):  # the listener and open connections: the loop ends
+            channel.close()
+        thread.join(timeout=10)

@@ -1,4 +1,9 @@
-"""CALLBACK_URL: each newly downloaded event's JSON is POSTed to the pipeline at least once."""
+"""CALLBACK_URL: each newly downloaded event's JSON is POSTed to the pipeline at least once.
+
+Callbacks have HTTP connections of their own (CALLBACK_CONCURRENCY at once, each POST bounded by
+CALLBACK_TIMEOUT): a receiver that never answers, answers slowly or holds every connection costs
+the pipeline its own deliveries, never a download from Ring.
+"""
 
 from __future__ import annotations
 
@@ -34,19 +39,30 @@ class Notifier:
     def __init__(
         self,
         url: str,
-        http: aiohttp.ClientSession,
         policy: RetryPolicy,
         outbox: StateDatabase,
         library: EventLibrary,
+        *,
+        concurrency: int,
+        timeout: float,
     ) -> None:
-        """POST to `url` with `http`, retrying under `policy`; remember in `outbox`."""
+        """POST to `url`, at most `concurrency` at once and each within `timeout` s, retrying
+        under `policy`; remember in `outbox`. Made in the Connector's loop (aiohttp's session
+        belongs to the loop that made it)."""
         self.url = url
-        self._http = http
+        self._http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=concurrency),
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        )
+        # Held for one POST only (not while waiting to retry), and taken before a connection is:
+        # a delivery queued behind slow ones waits here, not inside its own timeout.
+        self._slots = asyncio.Semaphore(concurrency)
         self._policy = policy
         self.outbox = outbox
         self._library = library
-        self._pending: set[asyncio.Task[None]] = set()
+        self._pending: set[asyncio.Task[Any]] = set()
         self._inflight: set[str] = set()
+        self._failing = False  # a delivery failed since the last success: rows wait in the outbox
 
     def notify(self, body: dict[str, Any]) -> None:
         """Start delivering one event whose outbox row and JSON are written (from the loop),
@@ -79,6 +95,7 @@ class Notifier:
             for task in late:
                 task.cancel()
                 _LOGGER.warning("a callback to %s was still being retried at shutdown", redact(self.url))
+        await self._http.close()
 
     def _start(self, ring_id: str, body: dict[str, Any], *, attempts: int, retrying: bool) -> None:
         self._inflight.add(ring_id)
@@ -94,12 +111,17 @@ class Notifier:
             else:
                 await self._post(body, what)
         except (TransientError, DownloadFailed) as ex:
+            self._failing = True
             retry_in = min(OUTBOX_MAX_DELAY, OUTBOX_FIRST_DELAY * 2**attempts)
             await asyncio.to_thread(self.outbox.failed, ring_id, retry_in)
             _LOGGER.warning("%s failed (%s); kept in the outbox, next try in %.0f s", what, ex, retry_in)
         else:
             await asyncio.to_thread(self.outbox.delivered, ring_id)
             CALLBACKS_DELIVERED.inc()
+            if self._failing:
+                # The receiver is back: what waits for its next try goes out now, not in an hour.
+                self._failing = False
+                self._start_drain()
             created = body.get("createdAt")
             if isinstance(created, str):
                 with contextlib.suppress(ValueError):
@@ -108,13 +130,19 @@ class Notifier:
         finally:
             self._inflight.discard(ring_id)
 
+    def _start_drain(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.drain(waiting_too=True))
+        self._pending.add(task)  # held, or the loop may collect it; and closing waits for it
+        task.add_done_callback(self._pending.discard)
+
     async def _post(self, body: dict[str, Any], what: str) -> None:
-        with network_errors(what, cause="callback"):
-            # Never on to wherever a receiver redirects: the event JSON goes to CALLBACK_URL only.
-            async with self._http.post(self.url, json=body, allow_redirects=False) as response:
-                if 300 <= response.status < 400:
-                    raise DownloadFailed(
-                        f"{what}: the receiver redirected (HTTP {response.status}); not sent on elsewhere"
-                    )
-                if response.status >= 300:
-                    raise CALLBACK.error(response.status, response.headers, what)
+        async with self._slots:
+            with network_errors(what, cause="callback"):
+                # Never on to wherever a receiver redirects: the event JSON goes to CALLBACK_URL only.
+                async with self._http.post(self.url, json=body, allow_redirects=False) as response:
+                    if 300 <= response.status < 400:
+                        raise DownloadFailed(
+                            f"{what}: the receiver redirected (HTTP {response.status}); not sent on elsewhere"
+                        )
+                    if response.status >= 300:
+                        raise CALLBACK.error(response.status, response.headers, what)

@@ -1,8 +1,9 @@
 """Saving one recording: every attempt into one temporary file, then the video, then its event JSON.
 
 The one sequence every download goes through, a day's events and record on demand alike:
-retry the attempts under the policy, commit the video, write the event JSON (from then on the
-event counts as downloaded), hand it to the callback, count it, log one line.
+retry the attempts under the policy, commit the video, write the event JSON under its next
+sequence number (from then on the event counts as downloaded, and is in the change feed), hand
+it to the callback, count it, log one line.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from ringConnector.model.days import DayWindow
 from ringConnector.model.events import RingEvent, event_json
 from ringConnector.retry import RetryPolicy
 from ringConnector.storage.atomic import AtomicFile
+from ringConnector.storage.feed import ChangeFeed
 from ringConnector.storage.library import EventLibrary
-from ringConnector.storage.state_db import StateDatabase
 
 _LOGGER = logging.getLogger(__name__)
 # One attempt at writing a recording into the temporary file; returns extra event JSON fields.
@@ -33,13 +34,17 @@ Attempt = Callable[[AtomicFile], Awaitable[dict[str, Any]]]
 class Saver:
     """Where and how recordings are saved; shared by every download of a Connector."""
 
-    library: EventLibrary
+    feed: ChangeFeed  # where event JSON is written, numbered (and queued for the callback)
     policy: RetryPolicy
     source_name: str = "consumer"
     notify: Callable[[dict[str, Any]], None] | None = None  # CALLBACK_URL delivery
-    outbox: StateDatabase | None = None  # where that delivery is remembered until it succeeds
     on_write: Callable[[int], None] | None = None  # progress: bytes written (negative: undone)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # the Connector's clock
+
+    @property
+    def library(self) -> EventLibrary:
+        """DATA_DIR/videos."""
+        return self.feed.library
 
     async def save_recording(
         self,
@@ -76,12 +81,10 @@ class Saver:
             raise
         body = event_json(event, window, self.library.video_path(stem))
         body.update(extra)
-        if self.outbox is not None:
-            # Queued before the JSON that marks it downloaded: a crash between the two leaves
-            # an outbox row that waits for the JSON (the event is downloaded again), never a
-            # downloaded event whose callback nobody remembers.
-            await asyncio.to_thread(self.outbox.put, str(event.id), body)
-        await asyncio.to_thread(self.library.save_event, stem, body)
+        # The outbox row (when there is a callback) and the feed's row commit with the JSON that
+        # marks the event downloaded; a crash between the file and the commit leaves a file the
+        # feed's reconcile() indexes and queues then: never a downloaded event nobody is told of.
+        body = await asyncio.to_thread(self.feed.write, stem, body, queue=self.notify is not None)
         EVENT_TO_FILE.observe(max(0.0, (self.now() - event.created_at).total_seconds()))
         if self.notify is not None:
             self.notify(body)

@@ -92,6 +92,10 @@ class Event:
     without_recording_key: bool = False
     # Motions only: what the Partner API says moved (one of MOTION_SUB_TYPES), None if unknown.
     sub_type: str | None = None
+    # The Partner API's history id, when a test wants one of its own: Ring's ids are opaque
+    # strings (docs/ring-apis.md §2.4), so a client must take any characters in them. None:
+    # ava1.ring.history.event.<id>, the shape of recorded answers.
+    partner_id: str | None = None
 
     def __post_init__(self) -> None:
         """Insist on aware datetimes (Ring's created_at is UTC, days are local) and known sub types."""

@@ -44,13 +44,15 @@ class EventLibrary:
 
     def known_ids(self) -> set[str]:
         """Ring ids whose video and event JSON are complete on disk."""
-        if not self.videos_dir.is_dir():
-            return set()
-        found = set()
+        return set(self.index())
+
+    def index(self) -> dict[str, Path]:
+        """Every event JSON on disk by ring id (file names hold escaped ids)."""
+        found = {}
         for path in self._event_files():
             match = _EVENT_FILE.match(path.name)
             if match:
-                found.add(unquote(match["ring_id"]))  # file names hold escaped ids
+                found[unquote(match["ring_id"])] = path
         return found
 
     def _event_files(self, pattern: str = "*.json") -> list[Path]:
@@ -58,7 +60,8 @@ class EventLibrary:
         (a link named like an event could point at the token file or anything else readable)."""
         if not self.videos_dir.is_dir():
             return []
-        return [p for p in self.videos_dir.glob(pattern) if _EVENT_FILE.match(p.name) and _regular(p)]
+        found = [p for p in self.videos_dir.glob(pattern) if _EVENT_FILE.match(p.name) and _regular(p)]
+        return sorted(found)  # in name order: the index is the same whichever order the folder lists
 
     def video_path(self, stem: str) -> Path:
         """Where the recording of the event named `stem` goes."""
@@ -119,6 +122,13 @@ class EventLibrary:
         """One event's JSON, or None."""
         path = self.find(ring_id)
         return self._read(path) if path else None
+
+    def read_file(self, name: str) -> dict[str, Any] | None:
+        """The event JSON of that file name in this folder, or None (not one, not there)."""
+        path = self.videos_dir / name
+        if not _EVENT_FILE.match(name) or not _regular(path):
+            return None
+        return self._read(path)
 
     def set_status(self, ring_id: str, status: str) -> dict[str, Any] | None:
         """Change an event's status in its JSON on disk (atomically, under the event's lock)."""

@@ -9,7 +9,8 @@ events whose JSON is on disk.
 A webhook names a device and a moment, not a history event (docs/ring-apis.md §2.10): each
 announcement is kept until a history event of that device starting within MATCH_WINDOW of it is
 on disk, and re-read for, that device only, as Ring lists and prepares it (every FAST_RECHECK
-for FAST_WINDOW, then a quarter of the time since), for up to WATCH_MAX_WAIT.
+for FAST_WINDOW, then a quarter of the time since), for up to WATCH_MAX_WAIT. Announcements are
+kept in the state database too, so one answered 204 survives a restart.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ class _Announcement:
     how: str  # "webhook", "push"
     received: float  # the watcher's clock
     ring_id: str | None = None  # when the announcement names the event (a push does)
+    row: int | None = None  # its id in the state database (None: it could not be kept there)
 
     def matches(self, device_id: str, ring_id: str, created_at: datetime) -> bool:
         """Tell whether a history event is the one announced."""
@@ -115,6 +117,7 @@ class Watcher:
         self._state_lock = threading.Lock()
         self._woken: set[str | None] = set()  # devices announced since the last round (None: unknown)
         self._last_full = float("-inf")  # when a round last read every device (clock)
+        self._loaded = False  # the announcements kept by earlier runs are taken up (first round)
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -190,13 +193,38 @@ class Watcher:
     # --- producers ------------------------------------------------------------------------
 
     def announce(
-        self, device_id: str | None, *, how: str, at: datetime | None = None, ring_id: str | None = None
-    ) -> None:
-        """Something says there may be a new event (of `device_id`, at `at`): read history soon,
-        and again until that event is on disk."""
+        self,
+        device_id: str | None,
+        *,
+        how: str,
+        at: datetime | None = None,
+        ring_id: str | None = None,
+        request_id: str | None = None,
+    ) -> bool:
+        """Something says there may be a new event (of `device_id`, at `at`): keep that in the
+        state database, read history soon, and again until that event is on disk. A webhook's
+        `request_id` is remembered with it; False for one remembered before (a duplicate).
+
+        A webhook's announcement that cannot be kept raises OSError (it is answered 503, and Ring
+        retries it); a push's is kept in memory only (polling finds its event all the same)."""
+        row = None
+        state = self.connector.state
+        try:
+            if device_id is not None:
+                at_s = at.timestamp() if at is not None else None
+                kept = state.announce(device_id, how=how, at=at_s, ring_id=ring_id, request_id=request_id)
+                if kept is None:
+                    return False
+                row = kept.id
+            elif request_id is not None and not state.remember(request_id):
+                return False
+        except OSError as ex:
+            if request_id is not None:
+                raise
+            _LOGGER.warning("the %s for %s is kept in memory only: %s", how, device_id, ex)
         with self._state_lock:
             if device_id is not None:
-                self._awaiting.append(_Announcement(device_id, at, how, self._clock(), ring_id))
+                self._awaiting.append(_Announcement(device_id, at, how, self._clock(), ring_id, row))
             self._woken.add(device_id)
             self._seen.last_announcement = {
                 "how": how,
@@ -205,6 +233,32 @@ class Watcher:
                 "received": utc_text(self._wall()),
             }
         self._wake.set()
+        return True
+
+    def _load_announcements(self) -> bool:
+        """Take up what earlier runs were told and had not found yet (their ages kept); False
+        when the state database cannot be read now (the next round tries again)."""
+        try:
+            rows = self.connector.state.announcements()
+        except OSError as ex:
+            _LOGGER.warning("announcements kept by an earlier run not read: %s", ex)
+            return False
+        now, wall = self._clock(), self._wall().timestamp()
+        loaded = [
+            _Announcement(
+                row.device_id,
+                datetime.fromtimestamp(row.at, UTC) if row.at is not None else None,
+                row.how,
+                now - max(0.0, wall - row.received),
+                row.ring_id,
+                row.id,
+            )
+            for row in rows
+        ]
+        with self._state_lock:
+            known = {a.row for a in self._awaiting}
+            self._awaiting += [a for a in loaded if a.row not in known]
+        return True
 
     def pushed(self, push: Pushed) -> None:
         """A consumer API push (called in the Connector's loop: it only queues it for the
@@ -234,6 +288,8 @@ class Watcher:
         """Download what is new today (and yesterday just after midnight) on `devices` (ids; all
         when empty, or when the last full round is a poll interval old), deliver what the
         outbox holds; return the seconds until the next round."""
+        if not self._loaded:
+            self._loaded = self._load_announcements()
         if not devices or self._clock() - self._last_full >= self.settings.watch_poll_interval:
             devices = frozenset()
             self._last_full = self._clock()
@@ -322,6 +378,12 @@ class Watcher:
         with self._state_lock:
             # Announcements that came during this round stay.
             self._awaiting = kept + [a for a in self._awaiting if a not in awaiting]
+        settled = [a.row for a in awaiting if a not in kept and a.row is not None]
+        if settled:
+            try:
+                self.connector.state.settle(settled)
+            except OSError as ex:  # they are dropped again by the next start, as too old or found
+                _LOGGER.warning("settled announcements not removed from the state database: %s", ex)
         return kept
 
     def _announcement_delay(self, announcement: _Announcement) -> float:
@@ -360,6 +422,10 @@ class Watcher:
                 "found": dict(seen.found),
                 "pending": list(seen.pending),
                 "lastAnnouncement": seen.last_announcement,
+                "awaiting": [
+                    {"how": a.how, "deviceId": a.device_id, "at": utc_text(a.at) if a.at else None}
+                    for a in self._awaiting
+                ],
                 "push": push,
                 "outbox": outbox,
             }

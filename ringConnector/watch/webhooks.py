@@ -1,47 +1,69 @@
-"""Ring's Partner API webhooks arriving: verified on the raw body, deduplicated on
-`meta.request_id` (kept 80 h in DATA_DIR), and turned into an announcement for the watcher.
+"""Ring's Partner API webhooks arriving: verified on the raw body, refused when older than the
+dedupe window, acted on, and only then remembered by `meta.request_id` (80 h, in DATA_DIR).
 
-Ring wants an answer within 5 s and retries 5xx (docs/ring-apis.md §2.9): nothing here waits for
-a download; types we ignore are acknowledged too (persistent 4xx may disable the endpoint).
+Ring wants an answer within 5 s, retries 5xx and time-outs, and never retries a 4xx
+(docs/ring-apis.md §2.10): nothing here waits for a download, types we ignore are acknowledged,
+and a webhook that cannot be acted on now is a 503, not remembered, so Ring's retry is.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from ringConnector.config import Settings
+from ringConnector.connector import Connector
+from ringConnector.errors import BadRequest, Busy, TryAgainLater
 from ringConnector.sources.partner.webhooks import SIGNATURE_HEADER, Notification, parse, verify
-from ringConnector.storage.state_db import StateDatabase
+from ringConnector.storage.state_db import WEBHOOK_KEEP
+from ringConnector.watch.watcher import Watcher
 
 _LOGGER = logging.getLogger(__name__)
-__all__ = ["SIGNATURE_HEADER", "Received", "receive"]
+__all__ = ["SIGNATURE_HEADER", "receive"]
+# What Ring is told to wait before retrying a webhook the connector cannot act on yet.
+RETRY_AFTER = 30.0
 
 
-@dataclass(frozen=True)
-class Received:
-    """What became of one delivery."""
+def receive(
+    settings: Settings, connector: Connector, watcher: Watcher | None, body: bytes, signature: str | None
+) -> str:
+    """Verify, read and act on one webhook (Unauthorized / BadRequest / TryAgainLater otherwise);
+    returns what became of it: "announced", "download started", "duplicate" or "ignored".
 
-    notification: Notification
-    duplicate: bool  # its request id was seen before
-
-    @property
-    def announces(self) -> bool:
-        """True for a first delivery of a ding or motion: the watcher should look."""
-        return not self.duplicate and self.notification.kind is not None
-
-
-def receive(settings: Settings, database: StateDatabase, body: bytes, signature: str | None) -> Received:
-    """Verify and read one webhook (Unauthorized / BadRequest otherwise) and remember its id in
-    `database` (DATA_DIR's state)."""
+    Acted on means: its announcement is in the state database for the watcher, or (without watch
+    mode) today's download has started. Only then is its request id remembered."""
     verify(settings.partner_webhook_key, body, signature)
-    notification = parse(body)
-    duplicate = not database.first_sighting(notification.request_id)
-    _LOGGER.info(
-        "webhook %s %s of %s%s",
-        notification.type,
-        notification.request_id,
-        notification.device_id,
-        " (a duplicate: ignored)" if duplicate else "",
-    )
-    return Received(notification, duplicate)
+    note = parse(body)
+    _refuse_replays(note, connector.now())
+    outcome = _act(connector, watcher, note) if note.kind is not None else "ignored"
+    _LOGGER.info("webhook %s %s of %s: %s", note.type, note.request_id, note.device_id, outcome)
+    return outcome
+
+
+def _refuse_replays(note: Notification, now: datetime) -> None:
+    """A signed webhook older than the dedupe window could be replayed as new: refused. (Ring
+    retries for about an hour; one without a readable meta.time is taken: no source shows one.)"""
+    if note.sent is not None and now - note.sent > timedelta(seconds=WEBHOOK_KEEP):
+        hours = WEBHOOK_KEEP / 3600
+        raise BadRequest(
+            f"the webhook was sent at {note.sent:%Y-%m-%dT%H:%M:%SZ}, more than {hours:.0f} h ago: "
+            "refused as a replay"
+        )
+
+
+def _act(connector: Connector, watcher: Watcher | None, note: Notification) -> str:
+    try:
+        if watcher is not None:
+            fresh = watcher.announce(note.device_id, how="webhook", at=note.at, request_id=note.request_id)
+            return "announced" if fresh else "duplicate"
+        if connector.state.seen(note.request_id):
+            return "duplicate"
+        connector.start_job()  # one job per day at a time: deliveries close together share it
+        connector.state.remember(note.request_id)
+    except Busy as ex:
+        raise TryAgainLater(f"{ex}; Ring will retry this webhook", retry_after=ex.retry_after) from ex
+    except OSError as ex:  # the state database: locked, full, gone
+        raise TryAgainLater(
+            f"the webhook could not be kept ({ex}); Ring will retry it", retry_after=RETRY_AFTER
+        ) from ex
+    return "download started"

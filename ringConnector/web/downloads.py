@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, current_app, jsonify, url_for
 from flask_openapi3.blueprint import APIBlueprint
@@ -50,17 +52,23 @@ def download_today() -> Response:
 
 @bp.get("/connector/download/<day>", responses=_DOWNLOAD)
 def download_day(path: DownloadDayPath, body: SkipList) -> Response:
-    """Download a day's new ready recordings (GET, for a person with curl; a body is read as a POST's)."""
-    return download(path, body)
+    """Download a day's new ready recordings and answer what this call downloaded (for a cron
+    job or a person with curl; a body, if sent, is a list of ids not to fetch, as a POST's)."""
+    return report_response(connector().download_day(path.day, skip=body.ids))
 
 
 @bp.post("/connector/download/<day>", responses=_DOWNLOAD)
 def download_day_skipping(path: DownloadDayPath, body: SkipList) -> Response:
-    """Download a day's new ready recordings, skipping the ring ids the caller already has.
+    """The article's call: the body lists the ring ids the caller has for the day, and the answer
+    is every event of the day it does not have (on disk already, or downloaded now), oldest
+    first. Without a body, what this call downloaded, as GET.
 
-    The article's callers POST; `today` is a day here too, so today's download may skip as well.
+    `today` is a day here too.
     """
-    return download(path, body)
+    if not body.sent:
+        return report_response(connector().download_day(path.day))
+    report, missing = connector().missing_from(path.day, body.ids)
+    return report_response(report, answer=missing)
 
 
 @bp.post("/connector/record/<device_id>", responses={200: Event, **errors(400, 401, 404, 502, 503)})
@@ -88,34 +96,40 @@ def job(path: JobIdPath) -> dict[str, Any]:
     return found.snapshot()
 
 
-def download(path: DownloadDayPath, body: SkipList) -> Response:
-    """The day's download, answered."""
-    return report_response(connector().download_day(path.day, skip=body.root))
-
-
-def report_response(report: DayReport) -> Response:
-    """The list of events this call downloaded; failures are told in headers (and 503 on auth)."""
-    if report.fatal is not None and not report.downloaded:
+def report_response(report: DayReport, *, answer: list[dict[str, Any]] | None = None) -> Response:
+    """`answer` (default: the events this call downloaded) as the body; what else happened is
+    told in headers (and 503 on auth, when nothing is to be answered)."""
+    events = report.downloaded if answer is None else answer
+    if report.fatal is not None and not events:
         raise report.fatal
-    response = jsonify(report.downloaded)
+    response = jsonify(events)
     failed_ids = [failure.ring_id for failure in report.failed if failure.ring_id]
-    # Ids, not names: header values must be ASCII, and names may hold commas or umlauts.
     failed_devices = [f.device_id for f in report.failed if f.ring_id is None and not f.unreadable]
     unreadable = [f for f in report.failed if f.unreadable]
+    fetched = {str(body["ringId"]) for body in report.downloaded}
     response.headers["X-Download-Complete"] = "true" if report.complete else "false"
     response.headers["X-Events-Downloaded"] = str(len(report.downloaded))
+    response.headers["X-Events-From-Disk"] = str(sum(str(b.get("ringId")) not in fetched for b in events))
     response.headers["X-Events-Skipped"] = str(len(report.skipped))
     response.headers["X-Events-Failed"] = str(len(failed_ids))
     if failed_ids:
-        response.headers["X-Events-Failed-Ids"] = ",".join(failed_ids)
+        response.headers["X-Events-Failed-Ids"] = header_ids(failed_ids)
     if failed_devices:
-        response.headers["X-Devices-Failed"] = ",".join(failed_devices)
+        response.headers["X-Devices-Failed"] = header_ids(failed_devices)
     if unreadable:
         response.headers["X-Items-Unreadable"] = str(len(unreadable))
     if report.late:
         # Other days' recordings, pending since their day's download (not in the body: it lists
         # this day's events); the pipeline finds them under their own day.
-        response.headers["X-Late-Downloaded-Ids"] = ",".join(str(b["ringId"]) for b in report.late)
+        response.headers["X-Late-Downloaded-Ids"] = header_ids(str(b["ringId"]) for b in report.late)
     if report.fatal is not None:
         response.headers["X-Ring-Authorization-Required"] = "true"
     return response
+
+
+def header_ids(ids: Iterable[str]) -> str:
+    """Ids from Ring as one header value: each percent-encoded as in file names (a Partner id is
+    an opaque string; a newline or a non-latin-1 character in a header would turn the whole
+    answer into a 500 after its files were written), comma-separated. Ring's numeric ids are
+    unchanged."""
+    return ",".join(quote(str(ring_id), safe="") for ring_id in ids)

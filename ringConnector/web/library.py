@@ -24,7 +24,11 @@ def events() -> EventLibrary:
 
 @bp.get("/connector/events", responses={200: EventList, **errors(400, 401)})
 def list_events(query: EventsQuery) -> Response:
-    """The events downloaded for a day (default today), oldest first, with their status."""
+    """The events downloaded for a day (default today), oldest first, with their status; with
+    after=<seq>, the change feed: {events, next, more}, the events written after that number."""
+    if query.after is not None:
+        page = connector().feed.after(query.after, query.limit)
+        return jsonify({"events": page.events, "next": page.next, "more": page.more})
     return jsonify(events().day(day_text(query.date or connector().today())))
 
 

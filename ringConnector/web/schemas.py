@@ -26,6 +26,8 @@ from ringConnector.model.events import ARTICLE_FIELDS, STATUSES
 
 # A day has at most a few hundred events; a skip list far longer is a caller's mistake.
 MAX_SKIP_IDS = 10_000
+# The change feed's page: the default and the most a caller may ask for at once.
+FEED_LIMIT, MAX_FEED_LIMIT = 100, 1000
 DAY_SCHEMA = {"type": "string", "pattern": "^[0-9]{8}$", "description": "YYYYMMDD, in TIME_ZONE"}
 
 
@@ -115,17 +117,37 @@ class RecordQuery(BaseModel):
 
 class EventsQuery(BaseModel):
     date: Day | None = Field(default=None, description="YYYYMMDD, in TIME_ZONE; default today")
+    after: int | None = Field(
+        default=None,
+        ge=0,
+        description="the change feed: the events written after this sequence number (0: from the "
+        "start), in write order, instead of a day's",
+    )
+    limit: int = Field(
+        default=FEED_LIMIT, ge=1, le=MAX_FEED_LIMIT, description="with `after`: at most this many"
+    )
+
+    @model_validator(mode="after")
+    def _a_day_or_a_cursor(self) -> EventsQuery:
+        if self.date is not None and self.after is not None:
+            raise ValueError("give a date or after=, not both: the change feed is not by day")
+        return self
 
 
-class SkipList(RootModel[SkipIds]):
-    """Ring ids the caller already has (strings; integers accepted); an empty body skips none."""
+class SkipList(RootModel[SkipIds | None]):
+    """Ring ids the caller already has for the day (strings; integers accepted); no body: none."""
 
     model_config = ConfigDict(openapi_extra={"required": False})  # type: ignore[typeddict-unknown-key]
 
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_is_none_skipped(cls, value: Any) -> Any:
-        return [] if value is None else value
+    @property
+    def ids(self) -> list[str]:
+        """The ids sent (none without a body)."""
+        return self.root or []
+
+    @property
+    def sent(self) -> bool:
+        """True when the caller sent its list (an empty one included)."""
+        return self.root is not None
 
 
 class JobRequest(BaseModel):
@@ -172,39 +194,59 @@ class Event(BaseModel):
     duration: float | None
     videoFileName: str  # noqa: N815
     status: str
+    seq: int | None = Field(
+        default=None,
+        description="its number in the change feed (GET /connector/events?after=): grows with each "
+        "write, not by one; none on events written before the change feed existed",
+    )
 
 
-assert tuple(name for name in Event.model_fields) == ARTICLE_FIELDS, "Event must follow the article"
+assert tuple(Event.model_fields)[: len(ARTICLE_FIELDS)] == ARTICLE_FIELDS, "Event must follow the article"
 
 _DOWNLOAD_HEADERS = {
     name: {"description": text, "schema": {"type": "string"}}
     for name, text in {
         "X-Download-Complete": "true when every event of the day was considered and none failed",
-        "X-Events-Downloaded": "how many events this call downloaded",
+        "X-Events-Downloaded": "how many events this call fetched from Ring",
+        "X-Events-From-Disk": "how many events of the answer were on disk already (POST with a list)",
         "X-Events-Skipped": "how many were skipped (already here, on the skip list, not ready...)",
         "X-Events-Failed": "how many failed",
-        "X-Events-Failed-Ids": "their ring ids",
-        "X-Devices-Failed": "devices whose history could not be read",
+        "X-Events-Failed-Ids": "their ring ids, each percent-encoded, comma-separated",
+        "X-Devices-Failed": "device ids whose history could not be read, percent-encoded, comma-separated",
         "X-Items-Unreadable": "history items that could not be read",
-        "X-Late-Downloaded-Ids": "other days' recordings downloaded now, pending since their day",
+        "X-Late-Downloaded-Ids": "other days' recordings downloaded now, pending since their day "
+        "(ring ids, percent-encoded, comma-separated)",
         "X-Ring-Authorization-Required": "true when Ring's sign-in must be renewed",
     }.items()
 }
 
 
 class Downloaded(RootModel[list[Event]]):
-    """The events this call downloaded."""
+    """GET, or POST without a body: the events this call downloaded. POST with the caller's list:
+    every event of the day not in it (on disk already, or downloaded now), oldest first."""
 
     model_config = ConfigDict(  # type: ignore[typeddict-unknown-key]
         openapi_extra={
-            "description": "The events this call downloaded; the X- headers tell what else happened.",
+            "description": "GET (or POST without a body): the events this call downloaded. POST with "
+            "the caller's list of ring ids: every event of the day not in it, oldest first. The X- "
+            "headers tell what else happened.",
             "headers": _DOWNLOAD_HEADERS,
         }
     )
 
 
-class EventList(RootModel[list[Event]]):
-    """A day's downloaded events, oldest first."""
+class FeedPage(BaseModel):
+    """A page of the change feed: the events written after the cursor, in write order."""
+
+    events: list[Event]
+    next: int = Field(
+        description="the cursor to ask from next (after=): the last event's seq, or the one given"
+    )
+    more: bool = Field(description="more events were written after `next`: ask again at once")
+
+
+class EventList(RootModel[list[Event] | FeedPage]):
+    """A day's downloaded events, oldest first; or, with after=, a page of the change feed."""
 
 
 class Device(BaseModel):
@@ -280,6 +322,9 @@ class WatchState(BaseModel):
     found: dict[str, int] | None = None
     pending: list[dict[str, Any]] | None = None
     lastAnnouncement: dict[str, Any] | None = None  # noqa: N815
+    awaiting: list[dict[str, Any]] | None = Field(
+        default=None, description="announcements (webhooks, pushes) whose event is not on disk yet"
+    )
     push: dict[str, Any] | None = None
     outbox: int | None = Field(default=None, description="event JSON still to deliver to CALLBACK_URL")
 
@@ -292,7 +337,7 @@ _ERROR_WORDS = {
     404: "not found",
     429: "too many background downloads running; Retry-After says when to try again",
     502: "Ring failed",
-    503: "Ring sign-in needed (or not ready)",
+    503: "Ring sign-in needed (or not ready); for a webhook: not kept now, Ring retries it",
 }
 
 

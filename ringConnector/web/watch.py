@@ -34,7 +34,10 @@ def watch_state() -> dict[str, Any]:
 
 @bp.post(
     "/connector/webhooks/ring",
-    responses={204: {"description": "received (duplicates and types we ignore too)"}, **errors(400, 401)},
+    responses={
+        204: {"description": "acted on (duplicates and types we ignore are acknowledged too)"},
+        **errors(400, 401, 503),
+    },
     security=[{}],
     openapi_extensions={
         # Documented by hand, not validated by a model: the signature is checked over the raw
@@ -46,18 +49,10 @@ def watch_state() -> dict[str, Any]:
     },
 )
 def ring_webhook() -> Response:
-    """Ring's signed Partner API webhooks: 204 at once, a ding or motion makes the watcher look.
-
-    Without watch mode, a ding or motion starts today's download in the background.
-    """
+    """Ring's signed Partner API webhooks: 204 once acted on (a ding or motion kept for the
+    watcher, or, without watch mode, today's download started); 503 when it cannot be now (Ring
+    retries), 400 for one older than the 80 h dedupe window (a replay)."""
     body = request.get_data(cache=False)  # the raw bytes: the signature is over them
     settings: Settings = current_app.extensions["ringConnector.settings"]
-    received = receive(settings, connector().state, body, request.headers.get(SIGNATURE_HEADER))
-    if received.announces:
-        note = received.notification
-        found = watcher()
-        if found is not None:
-            found.announce(note.device_id, how="webhook", at=note.at)
-        else:
-            connector().start_job()  # one job per day at a time: duplicates share it
+    receive(settings, connector(), watcher(), body, request.headers.get(SIGNATURE_HEADER))
     return Response(status=204)

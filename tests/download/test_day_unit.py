@@ -34,6 +34,7 @@ from ringConnector.model.days import DayWindow, day_window
 from ringConnector.model.events import ARTICLE_FIELDS, Device, RingEvent, Unreadable
 from ringConnector.retry import RetryPolicy
 from ringConnector.storage.atomic import AtomicFile
+from ringConnector.storage.feed import ChangeFeed
 from ringConnector.storage.library import EventLibrary
 from ringConnector.storage.pending import PendingStore
 from ringConnector.storage.state_db import StateDatabase
@@ -184,7 +185,9 @@ class Run:
     policy: dict[str, float] = field(default_factory=dict)  # RetryPolicy overrides
 
     def day(self, *, concurrency: int = 4, progress: Progress | None = None, **options: Any) -> DayReport:
-        saver = Saver(EventLibrary(self.videos), RetryPolicy(sleep=self.sleep, **self.policy))
+        state = StateDatabase(self.videos.parent / "state.sqlite3")
+        feed = ChangeFeed(state, EventLibrary(self.videos))
+        saver = Saver(feed, RetryPolicy(sleep=self.sleep, **self.policy))
         inflight: dict[str, asyncio.Future[bool]] = {}
         job = DayDownload(
             self.source,
@@ -192,7 +195,7 @@ class Run:
             WINDOW,
             concurrency,
             inflight,
-            PendingStore(StateDatabase(self.videos.parent / "state.sqlite3")),
+            PendingStore(state),
             progress=progress or Progress(),
             **options,
         )
@@ -300,7 +303,8 @@ def test_the_event_json_on_disk_holds_the_article_fields_then_the_device_and_ext
     by_id = {body["ringId"]: body for body in report.downloaded}
     good_json, good_mp4 = finals("e-good", "00:00:05")
     on_disk = json.loads((run.videos / good_json).read_text())
-    assert list(on_disk) == [*ARTICLE_FIELDS, "deviceId", "deviceName"]
+    assert list(on_disk) == [*ARTICLE_FIELDS, "deviceId", "deviceName", "seq"]
+    assert isinstance(on_disk.pop("seq"), int)  # the change feed's number: storage/test_feed.py
     assert on_disk == {
         "ringId": "e-good",
         "date": "20261122",
@@ -314,13 +318,13 @@ def test_the_event_json_on_disk_holds_the_article_fields_then_the_device_and_ext
         "deviceId": "dev-front",
         "deviceName": "Front Door",
     }
-    assert by_id["e-good"] == on_disk
+    assert by_id["e-good"] == {**on_disk, "seq": by_id["e-good"]["seq"]}
     answered = json.loads((run.videos / finals("e-answered", "08:15:00")[0]).read_text())
     assert (answered["answered"], answered["duration"], answered["deviceName"]) == (True, None, "Back Door")
     motion_json, motion_mp4 = finals("e-motion", "13:00:00")
     motion = json.loads((run.videos / motion_json).read_text())
     # The event's own extras, then what the source's fetch returned.
-    assert list(motion) == [*ARTICLE_FIELDS, "deviceId", "deviceName", "subType", "clipLengthMs"]
+    assert list(motion) == [*ARTICLE_FIELDS, "deviceId", "deviceName", "subType", "clipLengthMs", "seq"]
     assert (motion["kind"], motion["subType"], motion["clipLengthMs"]) == ("motion", "human", 30_000)
     assert motion["videoFileName"] == str(run.videos / motion_mp4)
 

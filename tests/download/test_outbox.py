@@ -112,9 +112,11 @@ def test_outbox_rows_are_due_when_their_time_comes_and_expire_after_a_day(tmp_pa
 def test_a_webhook_request_id_is_new_once_and_forgotten_after_80_h(tmp_path: Path) -> None:
     wall = Wall()
     database = StateDatabase(tmp_path / FILE_NAME, clock=wall)
-    assert database.first_sighting("r-1") is True
-    assert database.first_sighting("r-1") is False
-    assert StateDatabase(tmp_path / FILE_NAME, clock=wall).first_sighting("r-1") is False  # durable
+    assert database.seen("r-1") is False
+    assert database.remember("r-1") is True
+    assert database.remember("r-1") is False
+    assert StateDatabase(tmp_path / FILE_NAME, clock=wall).seen("r-1") is True  # durable
     wall.now += WEBHOOK_KEEP + 1
-    assert database.first_sighting("r-2") is True  # and the sweep drops r-1
-    assert database.first_sighting("r-1") is True
+    assert database.seen("r-1") is False
+    assert database.remember("r-2") is True  # and the sweep drops r-1
+    assert database.remember("r-1") is True

@@ -207,3 +207,22 @@ def test_the_watch_state_answers_on_the_partner_api_too(connector: Connector, se
     asking.start()
     asking.join(timeout=5)  # a daemon: if it hangs, the test fails without hanging the suite
     assert answers and answers[0]["push"] == {"state": "webhooks", "lastMessage": None}
+
+
+def test_an_announcement_answered_before_a_restart_is_looked_for_after_it(
+    connector: Connector, emulator: Emulator, settings: Settings
+) -> None:
+    """A webhook answered 204 is kept in the state database: a watcher started after a crash
+    takes it up, looks for its event and forgets it once the event is on disk."""
+    ding = make_event(FRONT, DAY, "12:59:30", recording_status="processing")
+    emulator.add_events([ding])
+    before = Watcher(connector)  # told, then killed before any round
+    assert before.announce(str(FRONT), how="webhook", at=ding.created_at, request_id="r-1") is True
+    assert before.announce(str(FRONT), how="webhook", at=ding.created_at, request_id="r-1") is False
+    after = Watcher(connector)
+    assert after.cycle() == FAST_RECHECK  # not ready yet: looked for soon, as when it was announced
+    assert [(a["how"], a["deviceId"]) for a in after.status()["awaiting"]] == [("webhook", str(FRONT))]
+    emulator.set_event(ding.id, recording_status="ready")
+    after.cycle()
+    assert after.status()["found"]["webhook"] == 1 and after.status()["awaiting"] == []
+    assert connector.state.announcements() == []  # settled: a later start does not look again

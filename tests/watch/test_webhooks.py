@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,9 @@ from flask.testing import FlaskClient
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
+from ringConnector.download.jobs import MAX_RUNNING_JOBS
 from ringConnector.sources.partner.webhooks import signature
+from ringConnector.storage.state_db import FILE_NAME, WEBHOOK_KEEP, StateDatabase
 from ringConnector.watch.watcher import Watcher
 from ringConnector.web.app import create_app
 
@@ -22,16 +24,25 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "partner"
 
 
 class Listening(Watcher):
-    """A watcher that only records what it is told (no thread, no downloads)."""
+    """A watcher that records what it is told (no thread, no downloads)."""
 
     def __init__(self, connector: Connector) -> None:
         super().__init__(connector)
         self.told: list[tuple[str | None, str]] = []
 
     def announce(
-        self, device_id: str | None, *, how: str, at: datetime | None = None, ring_id: str | None = None
-    ) -> None:
-        self.told.append((device_id, how))
+        self,
+        device_id: str | None,
+        *,
+        how: str,
+        at: datetime | None = None,
+        ring_id: str | None = None,
+        request_id: str | None = None,
+    ) -> bool:
+        fresh = super().announce(device_id, how=how, at=at, ring_id=ring_id, request_id=request_id)
+        if fresh:
+            self.told.append((device_id, how))
+        return fresh
 
 
 @pytest.fixture
@@ -111,3 +122,60 @@ def test_without_a_webhook_key_every_webhook_is_refused(
         response.status_code == 401
         and "RING_PARTNER_WEBHOOK_KEY is not set" in response.get_json()["message"]
     )
+
+
+def signed_at(sent: datetime, request_id: str = "r-late") -> bytes:
+    """The fixture's button press as Ring would have sent it at `sent`."""
+    document = json.loads((FIXTURES / "webhook_button_press.json").read_bytes())
+    document["meta"]["time"] = sent.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    document["meta"]["request_id"] = request_id
+    return json.dumps(document).encode()
+
+
+def test_a_webhook_older_than_the_dedupe_window_is_refused_as_a_replay(
+    ring: FlaskClient, listening: Listening, connector: Connector
+) -> None:
+    stale = signed_at(connector.now() - timedelta(seconds=WEBHOOK_KEEP + 60), "r-stale")
+    response = ring.post(
+        "/connector/webhooks/ring", data=stale, headers={"X-Signature": signature(KEY, stale)}
+    )
+    assert response.status_code == 400 and "refused as a replay" in response.get_json()["message"]
+    late = signed_at(connector.now() - timedelta(seconds=WEBHOOK_KEEP - 60), "r-late")
+    assert deliver(ring, late, signature(KEY, late)) == 204  # late, but inside the window
+    assert listening.told == [("ava1.ring.device.1001", "webhook")]
+
+
+def test_an_announcement_that_cannot_be_kept_is_a_503_and_the_retry_is_acted_on(
+    ring: FlaskClient, listening: Listening, settings: Settings
+) -> None:
+    database = settings.data_dir / FILE_NAME
+    database.parent.mkdir(parents=True, exist_ok=True)
+    database.mkdir()  # no database can be opened there: as a full disk or a held lock would
+    body = (FIXTURES / "webhook_button_press.json").read_bytes()
+    response = ring.post("/connector/webhooks/ring", data=body, headers={"X-Signature": signature(KEY, body)})
+    assert response.status_code == 503 and response.get_json()["error"] == "try_again_later"
+    assert response.headers["Retry-After"] == "30"
+    assert listening.told == []
+    database.rmdir()  # the cause goes away; Ring retries the same delivery
+    assert deliver(ring, body, signature(KEY, body)) == 204
+    assert listening.told == [("ava1.ring.device.1001", "webhook")]
+    # Kept for the watcher, so a restart after the 204 still looks for its event.
+    (kept,) = StateDatabase(database).announcements()
+    assert (kept.device_id, kept.how) == ("ava1.ring.device.1001", "webhook")
+
+
+def test_without_watch_mode_a_full_job_book_is_a_503_and_not_remembered(
+    settings: Settings, connector: Connector
+) -> None:
+    client = create_app(settings.replace(partner_webhook_key=KEY), connector=connector).test_client()
+    held = [connector.jobs.start(f"2026010{n}", frozenset())[0] for n in range(1, MAX_RUNNING_JOBS + 1)]
+    body = (FIXTURES / "webhook_button_press.json").read_bytes()
+    refused = client.post(
+        "/connector/webhooks/ring", data=body, headers={"X-Signature": signature(KEY, body)}
+    )
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "10"
+    assert connector.state.seen("5b0f3c7e-8d0e-4c1a-9f5e-2b7d6a1c9e01") is False
+    held[0].ended(None, "finished")
+    assert deliver(client, body, signature(KEY, body)) == 204
+    assert connector.state.seen("5b0f3c7e-8d0e-4c1a-9f5e-2b7d6a1c9e01") is True
+    assert deliver(client, body, signature(KEY, body)) == 204  # Ring's duplicate: acknowledged

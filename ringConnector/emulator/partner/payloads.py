@@ -184,7 +184,7 @@ def history_item(event: Event) -> dict[str, Any]:
     start, end = event_window(event)
     item: dict[str, Any] = {
         "type": "history-events",
-        "id": partner_event_id(event.id),
+        "id": event.partner_id or partner_event_id(event.id),
         "attributes": {
             "event_type": event.kind,
             # What a format change could make of it (Event.created_at_text): the same field in

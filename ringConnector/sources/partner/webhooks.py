@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...errors import BadRequest, Unauthorized, shown
+from ...model.days import parse_ring_time
 
 SIGNATURE_HEADER = "X-Signature"
 _PREFIX = "sha256="
@@ -36,6 +37,7 @@ class Notification:
     device_id: str | None  # data.attributes.source (a Partner device id)
     at: datetime | None  # data.attributes.timestamp, epoch ms, as UTC
     sub_type: str | None  # data.subType (Ring's page) or data.attributes.sub_type
+    sent: datetime | None = None  # meta.time: when Ring sent it (None: absent or unreadable)
 
     @property
     def kind(self) -> str | None:
@@ -86,6 +88,7 @@ def parse(body: bytes) -> Notification:
         device_id=source if isinstance(source, str) and source else None,
         at=_epoch_ms(attributes.get("timestamp")),
         sub_type=sub_type if isinstance(sub_type, str) else None,
+        sent=_iso_time(meta.get("time")),
     )
 
 
@@ -94,6 +97,15 @@ def _mapping(document: Any, key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise BadRequest(f"the webhook has no {key} object")
     return value
+
+
+def _iso_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_ring_time(value)
+    except ValueError:
+        return None
 
 
 def _epoch_ms(value: Any) -> datetime | None:

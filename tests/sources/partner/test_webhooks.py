@@ -26,6 +26,7 @@ def test_a_button_press_is_a_ding_of_its_device_at_its_timestamp() -> None:
         device_id="ava1.ring.device.1001",
         at=datetime(2026, 11, 22, 7, 45, 1, 393000, tzinfo=UTC),
         sub_type=None,
+        sent=datetime(2026, 11, 22, 7, 45, 3, 27052, tzinfo=UTC),  # meta.time, to the microsecond
     )
     assert parse(body_of("webhook_button_press.json")).kind == "ding"
 
