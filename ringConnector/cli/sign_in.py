@@ -106,7 +106,9 @@ def finish_partner_link(settings: Settings, client: PartnerClient, ask: Prompt) 
     """After a code exchange, finish the link as Ring's App Integrations page asks, saying each
     step: the account (GET /v1/users/me), the redirect's nonce checked, POST, then PATCH to
     `completed` (docs/ring-apis.md §7.6)."""
-    print("Finishing the account link (https://developer.amazon.com/docs/ring/app-integrations.html):")
+    print(
+        "Token saved; finishing the account link (https://developer.amazon.com/docs/ring/app-integrations.html):"
+    )
     account = link.account_id(client)
     client.keep(account_id=account)
     print(f"  GET /v1/users/me: Ring account {account}")

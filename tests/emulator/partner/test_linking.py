@@ -82,18 +82,21 @@ def test_post_then_patch_complete_the_link_with_the_documented_answers(
 
 
 @pytest.mark.parametrize(
-    ("body", "title"),
+    ("method", "body", "title"),
     [
-        ({"nonce": "not-the-nonce"}, "Invalid Nonce"),
-        ({"account_identifier": "me"}, "Missing Required Fields"),
-        ({}, "Missing Required Fields"),
+        ("POST", {"nonce": "not-the-nonce"}, "Invalid Nonce"),
+        ("POST", {"account_identifier": "me"}, "Missing Required Fields"),
+        ("POST", {}, "Missing Required Fields"),
+        ("PATCH", {"status": "completed"}, "Invalid Status Transition"),  # before the POST
+        ("PATCH", {"status": "done"}, "Invalid Status Transition"),
+        ("PATCH", {}, "Missing Required Fields"),
     ],
 )
-def test_a_post_without_the_links_nonce_is_refused(
-    emu: Emulator, linking: tuple[dict[str, str], str, str], body: dict[str, str], title: str
+def test_a_call_out_of_turn_or_without_its_fields_is_refused_with_rings_title(
+    emu: Emulator, linking: tuple[dict[str, str], str, str], method: str, body: dict[str, str], title: str
 ) -> None:
     headers, _, _ = linking
-    answer = call(emu, "POST", LINK, headers, **body)
+    answer = call(emu, method, LINK, headers, **body)
     assert answer.status_code == 400 and answer.json()["errors"][0]["title"] == title
     assert shape(answer.json()) == shape(fixture("error_invalid_nonce.json"))
     assert emu.partner_integration()["status"] == "pending"
@@ -111,19 +114,6 @@ def test_a_nonce_is_good_for_ten_minutes_and_once(
     assert call(emu, "POST", LINK, headers, nonce=fresh).status_code == 200
     again = call(emu, "POST", LINK, headers, nonce=fresh)
     assert again.status_code == 400 and again.json()["errors"][0]["title"] == "Invalid Nonce"
-
-
-@pytest.mark.parametrize(
-    ("body", "title"),
-    [({"status": "completed"}, "Invalid Status Transition"), ({}, "Missing Required Fields")],
-)
-def test_a_patch_before_the_post_or_without_a_field_is_refused(
-    emu: Emulator, linking: tuple[dict[str, str], str, str], body: dict[str, str], title: str
-) -> None:
-    headers, _, _ = linking
-    answer = call(emu, "PATCH", LINK, headers, **body)
-    assert answer.status_code == 400 and answer.json()["errors"][0]["title"] == title
-    assert emu.partner_integration()["status"] == "pending"
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/v1/users/me"), ("POST", LINK), ("PATCH", LINK)])
