@@ -43,6 +43,9 @@ class Settings:
     partner_token_file: Path = Path("partner-token.json")
     partner_client_id: str = ""
     partner_client_secret: str = ""
+    # How long a Partner account link lasts: Ring's refresh tokens live about 30 days
+    # (docs/ring-apis.md §2.1); warnings start a week before.
+    partner_link_days: float = 30.0
     clip_codec: str = ""  # empty: each option is left to the device
     clip_frame_rate: int = 0
     clip_width: int = 0
@@ -104,6 +107,10 @@ class Settings:
             raise ConfigError("CALLBACK_CONCURRENCY must be at least 1 and CALLBACK_TIMEOUT positive")
         if min(self.retry_max_wait, self.retry_initial_delay, self.retry_max_delay) < 0:
             raise ConfigError("RETRY_MAX_WAIT, RETRY_INITIAL_DELAY and RETRY_MAX_DELAY must be >= 0")
+        if self.partner_link_days <= 0:
+            raise ConfigError(
+                f"RING_PARTNER_LINK_DAYS must be a positive number of days, got {self.partner_link_days:g}"
+            )
         if self.watch_poll_interval <= 0 or self.watch_max_wait < 0:
             raise ConfigError("WATCH_POLL_INTERVAL must be positive and WATCH_MAX_WAIT >= 0")
         host, _, port = self.push_mcs.rpartition(":")
@@ -235,6 +242,7 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("partner_token_file", "RING_PARTNER_TOKEN_FILE", Path),
     ("partner_client_id", "RING_PARTNER_CLIENT_ID", str),
     ("partner_client_secret", "RING_PARTNER_CLIENT_SECRET", str),
+    ("partner_link_days", "RING_PARTNER_LINK_DAYS", _number("RING_PARTNER_LINK_DAYS", float)),
     ("clip_codec", "CLIP_VIDEO_CODEC", lambda raw: raw.strip().lower()),
     ("clip_frame_rate", "CLIP_FRAME_RATE", _number("CLIP_FRAME_RATE", int)),
     ("clip_width", "CLIP_WIDTH", _number("CLIP_WIDTH", int)),

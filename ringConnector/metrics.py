@@ -6,10 +6,12 @@ Label values come from small fixed sets (sources, causes, call names), never fro
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 EVENTS_DOWNLOADED = Counter(
     "ringconnector_events_downloaded", "Recordings downloaded and committed.", ["source"]
@@ -59,3 +61,33 @@ PUSH_MESSAGES = Counter(
     ["outcome"],
 )
 PUSH_RECONNECTS = Counter("ringconnector_push_reconnects", "Times the push listener was rebuilt.")
+PUSH_UNDECRYPTABLE = Counter(
+    "ringconnector_push_undecryptable",
+    "Consumer API pushes dropped (and acknowledged) because they could not be decrypted, by cause: "
+    "no_keys, base64, bad_key, decryption, other.",
+    ["cause"],
+)
+
+
+class _ReadGauge(Collector):
+    """A gauge read when /metrics is scraped from what `read` returns, and left out while
+    nothing is set to read it or it returns None (a 0 would be a value)."""
+
+    def __init__(self, name: str, documentation: str) -> None:
+        self._name, self._documentation = name, documentation
+        self.read: Callable[[], float | None] | None = None
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """The gauge's one sample, if there is a value."""
+        read = self.read
+        value = read() if read is not None else None
+        if value is not None:
+            yield GaugeMetricFamily(self._name, self._documentation, value=value)
+
+
+PARTNER_LINK_DAYS_LEFT = _ReadGauge(
+    "ringconnector_partner_link_days_left",
+    "Days until the Partner account link runs out (RING_PARTNER_LINK_DAYS after it was made); "
+    "absent without a link made by startCreateAuthFile.py --partner.",
+)
+REGISTRY.register(PARTNER_LINK_DAYS_LEFT)

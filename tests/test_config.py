@@ -127,6 +127,8 @@ def test_partner_settings() -> None:
         ({"RING_SOURCE": "partner", "CLIP_WIDTH": "1280"}, "together"),
         ({"RING_SOURCE": "partner", "CLIP_AUDIO": "maybe"}, "CLIP_AUDIO"),
         ({"RING_PARTNER_API_URL": "http://api.amazonvision.com"}, "loopback"),
+        ({"RING_SOURCE": "partner", "RING_PARTNER_LINK_DAYS": "0"}, "RING_PARTNER_LINK_DAYS"),
+        ({"RING_SOURCE": "partner", "RING_PARTNER_LINK_DAYS": "a month"}, "RING_PARTNER_LINK_DAYS"),
     ],
 )
 def test_bad_partner_settings(values: dict[str, str], mentions: str) -> None:

@@ -15,7 +15,9 @@ from ringConnector.cli.run import guarded
 from ringConnector.config import Settings
 from ringConnector.errors import LoginRejected
 from ringConnector.sources.consumer.auth import Challenge, sign_in
+from ringConnector.sources.partner import link
 from ringConnector.sources.partner.client import PartnerClient
+from ringConnector.storage.partner_link import link_term
 
 _LOGGER = logging.getLogger(__name__)
 Prompt = Callable[[str], str]
@@ -81,6 +83,7 @@ def _link_partner(settings: Settings, client: PartnerClient, ask: Prompt, ask_se
     code = ask_secret("Authorization code (Enter to paste a token instead): ").strip()
     if code:
         client.exchange_code(code)
+        finish_partner_link(settings, client, ask)
     else:
         access = ask_secret("Access token: ").strip()
         if not access:
@@ -93,7 +96,65 @@ def _link_partner(settings: Settings, client: PartnerClient, ask: Prompt, ask_se
         if refresh:
             token["refresh_token"] = refresh
         token["expires_at"] = client.wall_clock() + int(lifetime or PLAYGROUND_LIFETIME)
+        if refresh:
+            token["linked_at"] = client.wall_clock()  # unknown: counted from now
         client.store.save(token)
+        explain_pasted_token(settings, token)
+
+
+def finish_partner_link(settings: Settings, client: PartnerClient, ask: Prompt) -> None:
+    """After a code exchange, finish the link as Ring's App Integrations page asks, saying each
+    step: the account (GET /v1/users/me), the redirect's nonce checked, POST, then PATCH to
+    `completed` (docs/ring-apis.md §7.6)."""
+    print(
+        "Token saved; finishing the account link (https://developer.amazon.com/docs/ring/app-integrations.html):"
+    )
+    account = link.account_id(client)
+    client.keep(account_id=account)
+    print(f"  GET /v1/users/me: Ring account {account}")
+    pasted = ask(
+        "  Paste the address Ring opened in your browser after the code (your Account Link URL "
+        "with ?nonce=...&time=...), or Enter to leave the link unconfirmed: "
+    ).strip()
+    if not pasted:
+        print(
+            "  Left unconfirmed: without the nonce of Ring's redirect the link cannot be confirmed, "
+            "and until it is completed Ring may send no webhooks (history is still read). To "
+            "finish it, link the app again and paste both the code and the address."
+        )
+        return
+    redirect = link.Redirect.parse(pasted)
+    redirect.check(settings.partner_webhook_key, account, client.wall_clock())
+    if settings.partner_webhook_key:
+        print("  The nonce is Ring's for this account (HMAC over its time and the account id)")
+    else:
+        print("  RING_PARTNER_WEBHOOK_KEY is not set: the nonce is left for Ring to check")
+    print(f"  POST /v1/accounts/me/app-integrations (the nonce): {link.confirm(client, redirect)}")
+    print(f"  PATCH /v1/accounts/me/app-integrations (status completed): {link.complete(client)}")
+    _say_when_it_ends(settings, client.store.peek())
+
+
+def explain_pasted_token(settings: Settings, token: dict[str, Any]) -> None:
+    """Why a pasted token skips finishing the link, and how long it lasts."""
+    if "refresh_token" not in token:
+        print(
+            "A pasted token without a refresh token (Ring's Playground) belongs to no account link: "
+            "GET /v1/users/me and the app-integrations POST and PATCH are skipped. It works until "
+            "it expires, then paste a new one."
+        )
+        return
+    print(
+        "A pasted token comes from a link made elsewhere, finished by whoever received Ring's code "
+        "and redirect (app-integrations POST and PATCH): those steps are skipped here, and the "
+        "link's time is counted from now."
+    )
+    _say_when_it_ends(settings, token)
+
+
+def _say_when_it_ends(settings: Settings, token: dict[str, Any] | None) -> None:
+    term = link_term(token, settings.partner_link_days)
+    if term is not None:
+        print(f"This link: {term.describe()}; /readyz and the scripts warn from a week before.")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -65,8 +65,10 @@ async def admin_revoke(request: web.Request) -> web.Response:
 
 
 async def admin_partner_code(request: web.Request) -> web.Response:
-    """POST /_emulator/partner/code: a one-time authorization code, as Ring sends the partner."""
-    return web.json_response({"code": request.app[GATE].state.partner.tokens.issue_code()})
+    """POST /_emulator/partner/code: the user links the app: a one-time authorization code, as Ring
+    sends the partner, and the Account Link URL (with its nonce) Ring sends the browser to."""
+    code, account_link = request.app[GATE].state.partner.new_link()
+    return web.json_response({"code": code, "account_link": account_link})
 
 
 async def admin_partner_tokens(request: web.Request) -> web.Response:

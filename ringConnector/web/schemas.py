@@ -307,6 +307,9 @@ class Readiness(BaseModel):
     status: Literal["ready", "not_ready"]
     reason: str
     watch: WatchReadiness | None = Field(default=None, description="with WATCH=true only")
+    warning: str | None = Field(
+        default=None, description="what needs doing soon while still ready: a Partner link about to run out"
+    )
 
 
 class WatchState(BaseModel):

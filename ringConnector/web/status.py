@@ -10,6 +10,7 @@ from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ringConnector.storage.partner_link import read_link_term
 from ringConnector.web.api_key import key_presented
 from ringConnector.web.downloads import connector
 from ringConnector.web.schemas import DeviceList, Liveness, Readiness, errors, media
@@ -43,6 +44,9 @@ def readyz() -> tuple[dict[str, Any], int]:
             ready, reason = False, f"{reason}; but the watcher is not running (WATCH=true)"
         elif push["state"] not in ("connected", "webhooks"):
             reason = f"{reason}; push is {push['state']}: {push.get('reason', 'polling only')}"
+    term = read_link_term(connector().settings)  # RING_SOURCE=partner: a week before it runs out
+    if term is not None and (warning := term.warning(connector().now().timestamp())) is not None:
+        answer["warning"] = warning
     # Open without the API key: the reason names files by name only, never where they are.
     public = _PATH.sub(lambda match: Path(match[0]).name, reason)
     return {"status": "ready" if ready else "not_ready", "reason": public, **answer}, 200 if ready else 503

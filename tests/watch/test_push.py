@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,12 @@ from prometheus_client import REGISTRY
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, Event
-from ringConnector.sources.consumer.push import CREDENTIALS_NAME, PushTiming
+from ringConnector.sources.consumer.push import (
+    CREDENTIALS_NAME,
+    UNDECRYPTABLE_CAUSES,
+    WATCHDOG_EVERY,
+    PushTiming,
+)
 from ringConnector.watch.watcher import Watcher
 from ringConnector.web.app import create_app
 from tests.support import FRONT, wait_for
@@ -92,6 +97,11 @@ def on_disk(settings: Settings, event: Event) -> list[Path]:
     return list(settings.videos_dir.glob(f"*-{event.id}.json"))
 
 
+def landed(settings: Settings, event: Event) -> Callable[[], bool]:
+    """Whether `event` is on disk yet, as a condition to wait for."""
+    return lambda: bool(on_disk(settings, event))
+
+
 def test_a_pushed_ding_is_downloaded_once_and_counted_as_found_by_push(
     emulator: Emulator, watching: Watching, push_settings: Settings
 ) -> None:
@@ -163,6 +173,83 @@ def test_a_dropped_socket_and_a_poison_message_lose_no_ding(
     wait_for(lambda: emulator.push_waiting() == 0, "every message acknowledged, the poison too")
     assert watching.push()["undecryptable"] >= 1
     wait_for(lambda: watching.found("push") == 2, "both counted as found by push")
+
+
+def undecryptable(cause: str) -> float:
+    """What /metrics counts as undecryptable{cause=...} so far."""
+    found = REGISTRY.get_sample_value("ringconnector_push_undecryptable_total", {"cause": cause})
+    return found or 0.0
+
+
+# Push latency, with room for a loaded machine; the watcher's next poll is SLOW_POLL away.
+PUSHED_IN = 10.0
+
+
+def test_pushes_with_unpadded_keys_and_without_ids_are_downloaded_at_once_and_push_lives_on(
+    emulator: Emulator, watching: Watching, push_settings: Settings
+) -> None:
+    """Google writes the keys without base64 padding, or with a second parameter, and Ring leaves
+    ids out (docs/ring-apis.md §7.1, §7.2): four such pushes in a row (firebase-messaging gives up
+    after three errors), each found by its push, and an ordinary one after them."""
+    before = {cause: undecryptable(cause) for cause in UNDECRYPTABLE_CAUSES}
+    for seq, (keys, with_id) in enumerate(
+        [("unpadded", True), ("unpadded", False), ("signed", True), ("signed", False)], start=1
+    ):
+        ding = emulator.ring_now(FRONT, ready_after=0.3, keys=keys, with_id=with_id, seq=seq)
+        wait_for(landed(push_settings, ding), f"the {keys} ding", deadline=PUSHED_IN)
+    ordinary = emulator.ring_now(FRONT, ready_after=0.3, seq=5)
+    wait_for(lambda: bool(on_disk(push_settings, ordinary)), "an ordinary ding after", deadline=PUSHED_IN)
+    wait_for(lambda: watching.found("push") == 5, "all five counted as found by push")
+    wait_for(lambda: emulator.push_waiting() == 0, "every message acknowledged")
+    push = watching.push()
+    assert (push["state"], push["reconnects"], push["undecryptable"]) == ("connected", 0, 0)
+    assert watching.found("poll") == 0
+    assert {cause: undecryptable(cause) for cause in UNDECRYPTABLE_CAUSES} == before
+
+
+def test_a_message_still_undecryptable_is_counted_by_cause_and_acknowledged(
+    emulator: Emulator, watching: Watching, push_settings: Settings
+) -> None:
+    decryption = undecryptable("decryption")
+    emulator.send_poison_push()  # encrypted for keys nobody holds: no padding helps
+    wait_for(lambda: undecryptable("decryption") == decryption + 1, "undecryptable{cause=decryption}")
+    wait_for(lambda: emulator.push_waiting() == 0, "the message acknowledged all the same")
+    ding = emulator.ring_now(FRONT, ready_after=0.3)
+    wait_for(lambda: bool(on_disk(push_settings, ding)), "a ding pushed after it", deadline=PUSHED_IN)
+    assert watching.push()["reconnects"] == 0
+
+
+def test_push_says_down_within_seconds_when_its_socket_is_lost(
+    emulator: Emulator, watching: Watching
+) -> None:
+    """The socket cut and Google silent, so the library's reconnection waits for a login answer:
+    push said "connected" until the watchdog's silence limit (3 minutes), not the socket's state."""
+    emulator.set_push_silent(True)
+    emulator.drop_push_connections()
+    wait_for(lambda: watching.push()["state"] == "down", "push to say down", deadline=2 * WATCHDOG_EVERY)
+    assert "lost" in watching.push()["lastError"]
+    emulator.set_push_silent(False)
+    emulator.drop_push_connections()  # the unanswered login's socket: the library tries again
+    wait_for(lambda: watching.push()["state"] == "connected", "push connected again", deadline=60)
+    assert watching.push()["reconnects"] == 0  # the library reconnected by itself
+
+
+def test_a_silent_socket_is_probed_and_push_says_down_within_seconds(
+    emulator: Emulator, push_settings: Settings
+) -> None:
+    """Nothing answers on a socket that looks open: a heartbeat finds out in seconds (Ring's own
+    listener settings wait two minutes before they ask, and the watchdog three)."""
+    probing = PushTiming(silence_limit=600, every=0.1, heartbeat_after=1, heartbeat_answer=1)
+    found = started(Watching(push_settings, probing))
+    try:
+        emulator.set_push_silent(True)
+        wait_for(lambda: found.push()["state"] == "down", "push to say it is down", deadline=10)
+        emulator.set_push_silent(False)
+        emulator.drop_push_connections()  # the login sent while silent stays unanswered
+        ding = emulator.ring_now(FRONT, ready_after=0.3)
+        wait_for(lambda: bool(on_disk(push_settings, ding)), "a ding once Google answers again")
+    finally:
+        found.close()
 
 
 def test_a_push_without_an_event_id_is_resolved_through_history(

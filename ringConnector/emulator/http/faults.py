@@ -32,6 +32,10 @@ ROUTES = frozenset(
         "clip_storage",
         "whep",
         "whep_delete",
+        # Finishing an account link: GET /v1/users/me, POST and PATCH /v1/accounts/me/app-integrations.
+        "partner_user",
+        "partner_link_confirm",
+        "partner_link_update",
     }
 )
 KINDS = frozenset({"status", "drop", "short", "stall"})

@@ -66,10 +66,17 @@ JSONAPI = "application/vnd.api+json"
 
 
 def jsonapi_error(
-    status: int, detail: str, *, code: str | None = None, headers: dict[str, str] | None = None
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> web.Response:
-    """Return a JSON:API error document, as the Partner API answers every error."""
-    error = {"status": str(status), "title": _JSONAPI_TITLES.get(status) or _phrase(status), "detail": detail}
+    """Return a JSON:API error document, as the Partner API answers every error (`title`: where
+    Ring's page names the error, e.g. "Invalid Nonce")."""
+    title = title or _JSONAPI_TITLES.get(status) or _phrase(status)
+    error = {"status": str(status), "title": title, "detail": detail}
     if code is not None:
         error["code"] = code
     return web.json_response({"errors": [error]}, status=status, headers=headers, content_type=JSONAPI)

@@ -27,8 +27,19 @@ class PartnerControls:
     state: EmulatorState
 
     def issue_partner_code(self) -> str:
-        """Return a one-time authorization code, valid for 60 s on the wall clock."""
-        return self.state.partner.tokens.issue_code()
+        """The user links the app (again): return a one-time authorization code, valid for 60 s
+        on the wall clock; the link is `pending` until completed (`partner_account_link`)."""
+        code, _ = self.state.partner.new_link()
+        return code
+
+    def partner_account_link(self) -> str | None:
+        """The Account Link URL Ring sent the user's browser to for the link under way (its
+        `nonce` and `time`), None when no link awaits confirmation."""
+        return self.state.partner.integration.account_link()
+
+    def partner_integration(self) -> dict[str, Any]:
+        """The app integration: status (pending, awaiting, completed), account_identifier, updated_at."""
+        return self.state.partner.integration.describe()
 
     def issue_partner_token(self) -> dict[str, Any]:
         """Return a partner token pair as the token endpoint would, plus "expires_at" (epoch s)."""

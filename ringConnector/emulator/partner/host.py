@@ -15,6 +15,7 @@ from ..scenario import MOTION_SUB_TYPES, Device
 from ..state import EmulatorState
 from . import payloads as pp
 from .clips import CLIP_SETTINGS, ClipSettings, download, log_clip_request
+from .linking import confirm_link, update_link, users_me
 from .live_view import create_session, delete_session, settle_sessions
 from .state import RATE_LIMIT
 
@@ -254,4 +255,7 @@ def create_partner_app(
     add("POST", device + "/media/video/download", download, name="partner_clip")
     add("POST", device + "/media/streaming/whep/sessions", create_session, name="whep")
     add("DELETE", device + "/media/streaming/whep/sessions/{session_id}", delete_session, name="whep_delete")
+    add("GET", "/v1/users/me", users_me, name="partner_user")
+    add("POST", "/v1/accounts/me/app-integrations", confirm_link, name="partner_link_confirm")
+    add("PATCH", "/v1/accounts/me/app-integrations", update_link, name="partner_link_update")
     return app

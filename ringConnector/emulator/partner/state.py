@@ -14,6 +14,7 @@ from typing import Any
 from ..http.presigned import SIGNATURE_MISMATCH, refusal
 from ..scenario import PartnerApp
 from .clip_request import Clip
+from .linking import AppIntegration
 from .tokens import PartnerIssuedTokens
 from .webhooks import WebhookSender
 
@@ -57,7 +58,8 @@ class PartnerState:
         self.wall_clock = wall_clock
         self.clip_bytes_per_second = clip_bytes_per_second
         self.tokens = PartnerIssuedTokens(self.app, wall_clock)
-        self.webhooks = WebhookSender(self.app.hmac_key, wall_clock)
+        self.integration = AppIntegration(self.app.hmac_key, wall_clock)
+        self.webhooks = WebhookSender(self.app.hmac_key, wall_clock, sending=self.integration.completed)
         self._offline: set[str] = set()
         self._redirect: int | None = None
         self._processing_ms = 0
@@ -72,6 +74,11 @@ class PartnerState:
     def now_ms(self) -> int:
         """Return the wall clock's now in epoch milliseconds."""
         return int(self.wall_clock() * 1000)
+
+    def new_link(self) -> tuple[str, str]:
+        """The user links the app again: a one-time authorization code (for the token exchange
+        URL) and the Account Link URL with the link's nonce (for the user's browser)."""
+        return self.tokens.issue_code(), self.integration.start()
 
     # --- devices, redirects, rate ---------------------------------------------------------
 

@@ -54,6 +54,7 @@ class Delivery:
     body: bytes
     statuses: list[int] = dataclasses.field(default_factory=list)
     dropped: bool = False
+    withheld: bool = False  # never sent: the app integration was not completed
     copies: int = 1
 
     @property
@@ -63,7 +64,7 @@ class Delivery:
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready, without the body."""
-        fields = ("request_id", "type", "device", "timestamp_ms", "statuses", "dropped", "copies")
+        fields = ("request_id", "type", "device", "timestamp_ms", "statuses", "dropped", "withheld", "copies")
         return {name: getattr(self, name) for name in fields} | {"delivered": self.delivered}
 
 
@@ -95,10 +96,14 @@ def payload(
 class WebhookSender:
     """Sends webhooks from one worker thread, in order, with Ring's retries and the set faults."""
 
-    def __init__(self, key: str, wall_clock: Callable[[], float]) -> None:
-        """Nothing is sent until a URL is registered."""
+    def __init__(
+        self, key: str, wall_clock: Callable[[], float], *, sending: Callable[[], bool] = lambda: True
+    ) -> None:
+        """Nothing is sent until a URL is registered, nor while `sending()` is false (an app
+        integration not `completed`: linking.py)."""
         self.key = key
         self._wall_clock = wall_clock
+        self._sending = sending
         self._lock = threading.Lock()
         self._url: str | None = None
         self._faults = WebhookFaults()
@@ -131,14 +136,16 @@ class WebhookSender:
                 timestamp_ms=timestamp_ms,
                 body=json.dumps(document).encode(),
             )
-            if self._faults.drop > 0:
+            if not self._sending():
+                delivery.withheld = True
+            elif self._faults.drop > 0:
                 self._faults.drop -= 1
                 delivery.dropped = True
             elif self._faults.duplicate > 0:
                 self._faults.duplicate -= 1
                 delivery.copies = 2
             self._log.append(delivery)
-        if not delivery.dropped:
+        if not (delivery.dropped or delivery.withheld):
             self._queue.put(delivery)
 
     def deliveries(self) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """The Emulator's push controls: a ding happening now (pushed to every installation that gave Ring
-a push token), and the field's push faults: a dropped socket, silence, a poison message, a
+a push token, its keys written as Google writes them, with or without the ding's id), and the
+field's push faults: a dropped socket, an unreachable socket, silence, a poison message, a
 registration Google rejects."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, TypedDict, Unpack
 from ..scenario import Event
 from ..seed import event_id
 from ..state import EmulatorState
-from .mcs import McsServer
+from .mcs import KEY_STYLES, McsServer
 from .payloads import push_notification
 
 _LOGGER = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class RingOptions(TypedDict, total=False):
     duration: float
     pushes: int
     with_id: bool
+    keys: str
     seq: int | None
 
 
@@ -40,9 +42,9 @@ class PushControls:
         """A ding (or `kind`) on the device now: `ring_now` below, on this emulator's state."""
         return ring_now(self.state, device_id, **options)
 
-    def push_event(self, event: Event, *, with_id: bool = True) -> list[str]:
+    def push_event(self, event: Event, *, with_id: bool = True, keys: str = "padded") -> list[str]:
         """Push `event` to every installation that gave Ring a token; the persistent ids sent."""
-        return push_event(self.state, event, with_id=with_id)
+        return push_event(self.state, event, with_id=with_id, keys=keys)
 
     def send_poison_push(self) -> list[str]:
         """A data message every registered client receives but cannot decrypt."""
@@ -94,13 +96,16 @@ def ring_now(
     duration: float = 10.0,
     pushes: int = 1,
     with_id: bool = True,
+    keys: str = "padded",
     seq: int | None = None,
 ) -> Event:
     """A `kind` event on the device now, in history at once (and announced by webhook on the
-    Partner side), its recording ready `ready_after` seconds later, pushed `pushes` times.
+    Partner side), its recording ready `ready_after` seconds later, pushed `pushes` times
+    (without the ding's id unless `with_id`, the keys in the style `keys`: mcs.KEY_STYLES).
 
     `seq` tells events of the same second apart; None takes the first one free.
     """
+    _check_keys(keys)  # before the event is in history
     now = datetime.fromtimestamp(state.partner.wall_clock(), UTC)
     elapsed = state.clock() - state.started_at
     if seq is None:
@@ -115,13 +120,22 @@ def ring_now(
     )
     state.add_events([event])
     for _ in range(pushes):
-        push_event(state, event, with_id=with_id)
+        push_event(state, event, with_id=with_id, keys=keys)
     return event
 
 
-def push_event(state: EmulatorState, event: Event, *, with_id: bool = True) -> list[str]:
-    """Push `event` to every installation that gave Ring a token; the persistent ids sent."""
+def push_event(
+    state: EmulatorState, event: Event, *, with_id: bool = True, keys: str = "padded"
+) -> list[str]:
+    """Push `event` to every installation that gave Ring a token, its keys in the style `keys`;
+    the persistent ids sent."""
+    _check_keys(keys)
     device = next(d for d in state.devices() if d.id == event.device_id)
     notification = push_notification(event, device, with_id=with_id)
-    sent = [state.push.send(token, notification) for token in state.push_tokens().values()]
+    sent = [state.push.send(token, notification, keys=keys) for token in state.push_tokens().values()]
     return [found for found in sent if found is not None]
+
+
+def _check_keys(keys: str) -> None:
+    if keys not in KEY_STYLES:
+        raise ValueError(f"keys must be one of {KEY_STYLES}, got {keys!r}")

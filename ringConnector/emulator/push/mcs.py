@@ -5,7 +5,13 @@ heartbeat acknowledgements, selective acknowledgements, and data messages encryp
 
 A message stays waiting until the client acknowledges it, and is delivered again at its next
 login unless the login lists it as received: a message the client cannot decrypt, and so never
-acknowledges, comes back every time (the field's "poison message")."""
+acknowledges, comes back every time (the field's "poison message").
+
+The `crypto-key` and `encryption` values come in the key styles of KEY_STYLES: base64url with
+padding (firebase-messaging's own fixture), without it (as Google sends some messages since June
+2026: firebase-messaging #37, #40; home-assistant/core #173915, #179149), or without it and with a
+second `p256ecdsa=` parameter after the `dh=` one (firebase-messaging #44, seen from Ring since
+July 2026). docs/emulator-push.md has the links."""
 
 from __future__ import annotations
 
@@ -54,28 +60,45 @@ SELECTIVE_ACK = 12
 RING_SENDER = "876313859327"
 
 
+# How a message's `crypto-key` (dh=) and `encryption` (salt=) values are written (see above).
+KEY_STYLES = ("padded", "unpadded", "signed")
+
+
 def b64(data: bytes) -> str:
     """URL-safe base64 with padding, as firebase-messaging decodes it."""
     return urlsafe_b64encode(data).decode("ascii")
+
+
+def web_push_values(sender_point: bytes, salt: bytes, style: str = "padded") -> tuple[str, str]:
+    """The `crypto-key` and `encryption` app data values of a message, in one of KEY_STYLES."""
+    if style not in KEY_STYLES:
+        raise ValueError(f"key style must be one of {KEY_STYLES}, got {style!r}")
+    if style == "padded":
+        return f"dh={b64(sender_point)}", f"salt={b64(salt)}"
+    key, salted = f"dh={b64(sender_point).rstrip('=')}", f"salt={b64(salt).rstrip('=')}"
+    if style == "signed":  # the sender's VAPID key beside its DH key (firebase-messaging #44)
+        signer = ec.generate_private_key(ec.SECP256R1()).public_key()
+        key += "; p256ecdsa=" + b64(_point(signer)).rstrip("=")
+    return key, salted
+
+
+def _point(key: ec.EllipticCurvePublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
 
 
 def _unb64(text: str) -> bytes:
     return urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4))
 
 
-def encrypt(registration: Registration, plaintext: bytes, *, poison: bool = False) -> tuple[bytes, str, str]:
-    """Web Push `aesgcm` under the client's keys: (ciphertext, crypto-key, encryption) values.
-    A poison message is encrypted for a key pair nobody holds."""
+def encrypt(
+    registration: Registration, plaintext: bytes, *, poison: bool = False, keys: str = "padded"
+) -> tuple[bytes, str, str]:
+    """Web Push `aesgcm` under the client's keys: (ciphertext, crypto-key, encryption) values,
+    written in the key style `keys`. A poison message is encrypted for a key pair nobody holds."""
     sender = ec.generate_private_key(ec.SECP256R1())
-    sender_point = sender.public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-    )
     receiver = _unb64(registration.p256dh)
     if poison:
-        stranger = ec.generate_private_key(ec.SECP256R1()).public_key()
-        receiver = stranger.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
+        receiver = _point(ec.generate_private_key(ec.SECP256R1()).public_key())
     salt = os.urandom(16)
     body = http_ece.encrypt(
         plaintext,
@@ -85,7 +108,7 @@ def encrypt(registration: Registration, plaintext: bytes, *, poison: bool = Fals
         auth_secret=_unb64(registration.auth),
         version="aesgcm",
     )
-    return bytes(body), f"dh={b64(sender_point)}", f"salt={b64(salt)}"
+    return bytes(body), *web_push_values(_point(sender.public_key()), salt, keys)
 
 
 def frame(message: Proto, *, first: bool) -> bytes:
@@ -222,7 +245,7 @@ class McsServer:
     @staticmethod
     def _stanza(registration: Registration, message: Message) -> DataMessageStanza:
         raw, crypto_key, salt = encrypt(
-            registration, json.dumps(message.notification).encode(), poison=message.poison
+            registration, json.dumps(message.notification).encode(), poison=message.poison, keys=message.keys
         )
         stanza = DataMessageStanza(category="org.chromium.linux", persistent_id=message.persistent_id)
         setattr(stanza, "from", RING_SENDER)  # `from` is a Python keyword

@@ -33,6 +33,7 @@ class Message:
     persistent_id: str
     notification: dict[str, Any]
     poison: bool = False  # encrypted under the wrong keys: the client cannot decrypt it
+    keys: str = "padded"  # how its crypto-key and salt are written (mcs.KEY_STYLES)
 
 
 class PushState:
@@ -115,16 +116,19 @@ class PushState:
 
     # --- messages -------------------------------------------------------------------------
 
-    def send(self, fcm_token: str, notification: dict[str, Any], *, poison: bool = False) -> str | None:
-        """Queue a data message for the client behind `fcm_token`; its persistent id (None: no
-        such client, the message is dropped as Google drops one for an unknown token)."""
+    def send(
+        self, fcm_token: str, notification: dict[str, Any], *, poison: bool = False, keys: str = "padded"
+    ) -> str | None:
+        """Queue a data message for the client behind `fcm_token`, its keys written in the style
+        `keys`; its persistent id (None: no such client, the message is dropped as Google drops
+        one for an unknown token)."""
         with self._lock:
             registration = next((r for r in self._by_android.values() if r.fcm_token == fcm_token), None)
             if registration is None:
                 self.counts["unknown_token"] += 1
                 return None
             persistent_id = f"0:{next(self._ids):016d}%{secrets.token_hex(8)}"
-            registration.waiting[persistent_id] = Message(persistent_id, notification, poison)
+            registration.waiting[persistent_id] = Message(persistent_id, notification, poison, keys)
             self.counts["sent"] += 1
         for listener in list(self.on_change):
             listener()

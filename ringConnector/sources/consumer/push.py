@@ -6,8 +6,14 @@ What fails in the field (docs/ring-apis.md §4), and what is done about it here:
   it from the saved credentials with backoff when it stopped, or when nothing (not even a
   heartbeat) has been heard for SILENCE_LIMIT.
 - A message it cannot decrypt kills firebase-messaging 0.4.5's listener before the message is
-  acknowledged, so it comes back after every restart: decryption errors are caught (counted, and
-  the message acknowledged) in `_SafePushClient`.
+  acknowledged, so it comes back after every restart: decryption errors are caught (counted by
+  cause, and the message acknowledged) in `_SafePushClient`.
+- Google writes a message's `crypto-key` and salt as base64url without padding, sometimes with
+  a second `p256ecdsa=` parameter (docs/ring-apis.md §7.1); 0.4.5 decodes them strictly, by
+  position: `_SafePushClient` rewrites them as it reads them first (`web_push_keys`).
+- The socket lost (or silent) while the library reconnects: the state says "down" at the
+  watchdog's next look (every WATCHDOG_EVERY s); the library probes a silent socket with a
+  heartbeat after HEARTBEAT_AFTER s, where Ring's own settings wait two minutes.
 - A registration Google no longer accepts: after REGISTER_AFTER rebuilds in a row whose MCS
   login Google refused, the listener registers from scratch (a failing network never does).
 - The callback never raises and only hands on what the push names (ring id, device, time):
@@ -20,9 +26,11 @@ Every Google URL is a setting: firebase-messaging keeps them as module constants
 from __future__ import annotations
 
 import asyncio
+import binascii
 import contextlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,15 +39,17 @@ from typing import Any
 
 import firebase_messaging.fcmpushclient as fcm_client
 import firebase_messaging.fcmregister as fcm_register
+from cryptography.exceptions import InvalidTag
 from firebase_messaging import FcmPushClient, FcmRegisterConfig
 from firebase_messaging.fcmpushclient import ErrorType
+from http_ece import ECEException  # type: ignore[import-untyped]  # firebase-messaging's decrypter
 from ring_doorbell.const import FCM_API_KEY, FCM_APP_ID, FCM_PROJECT_ID, FCM_RING_SENDER_ID
 from ring_doorbell.event import RingEvent as PushEvent
 from ring_doorbell.listen import RingEventListener, RingEventListenerConfig
 
 from ringConnector.config import Settings
 from ringConnector.errors import ConnectorError
-from ringConnector.metrics import PUSH_MESSAGES, PUSH_RECONNECTS
+from ringConnector.metrics import PUSH_MESSAGES, PUSH_RECONNECTS, PUSH_UNDECRYPTABLE
 from ringConnector.model.days import UTC_SECONDS_FORMAT, parse_ring_time
 from ringConnector.storage.tokens import TokenFile
 
@@ -54,6 +64,10 @@ LOGIN_LOOK = 0.1
 REBUILD_DELAYS = (2.0, 300.0)
 # Rebuilds in a row whose login Google refused before registering from scratch.
 REGISTER_AFTER = 2
+# Silence after which the library sends a heartbeat, and how long it then waits for the answer
+# before reconnecting (Ring's listener config waits 120 s; firebase-messaging's own default 20 s).
+HEARTBEAT_AFTER = 30.0
+HEARTBEAT_ANSWER = 5.0
 CREDENTIALS_NAME = "fcm-credentials.json"
 
 
@@ -75,6 +89,8 @@ class PushTiming:
     every: float = WATCHDOG_EVERY
     first_delay: float = REBUILD_DELAYS[0]
     max_delay: float = REBUILD_DELAYS[1]
+    heartbeat_after: float = HEARTBEAT_AFTER
+    heartbeat_answer: float = HEARTBEAT_ANSWER
 
 
 def point_push_at(settings: Settings) -> None:
@@ -97,20 +113,63 @@ def point_push_at(settings: Settings) -> None:
         setattr(module, name, value)
 
 
-class _SafePushClient(FcmPushClient):
-    """firebase-messaging's client, but a message it cannot decrypt is counted and acknowledged
-    (0.4.5 lets the error end the listener with the message unacknowledged, so Google delivers
-    it again at every login and the listener never lives)."""
+# What made a message undecryptable: the label values of PUSH_UNDECRYPTABLE.
+UNDECRYPTABLE_CAUSES = ("no_keys", "base64", "bad_key", "decryption", "other")
+# One parameter of a Web Push header value: `name=value`, values maybe quoted; `;` or `,` between.
+_PARAMETER = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*"?([^";,]*)"?\s*')
 
-    on_undecryptable: Callable[[], None] = staticmethod(lambda: None)
+
+class _SafePushClient(FcmPushClient):
+    """firebase-messaging's client, but a message's keys are read as Google writes them, and a
+    message it still cannot decrypt is counted by cause and acknowledged (0.4.5 lets the error
+    end the listener with the message unacknowledged, so Google delivers it again at every login
+    and the listener never lives)."""
+
+    on_undecryptable: Callable[[str], None] = staticmethod(lambda cause: None)
 
     def _handle_data_message(self, msg: Any) -> None:
         try:
+            web_push_keys(msg)
             super()._handle_data_message(msg)
-        except Exception as ex:  # http_ece's and cryptography's errors: the message is lost
+        except Exception as ex:  # decoding and decrypting errors: the message is lost
+            cause = undecryptable_cause(ex)
             PUSH_MESSAGES.labels("undecryptable").inc()
-            self.on_undecryptable()
-            _LOGGER.warning("push: a message could not be decrypted and is dropped (%s)", type(ex).__name__)
+            PUSH_UNDECRYPTABLE.labels(cause).inc()
+            self.on_undecryptable(cause)
+            _LOGGER.warning(
+                "push: a message could not be decrypted and is dropped (%s: %s)", cause, type(ex).__name__
+            )
+
+
+def web_push_keys(msg: Any) -> None:
+    """Rewrite a data message's `crypto-key` and `encryption` app data as firebase-messaging 0.4.5
+    reads them: `dh=<key>` and `salt=<salt>`, base64url padded to a multiple of 4.
+
+    It slices the first 3 and 5 characters off and decodes the rest strictly, so a value without
+    padding fails ("Incorrect padding": firebase-messaging #37, #40), and so does one with a
+    second parameter (`dh=<key>; p256ecdsa=<key>`: #44) or another order (#42, #43). A value
+    without its parameter is left as it is (the library then fails on it, counted "no_keys")."""
+    for item in msg.app_data:
+        name = {"crypto-key": "dh", "encryption": "salt"}.get(item.key)
+        if name is None:
+            continue
+        found = {key.lower(): value for key, value in _PARAMETER.findall(item.value)}
+        if found.get(name):
+            bare = found[name].rstrip("=")
+            item.value = f"{name}={bare}{'=' * (-len(bare) % 4)}"
+
+
+def undecryptable_cause(ex: Exception) -> str:
+    """Which of UNDECRYPTABLE_CAUSES an error of firebase-messaging's decoding and decrypting is."""
+    if isinstance(ex, RuntimeError) and "app_data" in str(ex):
+        return "no_keys"  # "couldn't find in app_data crypto-key"
+    if isinstance(ex, binascii.Error):
+        return "base64"
+    if isinstance(ex, ValueError) and "key" in str(ex).lower():
+        return "bad_key"  # cryptography's "Invalid EC key": not a P-256 point
+    if isinstance(ex, ECEException | InvalidTag):
+        return "decryption"  # keys of another registration, or a damaged message
+    return "other"
 
 
 class _Listener(RingEventListener):
@@ -222,6 +281,9 @@ class PushListener:
             if receiver.is_started():  # the MCS login was answered
                 logged_in = True
                 self._set("connected")
+            elif logged_in:  # the socket was lost: the library reconnects (or waits to)
+                self.last_error = "the connection to Google was lost; reconnecting"
+                self._set("down")
             # Every frame counts, heartbeat acknowledgements too (the library asks for them).
             heard = receiver.last_message_time or began
             if time.time() - heard > self._timing.silence_limit:
@@ -248,7 +310,7 @@ class PushListener:
             FcmRegisterConfig(FCM_PROJECT_ID, FCM_APP_ID, FCM_API_KEY, FCM_RING_SENDER_ID),
             credentials,
             self._save_credentials,
-            config=RingEventListenerConfig.default_config(),
+            config=self._receiver_config(),
             http_client_session=ring.auth._session,  # ring_doorbell passes its own the same way
         )
         receiver.on_undecryptable = self._count_undecryptable
@@ -267,6 +329,15 @@ class PushListener:
             "push: listening (%s)", "new registration" if credentials is None else "saved registration"
         )
         return True
+
+    def _receiver_config(self) -> RingEventListenerConfig:
+        """Ring's listener settings, but a silent socket is probed after heartbeat_after s."""
+        config = RingEventListenerConfig.default_config()
+        config.client_heartbeat_interval = max(1, round(self._timing.heartbeat_after))
+        config.heartbeat_ack_timeout = self._timing.heartbeat_answer
+        # The library looks this often whether a heartbeat is due.
+        config.monitor_interval = min(config.monitor_interval, self._timing.heartbeat_answer)
+        return config
 
     def _saved_credentials(self) -> dict[str, Any] | None:
         """The saved credentials if whole (a registration half done is registered again)."""
@@ -288,7 +359,7 @@ class PushListener:
         self._credentials.save(credentials)
         _LOGGER.info("push: registered with Firebase; credentials saved")
 
-    def _count_undecryptable(self) -> None:
+    def _count_undecryptable(self, cause: str) -> None:
         self.undecryptable += 1
 
     def _set(self, state: str) -> None:

@@ -26,7 +26,7 @@ from ringConnector.errors import (
     RingUnavailable,
     TransientError,
 )
-from ringConnector.metrics import timed
+from ringConnector.metrics import PARTNER_LINK_DAYS_LEFT, timed
 from ringConnector.sources.http import (
     CHUNK_SIZE,
     PARTNER_API,
@@ -36,6 +36,7 @@ from ringConnector.sources.http import (
 )
 from ringConnector.sources.refresh import RefreshOnce
 from ringConnector.storage.atomic import AtomicFile
+from ringConnector.storage.partner_link import RELINK, link_term, read_link_term
 from ringConnector.storage.tokens import TokenFile
 from ringConnector.urls import Origin, UnsafeUrl, origin, redact
 
@@ -47,6 +48,8 @@ REFRESH_MARGIN = 300.0
 MAX_CLIP_MS = 900_000
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 5
+# What a token keeps across refreshes: when its link was made and the account it links.
+KEPT = ("linked_at", "account_id")
 
 
 @dataclass(frozen=True)
@@ -86,21 +89,30 @@ class PartnerClient:
         self._once = RefreshOnce(self.store, clock=wall_clock)
         self._lock = threading.Lock()
         self._token: dict[str, Any] | None = None
+        self._warned = False  # the link's coming end was logged
+        PARTNER_LINK_DAYS_LEFT.read = lambda: _days_left(settings, wall_clock)
 
     # --- tokens ------------------------------------------------------------------------
 
     def exchange_code(self, code: str) -> dict[str, Any]:
-        """Exchange an account-linking authorization code for a token pair and save it."""
-        token = self._grant({"grant_type": "authorization_code", "code": code})
+        """Exchange an account-linking authorization code for a token pair and save it, with the
+        time of the link (its refresh tokens run out about RING_PARTNER_LINK_DAYS later)."""
+        token = self._grant(
+            {"grant_type": "authorization_code", "code": code}, {"linked_at": self.wall_clock()}
+        )
         self._set(token)
         return token
 
+    def keep(self, **fields: Any) -> None:
+        """Save `fields` into the token (e.g. the account id the link is for), kept across refreshes."""
+        with self.store.lock:
+            token = {**(self.store.peek() or self._current()), **fields}
+            self.store.save(token)
+        self._set(token)
+
     def access_token(self) -> str:
         """A valid access token, refreshed first when it is about to expire."""
-        with self._lock:
-            if self._token is None:
-                self._token = self.store.load()
-            token = self._token
+        token = self._current()
         expires, now = float(token.get("expires_at") or 0), self.wall_clock()
         # Refresh early when we can; a token without a refresh token (Playground) is used to
         # its last second.
@@ -114,27 +126,39 @@ class PartnerClient:
     def refresh(self, *, stale: str) -> None:
         """Refresh unless someone did since `stale` was in use; Ring rotates refresh tokens."""
 
-        def current() -> dict[str, Any]:
-            with self._lock:
-                if self._token is None:
-                    self._token = self.store.load()
-                return self._token
-
         def refresh(refresh_token: str | None) -> None:
             if not refresh_token:
                 raise AuthorizationRequired(
                     f"the partner access token expired and has no refresh token: {PARTNER_AUTH_FIX}"
                 )
             _LOGGER.info("refreshing the partner access token")
-            self._set(self._grant({"grant_type": "refresh_token", "refresh_token": refresh_token}))
+            kept = {key: value for key, value in self._current().items() if key in KEPT}
+            self._set(self._grant({"grant_type": "refresh_token", "refresh_token": refresh_token}, kept))
 
-        self._once.run(stale, current=current, refresh=refresh, adopt=self._set)
+        self._once.run(stale, current=self._current, refresh=refresh, adopt=self._set)
+
+    def _current(self) -> dict[str, Any]:
+        """The token in use: the file's until a refresh, then the one Ring gave last."""
+        with self._lock:
+            if self._token is None:
+                self._token = self.store.load()
+            token = self._token
+        self._mind_the_end(token)
+        return token
+
+    def _mind_the_end(self, token: dict[str, Any]) -> None:
+        """Log once, from a week before, that the link runs out (scripts show it; /readyz says it)."""
+        term = link_term(token, self._settings.partner_link_days)
+        warning = term.warning(self.wall_clock()) if term is not None else None
+        if warning is not None and not self._warned:
+            self._warned = True
+            _LOGGER.warning("%s", warning)
 
     def _set(self, token: dict[str, Any]) -> None:
         with self._lock:
             self._token = token
 
-    def _grant(self, form: dict[str, str]) -> dict[str, Any]:
+    def _grant(self, form: dict[str, str], kept: dict[str, Any] | None = None) -> dict[str, Any]:
         settings = self._settings
         if not settings.partner_client_id or not settings.partner_client_secret:
             raise ConfigError(
@@ -153,13 +177,22 @@ class PartnerClient:
         body = _json(response)
         if response.status_code != 200 or not body.get("access_token"):
             error = body.get("error", f"HTTP {response.status_code}")
+            if form["grant_type"] == "refresh_token":
+                raise AuthorizationRequired(self._link_ended(str(error), kept or {}))
             raise AuthorizationRequired(f"Ring refused the partner credentials ({error}): {PARTNER_AUTH_FIX}")
         token: dict[str, Any] = {
             key: body[key] for key in ("access_token", "refresh_token", "token_type", "scope") if key in body
         }
         token["expires_at"] = self.wall_clock() + float(body.get("expires_in", 14400))
+        token.update(kept or {})
         self.store.save(token)  # the store's file lock is re-entrant: fine inside refresh()
         return token
+
+    def _link_ended(self, error: str, kept: dict[str, Any]) -> str:
+        """Why Ring refused the refresh, and what the user does about it."""
+        term = link_term({"refresh_token": "-", **kept}, self._settings.partner_link_days)
+        made = f" ({term.describe()})" if term is not None else ""
+        return f"Ring refused the partner refresh token ({error}): the account link has ended{made}; {RELINK}"
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -301,6 +334,12 @@ class PartnerClient:
         if settings.clip_audio is not None:
             options["audio_options"] = {"audio_enabled": settings.clip_audio}
         return options
+
+
+def _days_left(settings: Settings, wall_clock: Callable[[], float]) -> float | None:
+    """Days the saved link has left, for /metrics (None: no link with a known start)."""
+    term = read_link_term(settings)
+    return None if term is None else round(term.days_left(wall_clock()), 3)
 
 
 def _call_name(url: str) -> str:

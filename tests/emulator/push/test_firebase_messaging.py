@@ -4,14 +4,19 @@ constants and SSL_CERT_FILE: registration, login over TLS, a data message decryp
 from __future__ import annotations
 
 import asyncio
+from base64 import urlsafe_b64decode
 from typing import Any
 
 import firebase_messaging.fcmpushclient as pushclient
 import firebase_messaging.fcmregister as register
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from firebase_messaging import FcmPushClient, FcmPushClientConfig, FcmRegisterConfig
 
 from ringConnector.emulator import Emulator
+from ringConnector.emulator.push.mcs import McsServer, b64
+from ringConnector.emulator.push.state import Message, Registration
 from tests.support import FRONT, until
 
 # ring_doorbell.const's Firebase project of Ring's app.
@@ -63,3 +68,36 @@ def test_a_pushed_ding_arrives_decrypted_and_is_acknowledged(aimed: Emulator) ->
     counts = aimed.push_counts()
     assert (counts["checkin"], counts["register"], counts["registration"], counts["login"]) == (1, 1, 1, 1)
     assert counts["ack"] == 1 and aimed.push_waiting() == 0
+
+
+@pytest.mark.parametrize("keys", ["unpadded", "signed"])
+def test_keys_written_as_google_writes_them_stop_firebase_messaging_unacknowledged(
+    aimed: Emulator, keys: str
+) -> None:
+    """What the field reports of 0.4.5 (firebase-messaging #40, #44; home-assistant/core
+    #173915): "Incorrect padding, shutting down FcmPushClient", the message never acknowledged."""
+    received: list[dict[str, Any]] = []
+
+    async def scenario() -> None:
+        client = await _listen(aimed, received)
+        aimed.ring_now(FRONT, keys=keys)
+        await until(lambda: not client.do_listen, "the client to shut down")
+        await client.stop()
+
+    asyncio.run(scenario())
+    assert received == [] and aimed.push_waiting() == 1 and aimed.push_counts().get("ack", 0) == 0
+
+
+def test_unpadded_keys_decode_once_padded_again() -> None:
+    """The values are the padded ones less their `=`: padding them again is all it takes."""
+    point = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+    registration = Registration(1, 2, app_id="wp:x", p256dh=b64(point), auth=b64(b"0" * 16))
+    stanza = McsServer._stanza(registration, Message("0:1%ab", {"data": {}}, keys="unpadded"))
+    values = {item.key: item.value for item in stanza.app_data}
+    assert not values["crypto-key"].endswith("=") and not values["encryption"].endswith("=")
+    assert len(urlsafe_b64decode(values["crypto-key"][3:] + "=")) == 65  # a P-256 point
+    assert len(urlsafe_b64decode(values["encryption"][5:] + "==")) == 16  # a 16-byte salt

@@ -15,7 +15,6 @@ from responses import matchers
 
 from ringConnector.config import Settings
 from ringConnector.errors import (
-    PARTNER_AUTH_FIX,
     AuthorizationRequired,
     DownloadFailed,
     NoFootage,
@@ -24,6 +23,7 @@ from ringConnector.errors import (
 )
 from ringConnector.sources.partner.client import Clip, PartnerClient
 from ringConnector.storage.atomic import AtomicFile
+from ringConnector.storage.partner_link import RELINK
 from ringConnector.storage.tokens import TokenFile
 from tests.sources.partner.support import OFFLINE_NOW
 
@@ -269,8 +269,11 @@ def test_a_rejected_refresh_says_how_to_link_again(
     mocked.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
     with pytest.raises(AuthorizationRequired) as caught:
         partner_client.get_json("v1/devices", what="devices")
-    assert str(caught.value) == f"Ring refused the partner credentials (invalid_grant): {PARTNER_AUTH_FIX}"
-    assert "--partner" in PARTNER_AUTH_FIX
+    assert (
+        str(caught.value)
+        == f"Ring refused the partner refresh token (invalid_grant): the account link has ended; {RELINK}"
+    )
+    assert "./startCreateAuthFile.py --partner" in RELINK
     assert [c.request.url for c in mocked.calls] == [f"{API}/v1/devices", TOKEN_URL]
 
 
@@ -305,6 +308,7 @@ def test_exchanging_a_code_saves_the_pair(offline_settings: Settings, mocked: re
     )
     token = PartnerClient(offline_settings, wall_clock=lambda: NOW).exchange_code("code-1")
     pair = {"access_token": "a", "refresh_token": "r", "scope": "partner", "expires_at": NOW + 14400}
+    pair["linked_at"] = NOW  # the link's refresh tokens run out RING_PARTNER_LINK_DAYS later
     assert token == pair
     assert json.loads(offline_settings.partner_token_file.read_text()) == pair
     assert stat.S_IMODE(offline_settings.partner_token_file.stat().st_mode) == 0o600

@@ -19,11 +19,13 @@ from ringConnector.emulator import (
     Event,
     Fault,
     ManualClock,
+    PartnerApp,
     partner_device_id,
     partner_event_id,
 )
 from ringConnector.errors import AuthorizationRequired
 from ringConnector.sources.partner.client import PartnerClient
+from ringConnector.storage.tokens import TokenFile
 from ringConnector.web.app import create_app
 from tests.sources.partner.support import SharedSleep, long_event, partial_events, partner_environment
 from tests.support import (
@@ -38,6 +40,7 @@ from tests.support import (
 )
 
 FRONT_ID = partner_device_id(FRONT)
+KEY = PartnerApp().hmac_key
 
 
 def partner_ids(*events: Event) -> set[str]:
@@ -336,14 +339,29 @@ class TestTheScripts:
     def test_linking_through_the_script(
         self, env: dict[str, str], partner_settings: Settings, partner_emulator: Emulator
     ) -> None:
+        """The code, then the address Ring opened in the browser: the link ends `completed`."""
         partner_settings.partner_token_file.unlink()
+        code = partner_emulator.issue_partner_code()
+        stdin = f"{code}\n{partner_emulator.partner_account_link()}\n"
         result = run(
-            "startCreateAuthFile.py", "--partner", env=env, stdin=partner_emulator.issue_partner_code() + "\n"
+            "startCreateAuthFile.py", "--partner", env=env | {"RING_PARTNER_WEBHOOK_KEY": KEY}, stdin=stdin
         )
         assert result.returncode == 0, result.stderr
+        assert "(status completed): completed" in result.stdout
+        assert partner_emulator.partner_integration()["status"] == "completed"
         assert stat.S_IMODE(partner_settings.partner_token_file.stat().st_mode) == 0o600
         token = json.loads(partner_settings.partner_token_file.read_text())
         assert token["access_token"] not in result.stdout + result.stderr
+
+    def test_start_download_warns_a_week_before_the_link_runs_out(
+        self, env: dict[str, str], partner_settings: Settings
+    ) -> None:
+        store = TokenFile(partner_settings.partner_token_file, required=("access_token",))
+        store.save(store.load() | {"linked_at": time.time() - 25 * 86_400})
+        result = run("startDownload.py", "2026-11-22", env=env)
+        assert result.returncode == 0, result.stderr
+        assert "the Partner account link runs out in about 5 days" in result.stderr
+        assert "./startCreateAuthFile.py --partner" in result.stderr
 
     @pytest.mark.parametrize(
         "args",
