@@ -160,17 +160,23 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
         settings = settings.replace(event_kinds=kinds)
     if args.device:
         settings = settings.replace(devices=tuple(args.device))
+    stop_on_sigterm()
+    interrupted = False
     with Connector(settings) as connector:
         watcher = Watcher(connector, on_report=_print_downloaded)
-        watcher.acquire()  # WatcherBusy: one line, exit 1
-        stop_on_sigterm()
-        print(f"watching (a poll every {settings.watch_poll_interval:g} s); Ctrl-C stops", flush=True)
         try:
-            watcher.run()
+            # What server.py does with WATCH=true: the lock (WatcherBusy: one line, exit 1), Ring's
+            # pushes (RING_PUSH) and the loop in its thread; this thread only waits for Ctrl-C.
+            watcher.start()
+            print(f"watching (a poll every {settings.watch_poll_interval:g} s); Ctrl-C stops", flush=True)
+            watcher.wait()
         except KeyboardInterrupt:
-            pass
+            interrupted = True
         finally:
             watcher.stop()
+    if not interrupted:
+        print("error: the watcher stopped unexpectedly (see the log above)", file=sys.stderr)
+        return EXIT_FAILED
     print("stopped watching", flush=True)
     return 0
 
