@@ -133,14 +133,16 @@ def _run(script: list[str], env: dict[str, str], stdin: str | None = None) -> in
 
 
 @contextmanager
-def running_server(env: dict[str, str]) -> Iterator[str]:
-    """server.py in a subprocess on a free port; yields its base URL once waitress listens."""
+def running_server(env: dict[str, str], *, cwd: Path | None = None) -> Iterator[str]:
+    """server.py in a subprocess on a free port (run in `cwd`, if given); yields its base URL once
+    waitress listens."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(  # noqa: S603 - our own launcher
         [sys.executable, str(ROOT / "server.py")],
         env={**env, "PORT": str(port), "LOG_LEVEL": "INFO"},
+        cwd=cwd,
         stderr=subprocess.PIPE,
         text=True,
     )
