@@ -13,7 +13,7 @@ from ringConnector.cli.progress import progress_for
 from ringConnector.cli.run import EXIT_FAILED, guarded, stop_on_sigterm
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
-from ringConnector.download.day import DayReport
+from ringConnector.download.day import DayReport, check_devices
 from ringConnector.download.on_demand import check_seconds
 from ringConnector.errors import BadRequest, ConnectorError
 from ringConnector.model.days import CLI_DAY, parse_day
@@ -163,6 +163,8 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
     stop_on_sigterm()
     interrupted = False
     with Connector(settings) as connector:
+        if settings.devices:  # a typo would only be a warning at every poll
+            check_devices(connector.devices(), settings.devices)
         watcher = Watcher(connector, on_report=_print_downloaded)
         try:
             # What server.py does with WATCH=true: the lock (WatcherBusy: one line, exit 1), Ring's
