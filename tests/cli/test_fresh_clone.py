@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,63 +15,19 @@ import pytest
 import requests
 
 from ringConnector.cli.demo import running_server
-from ringConnector.config import Settings
 from ringConnector.emulator import Emulator
-from tests.support import ACCOUNT, FRONT, ROOT, SmallDay, environment, wait_for
+from tests.cli.clone import SIGN_IN, git, run_in
+from tests.support import FRONT, ROOT, SmallDay, wait_for
 
 pytestmark = pytest.mark.process
 
-SIGN_IN = f"{ACCOUNT.username}\n{ACCOUNT.password}\n{ACCOUNT.two_factor_code}\n"
-
-
-def git(folder: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(folder), *args], capture_output=True, text=True, check=True
-    ).stdout
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A folder as a clone leaves it, as far as git can tell: a repository holding the project's
-    .gitignore, nothing untracked. The scripts run with it as their working directory."""
-    folder = tmp_path / "project"
-    folder.mkdir()
-    git(folder, "init", "-q")
-    shutil.copy(ROOT / ".gitignore", folder / ".gitignore")
-    git(folder, "add", ".gitignore")
-    git(folder, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm", "clone")
-    return folder
-
-
-@pytest.fixture
-def env(settings: Settings) -> dict[str, str]:
-    """Aimed at the emulator; the paths are the defaults, relative (written explicitly, so a
-    developer's own .env cannot change them)."""
-    return environment(settings, OAUTH_FILE="oauth-authorization.json", DATA_DIR="data")
-
-
-def run_in(
-    folder: Path, script: str, *args: str, env: dict[str, str], stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / script), *args],
-        cwd=folder,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        start_new_session=True,  # no controlling terminal: getpass reads stdin like a pipe
-        check=False,
-    )
-
 
 def test_with_the_default_data_dir_a_video_is_served_and_its_file_name_opens_from_anywhere(
-    project: Path, env: dict[str, str], emulator: Emulator
+    project: Path, defaults: dict[str, str], emulator: Emulator
 ) -> None:
-    signed = run_in(project, "startCreateAuthFile.py", env=env, stdin=SIGN_IN)
+    signed = run_in(project, "startCreateAuthFile.py", env=defaults, stdin=SIGN_IN)
     assert signed.returncode == 0, signed.stderr
-    downloaded = run_in(project, "startDownload.py", "2026-11-22", env=env)
+    downloaded = run_in(project, "startDownload.py", "2026-11-22", env=defaults)
     assert downloaded.returncode == 0, downloaded.stderr
     ring_id = str(SmallDay.first.id)
     (event_file,) = (project / "data" / "videos").glob(f"*-{ring_id}.json")
@@ -80,7 +35,7 @@ def test_with_the_default_data_dir_a_video_is_served_and_its_file_name_opens_fro
     # This test runs elsewhere than the script did: the name opens as it is.
     assert video.is_absolute() and Path.cwd() != project
     assert hashlib.sha256(video.read_bytes()).hexdigest() == emulator.expected_sha256(ring_id)
-    with running_server(env, cwd=project) as base:
+    with running_server(defaults, cwd=project) as base:
         served = requests.get(f"{base}/connector/videos/{ring_id}", timeout=30)
         listed = requests.get(f"{base}/connector/events/{ring_id}", timeout=30).json()
     assert served.status_code == 200, served.text
@@ -89,18 +44,20 @@ def test_with_the_default_data_dir_a_video_is_served_and_its_file_name_opens_fro
 
 
 def test_after_sign_in_and_watch_mode_git_status_is_clean(
-    project: Path, env: dict[str, str], settings: Settings, emulator: Emulator
+    project: Path, defaults: dict[str, str], emulator: Emulator
 ) -> None:
-    signed = run_in(project, "startCreateAuthFile.py", env=env, stdin=SIGN_IN)
+    signed = run_in(project, "startCreateAuthFile.py", env=defaults, stdin=SIGN_IN)
     assert signed.returncode == 0, signed.stderr
     # A pasted Partner token (Enter at the code prompt; no refresh token; the default lifetime).
-    linked = run_in(project, "startCreateAuthFile.py", "--partner", env=env, stdin="\nan-access-token\n\n\n")
+    linked = run_in(
+        project, "startCreateAuthFile.py", "--partner", env=defaults, stdin="\nan-access-token\n\n\n"
+    )
     assert linked.returncode == 0, linked.stderr
     log = project.parent / "watch.log"
     watcher = subprocess.Popen(
         [sys.executable, str(ROOT / "startDownload.py"), "--watch"],
         cwd=project,
-        env={**env, "WATCH_POLL_INTERVAL": "600", "RETRY_INITIAL_DELAY": "0.2"},
+        env={**defaults, "WATCH_POLL_INTERVAL": "600", "RETRY_INITIAL_DELAY": "0.2"},
         stdout=log.open("a"),
         stderr=subprocess.STDOUT,
         text=True,
