@@ -17,6 +17,7 @@ from ringConnector.download.day import DayReport, check_devices
 from ringConnector.download.on_demand import check_seconds
 from ringConnector.errors import BadRequest, ConnectorError
 from ringConnector.model.days import CLI_DAY, parse_day
+from ringConnector.storage.data_dir import check_writable
 from ringConnector.watch.watcher import Watcher
 
 SETTINGS_HELP = """\
@@ -131,6 +132,7 @@ def _download(
 ) -> int:
     if kinds:
         settings = settings.replace(event_kinds=kinds)
+    _check_data_dir(settings)
     complete, everything = True, []
     with Connector(settings) as connector:
         for day in days:
@@ -160,6 +162,7 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
         settings = settings.replace(event_kinds=kinds)
     if args.device:
         settings = settings.replace(devices=tuple(args.device))
+    _check_data_dir(settings)
     stop_on_sigterm()
     interrupted = False
     with Connector(settings) as connector:
@@ -183,6 +186,11 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_data_dir(settings: Settings) -> None:
+    """DataDirUnwritable before a Ring session is opened: Ring allows only about 50 a day."""
+    check_writable(settings.data_dir, settings.videos_dir)
+
+
 def _print_downloaded(report: DayReport) -> None:
     for body in [*report.downloaded, *report.late]:
         where = body["videoFileName"]
@@ -190,6 +198,7 @@ def _print_downloaded(report: DayReport) -> None:
 
 
 def _record(settings: Settings, device_id: str, seconds: int) -> int:
+    _check_data_dir(settings)
     with Connector(settings) as connector:
         body = connector.record(device_id, seconds)
     print(f"recorded {body['ringId']} {body['eventName']} {body['deviceName']} -> {body['videoFileName']}")

@@ -1,0 +1,96 @@
+"""The usual mistakes, made from a fresh clone with the defaults kept: each is one line that says
+what to do and a non-zero exit from a script, a JSON error with the right status from the server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import requests
+
+from ringConnector.cli.demo import running_server
+from ringConnector.emulator import Emulator
+from tests.cli.clone import SIGN_IN, run_in
+
+pytestmark = pytest.mark.process
+
+
+def one_error_line(stderr: str) -> str:
+    """The script's last line, the only one that is an error (log lines of steps may come before)."""
+    *logged, last = stderr.strip().splitlines()
+    assert "Traceback" not in stderr
+    assert not [line for line in logged if line.startswith("error:")]
+    assert last.startswith("error: ")
+    return last
+
+
+def test_an_unwritable_data_dir_is_one_line_before_ring_is_asked_anything(
+    project: Path, defaults: dict[str, str], emulator: Emulator
+) -> None:
+    assert run_in(project, "startCreateAuthFile.py", env=defaults, stdin=SIGN_IN).returncode == 0
+    signed_in = emulator.counters()
+    (project / "data").write_text("a file where DATA_DIR should be")  # root can write anywhere else
+    for args in (["2026-11-22"], ["--watch"], ["--dry-run"]):
+        result = run_in(project, "startDownload.py", *args, env=defaults)
+        assert result.returncode == 1
+        line = one_error_line(result.stderr)
+        assert line.startswith(f"error: DATA_DIR {project / 'data'} is not writable")
+        assert "set DATA_DIR" in line
+    assert emulator.counters() == signed_in  # Ring was asked nothing more: no session opened
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in a read-only folder all the same")
+def test_a_data_dir_without_write_permission_is_one_line(
+    project: Path, defaults: dict[str, str], emulator: Emulator
+) -> None:
+    assert run_in(project, "startCreateAuthFile.py", env=defaults, stdin=SIGN_IN).returncode == 0
+    signed_in = emulator.counters()
+    (project / "data").mkdir(mode=0o500)
+    result = run_in(project, "startDownload.py", env=defaults)
+    assert result.returncode == 1
+    assert "Permission denied" in one_error_line(result.stderr)
+    assert emulator.counters() == signed_in
+
+
+def test_with_an_unwritable_data_dir_the_server_is_not_ready_and_data_endpoints_answer_503(
+    project: Path, defaults: dict[str, str], emulator: Emulator
+) -> None:
+    assert run_in(project, "startCreateAuthFile.py", env=defaults, stdin=SIGN_IN).returncode == 0
+    blocker = project / "data"
+    blocker.write_text("a file where DATA_DIR should be")
+    with running_server(defaults, cwd=project) as base:
+        ready = requests.get(f"{base}/readyz", timeout=30)
+        assert ready.status_code == 503
+        assert ready.json()["status"] == "not_ready"
+        assert ready.json()["reason"].startswith("DATA_DIR data is not writable")  # no path: it is open
+        for method, path in [
+            ("GET", "/connector/download/today"),
+            ("POST", "/connector/download/20261122"),
+            ("POST", "/connector/jobs"),
+            ("GET", "/connector/events"),
+            ("GET", "/connector/events/7289369076883314527"),
+            ("GET", "/connector/videos/7289369076883314527"),
+            ("GET", "/connector/watch"),
+        ]:
+            answer = requests.request(
+                method, base + path, json={} if path.endswith("jobs") else None, timeout=30
+            )
+            assert answer.status_code == 503, (method, path, answer.text)
+            assert answer.json()["error"] == "data_dir_unwritable", (method, path)
+            assert answer.json()["message"].startswith(f"DATA_DIR {blocker} is not writable")
+        assert requests.get(f"{base}/healthz", timeout=30).status_code == 200
+        assert (
+            requests.get(f"{base}/connector/devices", timeout=30).status_code == 200
+        )  # Ring's, not DATA_DIR's
+        blocker.unlink()  # fixed: no restart needed
+        assert requests.get(f"{base}/connector/events", timeout=30).status_code == 200
+    assert emulator.count("storage") == 0
+
+
+def test_watch_mode_on_an_unwritable_data_dir_is_one_line(project: Path, defaults: dict[str, str]) -> None:
+    (project / "data").write_text("a file where DATA_DIR should be")
+    result = run_in(project, "server.py", env={**defaults, "WATCH": "true"})
+    assert result.returncode == 1
+    assert one_error_line(result.stderr).startswith("error: DATA_DIR")
+    assert "serving on" not in result.stderr.lower()
