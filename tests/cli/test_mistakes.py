@@ -4,6 +4,10 @@ what to do and a non-zero exit from a script, a JSON error with the right status
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ import requests
 from ringConnector.cli.demo import running_server
 from ringConnector.emulator import Emulator
 from tests.cli.clone import SIGN_IN, run_in
+from tests.support import ROOT, ZONE, wait_for
 
 pytestmark = pytest.mark.process
 
@@ -94,3 +99,33 @@ def test_watch_mode_on_an_unwritable_data_dir_is_one_line(project: Path, default
     assert result.returncode == 1
     assert one_error_line(result.stderr).startswith("error: DATA_DIR")
     assert "serving on" not in result.stderr.lower()
+
+
+def test_a_port_in_use_is_one_line_and_serving_is_said_only_once_listening(
+    project: Path, defaults: dict[str, str], tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = run_in(project, "server.py", env={**defaults, "PORT": str(port)})
+    assert busy.returncode == 1
+    assert one_error_line(busy.stderr).startswith(f"error: cannot listen on 127.0.0.1:{port}")
+    assert "serving on" not in busy.stderr.lower()
+    # Free now: one "Serving on" line, once waitress listens.
+    log = tmp_path / "server.log"
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "server.py")],
+        cwd=project,
+        env={**defaults, "PORT": str(port)},
+        stderr=log.open("w"),
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: "Serving on" in log.read_text(), "the server to listen")
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    said = [line for line in log.read_text().splitlines() if "serving on" in line.lower()]
+    assert len(said) == 1 and said[0].endswith(f"Serving on http://127.0.0.1:{port} (time zone {ZONE})")
