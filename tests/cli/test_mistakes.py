@@ -129,3 +129,22 @@ def test_a_port_in_use_is_one_line_and_serving_is_said_only_once_listening(
         assert server.wait(timeout=30) == 0
     said = [line for line in log.read_text().splitlines() if "serving on" in line.lower()]
     assert len(said) == 1 and said[0].endswith(f"Serving on http://127.0.0.1:{port} (time zone {ZONE})")
+
+
+def test_ring_out_of_reach_is_named_at_the_first_failure_and_in_the_last_line(
+    project: Path, defaults: dict[str, str]
+) -> None:
+    assert run_in(project, "startCreateAuthFile.py", env=defaults, stdin=SIGN_IN).returncode == 0
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        nowhere = f"127.0.0.1:{probe.getsockname()[1]}"
+    result = run_in(project, "startDownload.py", env={**defaults, "RING_API_URL": f"http://{nowhere}"})
+    assert result.returncode == 1
+    told = [line for line in result.stderr.splitlines() if nowhere in line]
+    assert "WARNING" in told[0] and "could not reach Ring at " + nowhere + " (Connection refused)" in told[0]
+    assert "RING_API_URL" in told[0]
+    assert len([line for line in told if "WARNING" in line]) == 1  # once, however often it is retried
+    assert "attempt 2 failed" in result.stderr
+    assert one_error_line(result.stderr) == (
+        f"error: could not list Ring devices: session: could not reach Ring at {nowhere} (Connection refused)"
+    )

@@ -36,6 +36,7 @@ from ringConnector.sources.http import (
     StatusTable,
     network_errors,
     stream_to_file,
+    unreachable,
 )
 from ringConnector.storage.atomic import AtomicFile
 from ringConnector.storage.session_cache import SessionCache
@@ -93,6 +94,7 @@ class ConsumerSource:
         self._devices: dict[str, RingDoorBell] = {}
         self._devices_read_at = -DEVICE_LIST_TTL
         self._push_token: str | None = None  # sent to Ring with every new session
+        self._unreachable_told = False  # the current run of calls that reached no one was logged
 
     async def ring(self) -> Ring:
         """ring_doorbell's Ring, connected (a session open): push listens through it."""
@@ -317,7 +319,9 @@ class ConsumerSource:
             generation = self._generation
             try:
                 with timed(f"consumer {func.__name__.removeprefix('async_')}"), network_errors(what):
-                    return await func(*args, **kwargs)
+                    answer = await func(*args, **kwargs)
+                self._unreachable_told = False  # Ring answered: the next failure is told again
+                return answer
             except RingTimeout as ex:
                 raise TransientError(f"{what}: timed out", cause="timeout") from ex
             except RingError as ex:
@@ -337,10 +341,23 @@ class ConsumerSource:
                     await self._renew_session(generation, f"{what}: Ring no longer knows our session")
                     continue
                 if status is None:
-                    raise TransientError(f"{what}: could not reach Ring", cause="network") from ex
+                    raise self._unreachable(what, ex) from ex
                 raise table.error(status, headers, what) from ex
             except (ValueError, KeyError, TypeError) as ex:
                 raise RingUnavailable(f"{what}: Ring's answer was not understood ({ex})") from ex
+
+    def _unreachable(self, what: str, error: RingError) -> TransientError:
+        """The error of a call that reached no one (RING_API_URL wrong, the network down), naming
+        the host; the first of a run of them is logged at once, before retries hide it for minutes."""
+        failed = unreachable(what, error.__cause__ or error, url=self._settings.ring_api_url, name="Ring")
+        if not self._unreachable_told:
+            self._unreachable_told = True
+            _LOGGER.warning(
+                "%s; is RING_API_URL right and the network up? Retried for up to RETRY_MAX_WAIT (%g s)",
+                failed,
+                self._settings.retry_max_wait,
+            )
+        return failed
 
     def _session_lost(self, error: RingError) -> bool:
         """Ring's "session not found": a 404 whose JSON `error` contains our hardware id."""
