@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -131,3 +134,47 @@ def test_json_log_lines_with_one_line_per_downloaded_event(settings: Settings, e
     downloaded = [line["message"] for line in lines if line["message"].startswith("downloaded event")]
     assert len(downloaded) == 5
     assert all(re.search(r"\d+ bytes in [\d.]+ s, \d+ attempt", message) for message in downloaded)
+
+
+LAUNCHERS = ("startDownload.py", "startCreateAuthFile.py", "server.py")
+
+
+def test_a_virtualenv_that_cannot_be_used_is_one_line(tmp_path: Path) -> None:
+    # A project whose .venv's python cannot run here (built by another user, for another
+    # machine): the launchers and what they import first, and a python that is no program.
+    for part in (
+        *LAUNCHERS,
+        "ringConnector/__init__.py",
+        "ringConnector/cli/__init__.py",
+        "ringConnector/cli/venv.py",
+    ):
+        (tmp_path / part).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / part, tmp_path / part)
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text("not a program\n")
+    python.chmod(0o755)
+    base = getattr(sys, "_base_executable", sys.executable)
+    for script in LAUNCHERS:
+        result = subprocess.run([base, str(tmp_path / script)], capture_output=True, text=True, check=False)
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            f"error: cannot use the virtualenv {tmp_path / '.venv'} (Exec format error): run "
+            "./scripts/bootstrap.sh as this user to rebuild it, or set RINGCONNECTOR_NO_VENV=1 to run "
+            f"with {base} (requirements.lock installed into it)"
+        )
+
+
+def test_an_interpreter_without_the_requirements_is_one_line() -> None:
+    base = getattr(sys, "_base_executable", sys.executable)  # none of the requirements
+    env = {**os.environ, "RINGCONNECTOR_NO_VENV": "1"}
+    for script in LAUNCHERS:
+        result = subprocess.run(
+            [base, str(ROOT / script)], env=env, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 1
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"error: {base} lacks the project's requirements (No module named ")
+        assert line.endswith(
+            "install requirements.lock into it, or unset RINGCONNECTOR_NO_VENV and run ./scripts/bootstrap.sh"
+        )
