@@ -14,9 +14,10 @@ import pytest
 import requests
 
 from ringConnector.cli.demo import running_server
+from ringConnector.config import Settings
 from ringConnector.emulator import Emulator
 from tests.cli.clone import SIGN_IN, run_in
-from tests.support import ROOT, ZONE, wait_for
+from tests.support import ROOT, ZONE, environment, run, wait_for
 
 pytestmark = pytest.mark.process
 
@@ -148,3 +149,15 @@ def test_ring_out_of_reach_is_named_at_the_first_failure_and_in_the_last_line(
     assert one_error_line(result.stderr) == (
         f"error: could not list Ring devices: session: could not reach Ring at {nowhere} (Connection refused)"
     )
+
+
+def test_a_time_zone_other_than_the_devices_is_one_warning_line(settings: Settings) -> None:
+    # The devices keep Pacific/Kiritimati (UTC+14); Europe/Berlin cuts the days 13 hours apart.
+    other = run("startDownload.py", "2026-11-22", env=environment(settings, TIME_ZONE="Europe/Berlin"))
+    assert other.returncode == 0, other.stderr
+    (warning,) = [line for line in other.stderr.splitlines() if "TIME_ZONE" in line]
+    assert "WARNING" in warning and "days are cut in TIME_ZONE Europe/Berlin" in warning
+    assert f"Ring's devices are in {ZONE} (Front Door, Shed, Back Door)" in warning
+    assert warning.endswith(f"set TIME_ZONE={ZONE} to use theirs")
+    same = run("startDownload.py", "2026-11-22", env=environment(settings))  # TIME_ZONE=ZONE
+    assert same.returncode == 0 and "TIME_ZONE" not in same.stderr

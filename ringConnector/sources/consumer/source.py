@@ -7,8 +7,9 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 from ring_doorbell import Ring, RingError, RingTimeout
@@ -95,6 +96,7 @@ class ConsumerSource:
         self._devices_read_at = -DEVICE_LIST_TTL
         self._push_token: str | None = None  # sent to Ring with every new session
         self._unreachable_told = False  # the current run of calls that reached no one was logged
+        self._zones_checked = False  # TIME_ZONE against the devices' own zones, once
 
     async def ring(self) -> Ring:
         """ring_doorbell's Ring, connected (a session open): push listens through it."""
@@ -153,6 +155,9 @@ class ConsumerSource:
                 )
                 self._devices[device.id] = library_device
                 found.append(device)
+        if not self._zones_checked:
+            self._zones_checked = True
+            _warn_of_other_zones(self._settings.zone, found)
         return found
 
     async def events(self, device: Device, window: DayWindow) -> AsyncIterator[RingEvent | Unreadable]:
@@ -367,6 +372,39 @@ class ConsumerSource:
             and bool(self._hardware_id)
             and (self._hardware_id in cause.error_text())
         )
+
+
+def _warn_of_other_zones(zone: ZoneInfo, devices: list[Device]) -> None:
+    """One warning when devices keep another time zone than TIME_ZONE: the connector cuts days
+    in TIME_ZONE, so events near midnight would be filed under another day than the devices'
+    own (Ring gives each device its `time_zone`, an IANA name: docs/ring-apis.md §1.3)."""
+    others: dict[str, list[str]] = {}
+    for device in devices:
+        if device.time_zone and _other_zone(zone, device.time_zone):
+            others.setdefault(device.time_zone, []).append(device.name)
+    if others:
+        where = "; ".join(f"{name} ({', '.join(names)})" for name, names in others.items())
+        _LOGGER.warning(
+            "days are cut in TIME_ZONE %s, but Ring's devices are in %s: events near midnight go under "
+            "another day than the devices' own; set TIME_ZONE=%s to use theirs",
+            zone.key,
+            where,
+            next(iter(others)),
+        )
+
+
+def _other_zone(zone: ZoneInfo, name: str) -> bool:
+    """True when the zone `name` keeps other clocks than `zone` (winter or summer); an alias
+    (Etc/UTC for UTC) or a neighbour on the same rules is the same; a name unknown here is ignored."""
+    try:
+        theirs = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    year = datetime.now(UTC).year
+    moments = [datetime(year, month, 15, 12, tzinfo=UTC) for month in (1, 7)]
+    return any(
+        moment.astimezone(zone).utcoffset() != moment.astimezone(theirs).utcoffset() for moment in moments
+    )
 
 
 def _read_item(
