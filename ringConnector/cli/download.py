@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from ringConnector.cli.arguments import OneLineParser
-from ringConnector.cli.progress import progress_for
+from ringConnector.cli.progress import progress_for, tell_events_once
 from ringConnector.cli.run import EXIT_FAILED, guarded, stop_on_sigterm
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
-from ringConnector.download.day import DayReport, check_devices
+from ringConnector.download.day import NOT_READY, DayReport, check_devices
 from ringConnector.download.on_demand import check_seconds
 from ringConnector.errors import BadRequest, ConnectorError
 from ringConnector.model.days import CLI_DAY, parse_day
@@ -132,7 +132,7 @@ def _download(
 ) -> int:
     if kinds:
         settings = settings.replace(event_kinds=kinds)
-    _check_data_dir(settings)
+    _before_ring(settings)
     complete, everything = True, []
     with Connector(settings) as connector:
         for day in days:
@@ -162,7 +162,7 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
         settings = settings.replace(event_kinds=kinds)
     if args.device:
         settings = settings.replace(devices=tuple(args.device))
-    _check_data_dir(settings)
+    _before_ring(settings)
     stop_on_sigterm()
     interrupted = False
     with Connector(settings) as connector:
@@ -186,9 +186,12 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_data_dir(settings: Settings) -> None:
-    """DataDirUnwritable before a Ring session is opened: Ring allows only about 50 a day."""
+def _before_ring(settings: Settings) -> None:
+    """What every run does before Ring is asked anything: DATA_DIR checked (DataDirUnwritable now,
+    not after a session was opened: Ring allows about 50 a day), and each event told once, by
+    this script's line."""
     check_writable(settings.data_dir, settings.videos_dir)
+    tell_events_once()
 
 
 def _print_downloaded(report: DayReport) -> None:
@@ -198,7 +201,7 @@ def _print_downloaded(report: DayReport) -> None:
 
 
 def _record(settings: Settings, device_id: str, seconds: int) -> int:
-    _check_data_dir(settings)
+    _before_ring(settings)
     with Connector(settings) as connector:
         body = connector.record(device_id, seconds)
     print(f"recorded {body['ringId']} {body['eventName']} {body['deviceName']} -> {body['videoFileName']}")
@@ -210,7 +213,12 @@ def print_report(report: DayReport, *, dry_run: bool = False) -> None:
     failed events were printed as they finished)."""
     for plan in report.planned:
         print(f"would download {plan['ringId']} {plan['eventName']} {plan['kind']} {plan['deviceName']}")
+    preparing = {event.id for event in report.preparing}
     for ring_id, why in report.skipped:
+        if why == NOT_READY and ring_id in preparing:  # kept pending: any later run tries it again
+            why += ", Ring is still preparing it: not a failure, a later run fetches it"
+        elif why == NOT_READY:  # listed without a recording (or a dry run, which does not wait)
+            why += ": not a failure, a later run of this day fetches it once Ring has it"
         print(f"skipped    {ring_id}: {why}")
     for failure in report.failed:
         if failure.unreadable:
