@@ -33,7 +33,7 @@ from ringConnector.model.days import today
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = ".ringconnector-demo"
-_PROMPTS = ("Ring user (e-mail): ", "Ring password: ", "Ring sent you a 2FA code; enter it: ")
+_PROMPTS = ("Ring user (e-mail): ", "Ring password: ", "Enter the 2FA code from your authenticator app: ")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -148,7 +148,7 @@ def running_server(env: dict[str, str], *, cwd: Path | None = None) -> Iterator[
     )
     assert process.stderr is not None
     seen = []
-    for line in process.stderr:  # waitress logs "Serving on http://..." once it listens
+    for line in process.stderr:  # server.py logs "Serving on http://..." once it listens
         seen.append(line)
         if "Serving on" in line:
             break
