@@ -35,7 +35,8 @@ settings (environment or .env, see .env.example):
   RING_API_URL, RING_OAUTH_URL, RING_PARTNER_*, CLIP_*, DOWNLOAD_CONCURRENCY, HTTP_TIMEOUT,
   LOG_LEVEL             see .env.example
 
-Relative paths (OAUTH_FILE, DATA_DIR) are relative to the working directory.
+Relative paths (OAUTH_FILE, DATA_DIR) are relative to the working directory; the event JSON's
+videoFileName is absolute.
 
 exit status: 0 all done, 1 some events failed (run again later), 2 bad arguments,
 3 Ring sign-in needed (run ./startCreateAuthFile.py)."""
