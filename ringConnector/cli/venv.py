@@ -43,12 +43,15 @@ def use_project_venv() -> None:
             found = python.exists()
         except OSError as ex:  # the folder is there, but this user may not look inside
             _cannot_use(PROJECT / venv, ex.strerror or type(ex).__name__)
-        if found:
-            os.environ[_ENTERED] = str(PROJECT / venv)
-            try:
-                os.execv(python, [str(python), *sys.argv])  # noqa: S606 - our own interpreter
-            except OSError as ex:
-                _cannot_use(PROJECT / venv, ex.strerror or type(ex).__name__)
+        if not found:
+            continue
+        try:
+            # The marker goes to the new process only, not to what this one may start.
+            env = {**os.environ, _ENTERED: str(PROJECT / venv)}
+            os.execve(python, [str(python), *sys.argv], env)  # noqa: S606 - our own interpreter
+        except OSError as ex:
+            _cannot_use(PROJECT / venv, ex.strerror or type(ex).__name__)
+        return  # execve does not return (a test's stand-in does)
 
 
 def run_main(module: str, function: str) -> int:
