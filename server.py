@@ -3,11 +3,9 @@
 
 import sys
 
-from ringConnector.cli.venv import use_project_venv
+from ringConnector.cli.venv import run_main, use_project_venv
 
 use_project_venv()
 
-from ringConnector.cli.server import main  # noqa: E402 - after choosing the interpreter
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main("ringConnector.cli.server", "main"))

@@ -3,11 +3,9 @@
 
 import sys
 
-from ringConnector.cli.venv import use_project_venv
+from ringConnector.cli.venv import run_main, use_project_venv
 
 use_project_venv()
 
-from ringConnector.cli.sign_in import auth_main  # noqa: E402 - after choosing the interpreter
-
 if __name__ == "__main__":
-    sys.exit(auth_main())
+    sys.exit(run_main("ringConnector.cli.sign_in", "auth_main"))

@@ -27,6 +27,8 @@ SOURCES = ("consumer", "partner")
 # The Partner API's limits on clip options (docs/ring-apis.md §2.5, "Video Options").
 CLIP_CODECS = ("avc", "hevc")
 MAX_CLIP_FRAME_RATE, MAX_CLIP_WIDTH, MAX_CLIP_HEIGHT = 25, 1920, 1080
+# The settings that are paths (OAUTH_FILE, DATA_DIR, RING_PARTNER_TOKEN_FILE): absolute once loaded.
+PATH_FIELDS = ("oauth_file", "data_dir", "partner_token_file")
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,13 @@ class Settings:
     log_format: str = "text"  # or json: one JSON object a line
 
     def __post_init__(self) -> None:
-        """Reject settings that cannot work, with a message naming the setting."""
+        """Make the path settings absolute; reject settings that cannot work, with a message
+        naming the setting."""
+        for name in PATH_FIELDS:
+            # Against the working directory, once, at start: a relative DATA_DIR would otherwise
+            # be the package's folder to Flask's send_file, and a pipeline running elsewhere
+            # could not open the videoFileName of an event JSON.
+            object.__setattr__(self, name, Path(getattr(self, name)).expanduser().absolute())
         if self.source not in SOURCES:
             raise ConfigError(f"RING_SOURCE must be one of {', '.join(SOURCES)}; got {self.source!r}")
         for name, url in self._urls():

@@ -10,6 +10,7 @@
     ├── NoFootage             404 no_footage             the camera recorded nothing then (Partner 416)
     ├── AuthorizationRequired 503 ring_authorization_required   no usable Ring token: sign in again
     ├── SessionRefused        503 ring_session_refused   Ring refuses new sessions from this address (406)
+    ├── DataDirUnwritable     503 data_dir_unwritable    DATA_DIR cannot be written: nothing can be saved
     ├── LoginRejected         401 ring_login_rejected    Ring refused the user, password or 2FA code
     ├── RingUnavailable       502 ring_unavailable       Ring failed and retrying did not help
     ├── TransientError        502 ring_transient_error   worth retrying: .cause, .retry_after
@@ -146,3 +147,12 @@ class SessionRefused(ConnectorError):
     # connector cannot serve until it lifts (docs/ring-apis.md §3).
     status = 503
     code = "ring_session_refused"
+
+
+class DataDirUnwritable(ConnectorError):
+    """DATA_DIR (or its videos folder) cannot be created or written by this process."""
+
+    # 503, not 500: the request is fine and so is the code; the connector cannot serve until
+    # the folder is fixed (readiness says so too).
+    status = 503
+    code = "data_dir_unwritable"

@@ -23,14 +23,33 @@ def reader(values: dict[str, str]):  # type: ignore[no-untyped-def]
 
 def test_defaults_follow_the_article() -> None:
     settings = load_settings(reader({}))
-    assert settings.oauth_file == Path("oauth-authorization.json")
+    assert settings.oauth_file == Path.cwd() / "oauth-authorization.json"
     assert settings.ring_api_url == "https://api.ring.com"
     assert settings.ring_oauth_url == "https://oauth.ring.com/oauth/token"
     assert settings.device_types == ("doorbots", "authorized_doorbots")
     assert settings.event_kinds == ("ding",)
     assert settings.retry_max_wait == 100
     assert (settings.host, settings.port) == ("127.0.0.1", 5000)
-    assert settings.videos_dir == Path("data/videos")
+    assert settings.videos_dir == Path.cwd() / "data" / "videos"
+
+
+def test_path_settings_are_made_absolute_against_the_working_directory_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    relative = {
+        "DATA_DIR": "data",
+        "OAUTH_FILE": "tokens/ring.json",
+        "RING_PARTNER_TOKEN_FILE": "~/partner.json",
+    }
+    settings = load_settings(reader(relative))
+    monkeypatch.chdir(tmp_path / "..")  # a later change of folder changes nothing
+    assert settings.data_dir == tmp_path / "data"
+    assert settings.videos_dir == tmp_path / "data" / "videos"
+    assert settings.oauth_file == tmp_path / "tokens" / "ring.json"
+    assert settings.partner_token_file == tmp_path / "home" / "partner.json"
+    assert settings.replace(port=8080).data_dir == tmp_path / "data"
 
 
 def test_values_are_read_and_typed() -> None:

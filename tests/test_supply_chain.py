@@ -106,10 +106,36 @@ def test_a_launcher_prefers_the_service_environment(
     for venv in present:
         (tmp_path / venv / "bin").mkdir(parents=True)
         (tmp_path / venv / "bin" / "python").touch()
-    calls: list[str] = []
+    calls: list[tuple[str, str | None]] = []
     monkeypatch.setattr(venv_module, "PROJECT", tmp_path)
     monkeypatch.setattr(sys, "prefix", str(tmp_path / running) if running != "/usr" else "/usr")
     monkeypatch.delenv("RINGCONNECTOR_NO_VENV", raising=False)
-    monkeypatch.setattr(os, "execv", lambda path, argv: calls.append(str(path)))
+    monkeypatch.delenv("RINGCONNECTOR_VENV_ENTERED", raising=False)
+    monkeypatch.setattr(
+        os, "execve", lambda path, argv, env: calls.append((str(path), env.get("RINGCONNECTOR_VENV_ENTERED")))
+    )
     venv_module.use_project_venv()
-    assert calls == ([str(tmp_path / chosen / "bin" / "python")] if chosen else [])
+    # The new process is told which virtualenv it was started in (to tell one that does not work).
+    assert calls == ([(str(tmp_path / chosen / "bin" / "python"), str(tmp_path / chosen))] if chosen else [])
+    assert "RINGCONNECTOR_VENV_ENTERED" not in os.environ
+
+
+def test_a_launcher_started_in_a_virtualenv_that_is_not_one_stops_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Its python ran, but not as a virtualenv (its pyvenv.cfg unreadable, say): executing it
+    # again would loop for ever.
+    (tmp_path / SERVICE_VENV / "bin").mkdir(parents=True)
+    (tmp_path / SERVICE_VENV / "bin" / "python").touch()
+    monkeypatch.setattr(venv_module, "PROJECT", tmp_path)
+    monkeypatch.setattr(sys, "prefix", "/usr")
+    monkeypatch.delenv("RINGCONNECTOR_NO_VENV", raising=False)
+    monkeypatch.setenv("RINGCONNECTOR_VENV_ENTERED", str(tmp_path / SERVICE_VENV))
+    monkeypatch.setattr(os, "execve", lambda *args: pytest.fail("executed again"))
+    with pytest.raises(SystemExit) as stopped:
+        venv_module.use_project_venv()
+    assert stopped.value.code == 1
+    venv = tmp_path / SERVICE_VENV
+    assert capsys.readouterr().err.startswith(
+        f"error: cannot use the virtualenv {venv} (its python does not start as a virtualenv)"
+    )

@@ -33,7 +33,7 @@ from ringConnector.model.days import today
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = ".ringconnector-demo"
-_PROMPTS = ("Ring user (e-mail): ", "Ring password: ", "Ring sent you a 2FA code; enter it: ")
+_PROMPTS = ("Ring user (e-mail): ", "Ring password: ", "Enter the 2FA code from your authenticator app: ")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -133,20 +133,22 @@ def _run(script: list[str], env: dict[str, str], stdin: str | None = None) -> in
 
 
 @contextmanager
-def running_server(env: dict[str, str]) -> Iterator[str]:
-    """server.py in a subprocess on a free port; yields its base URL once waitress listens."""
+def running_server(env: dict[str, str], *, cwd: Path | None = None) -> Iterator[str]:
+    """server.py in a subprocess on a free port (run in `cwd`, if given); yields its base URL once
+    waitress listens."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(  # noqa: S603 - our own launcher
         [sys.executable, str(ROOT / "server.py")],
         env={**env, "PORT": str(port), "LOG_LEVEL": "INFO"},
+        cwd=cwd,
         stderr=subprocess.PIPE,
         text=True,
     )
     assert process.stderr is not None
     seen = []
-    for line in process.stderr:  # waitress logs "Serving on http://..." once it listens
+    for line in process.stderr:  # server.py logs "Serving on http://..." once it listens
         seen.append(line)
         if "Serving on" in line:
             break

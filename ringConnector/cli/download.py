@@ -9,14 +9,15 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from ringConnector.cli.arguments import OneLineParser
-from ringConnector.cli.progress import progress_for
+from ringConnector.cli.progress import progress_for, tell_events_once
 from ringConnector.cli.run import EXIT_FAILED, guarded, stop_on_sigterm
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
-from ringConnector.download.day import DayReport
+from ringConnector.download.day import NOT_READY, DayReport, check_devices
 from ringConnector.download.on_demand import check_seconds
 from ringConnector.errors import BadRequest, ConnectorError
 from ringConnector.model.days import CLI_DAY, parse_day
+from ringConnector.storage.data_dir import check_writable
 from ringConnector.watch.watcher import Watcher
 
 SETTINGS_HELP = """\
@@ -34,7 +35,8 @@ settings (environment or .env, see .env.example):
   RING_API_URL, RING_OAUTH_URL, RING_PARTNER_*, CLIP_*, DOWNLOAD_CONCURRENCY, HTTP_TIMEOUT,
   LOG_LEVEL             see .env.example
 
-Relative paths (OAUTH_FILE, DATA_DIR) are relative to the working directory.
+Relative paths (OAUTH_FILE, DATA_DIR) are relative to the working directory; the event JSON's
+videoFileName is absolute.
 
 exit status: 0 all done, 1 some events failed (run again later), 2 bad arguments,
 3 Ring sign-in needed (run ./startCreateAuthFile.py)."""
@@ -131,6 +133,7 @@ def _download(
 ) -> int:
     if kinds:
         settings = settings.replace(event_kinds=kinds)
+    _before_ring(settings)
     complete, everything = True, []
     with Connector(settings) as connector:
         for day in days:
@@ -160,19 +163,36 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
         settings = settings.replace(event_kinds=kinds)
     if args.device:
         settings = settings.replace(devices=tuple(args.device))
+    _before_ring(settings)
+    stop_on_sigterm()
+    interrupted = False
     with Connector(settings) as connector:
+        if settings.devices:  # a typo would only be a warning at every poll
+            check_devices(connector.devices(), settings.devices)
         watcher = Watcher(connector, on_report=_print_downloaded)
-        watcher.acquire()  # WatcherBusy: one line, exit 1
-        stop_on_sigterm()
-        print(f"watching (a poll every {settings.watch_poll_interval:g} s); Ctrl-C stops", flush=True)
         try:
-            watcher.run()
+            # What server.py does with WATCH=true: the lock (WatcherBusy: one line, exit 1), Ring's
+            # pushes (RING_PUSH) and the loop in its thread; this thread only waits for Ctrl-C.
+            watcher.start()
+            print(f"watching (a poll every {settings.watch_poll_interval:g} s); Ctrl-C stops", flush=True)
+            watcher.wait()
         except KeyboardInterrupt:
-            pass
+            interrupted = True
         finally:
             watcher.stop()
+    if not interrupted:
+        print("error: the watcher stopped unexpectedly (see the log above)", file=sys.stderr)
+        return EXIT_FAILED
     print("stopped watching", flush=True)
     return 0
+
+
+def _before_ring(settings: Settings) -> None:
+    """What every run does before Ring is asked anything: DATA_DIR checked (DataDirUnwritable now,
+    not after a session was opened: Ring allows about 50 a day), and each event told once, by
+    this script's line."""
+    check_writable(settings.data_dir, settings.videos_dir)
+    tell_events_once()
 
 
 def _print_downloaded(report: DayReport) -> None:
@@ -182,6 +202,7 @@ def _print_downloaded(report: DayReport) -> None:
 
 
 def _record(settings: Settings, device_id: str, seconds: int) -> int:
+    _before_ring(settings)
     with Connector(settings) as connector:
         body = connector.record(device_id, seconds)
     print(f"recorded {body['ringId']} {body['eventName']} {body['deviceName']} -> {body['videoFileName']}")
@@ -193,7 +214,12 @@ def print_report(report: DayReport, *, dry_run: bool = False) -> None:
     failed events were printed as they finished)."""
     for plan in report.planned:
         print(f"would download {plan['ringId']} {plan['eventName']} {plan['kind']} {plan['deviceName']}")
+    preparing = {event.id for event in report.preparing}
     for ring_id, why in report.skipped:
+        if why == NOT_READY and ring_id in preparing:  # kept pending: any later run tries it again
+            why += ", Ring is still preparing it: not a failure, a later run fetches it"
+        elif why == NOT_READY:  # listed without a recording (or a dry run, which does not wait)
+            why += ": not a failure, a later run of this day fetches it once Ring has it"
         print(f"skipped    {ring_id}: {why}")
     for failure in report.failed:
         if failure.unreadable:

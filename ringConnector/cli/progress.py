@@ -40,11 +40,18 @@ class PlainLines(Progress):
 
 
 class TellOnce(logging.Filter):
-    """Drops the log line of an event the bar has just told (its "downloaded"/"failed" line)."""
+    """Drops the log line of an event the script tells itself (its "downloaded"/"failed" line)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Keep every record but an event's own summary."""
         return getattr(record, "event_done", None) is None
+
+
+def tell_events_once() -> None:
+    """From now on an event is told by the script's own line only (stdout), not by its log line
+    too (stderr): piped or under cron the two streams land together, each event twice."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(TellOnce())
 
 
 @contextmanager

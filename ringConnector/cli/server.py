@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 
 from ringConnector.cli.arguments import OneLineParser
 from ringConnector.cli.run import stop_on_sigterm
 from ringConnector.config import load_settings
-from ringConnector.errors import ConnectorError
+from ringConnector.errors import ConnectorError, DataDirUnwritable
 from ringConnector.logs import configure_logging
+from ringConnector.storage.data_dir import check_writable
 from ringConnector.web.serving import serve
+
+_LOGGER = logging.getLogger(__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,6 +41,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    try:
+        check_writable(settings.data_dir, settings.videos_dir)
+    except DataDirUnwritable as ex:
+        if settings.watch:  # the watcher could save nothing
+            print(f"error: {ex}", file=sys.stderr)
+            return 1
+        _LOGGER.warning("%s; until it is, /readyz and the data endpoints answer 503", ex)
     # SIGTERM (systemd, docker stop) stops like Ctrl-C: the watcher finishes its round and
     # releases DATA_DIR, the Connector closes, the exit status is 0.
     stop_on_sigterm()

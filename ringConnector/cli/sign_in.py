@@ -7,7 +7,8 @@ import argparse
 import asyncio
 import getpass
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from ringConnector.cli.arguments import OneLineParser
@@ -186,10 +187,26 @@ def auth_main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
 
     def run(settings: Settings) -> int:
-        if args.partner:
-            write_partner_token_file(settings)
-        else:
-            write_auth_file(settings)
+        with prompts_without_log_lines():
+            if args.partner:
+                write_partner_token_file(settings)
+            else:
+                write_auth_file(settings)
         return 0
 
     return guarded(run)
+
+
+@contextmanager
+def prompts_without_log_lines() -> Iterator[None]:
+    """Between the prompts, INFO log lines (the hardware id created, the token saved) would only
+    interrupt them and repeat what this script says itself: warnings and errors still show, and
+    everything with LOG_LEVEL=DEBUG."""
+    root = logging.getLogger()
+    level = root.level
+    if level > logging.DEBUG:
+        root.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        root.setLevel(level)

@@ -18,8 +18,10 @@ from ringConnector.errors import (
     AuthorizationRequired,
     ConnectorError,
     NoFootage,
+    NotFound,
     RingUnavailable,
     TransientError,
+    shown,
 )
 from ringConnector.metrics import FAILURES
 from ringConnector.model.days import DayWindow, day_text, day_window, parse_day, utc_text
@@ -132,6 +134,8 @@ class DayDownload:
         wanted: dict[str, RingEvent] = {}
         waiting: dict[str, RingEvent] = {}  # listed, recording not ready yet
         if self.only_devices:
+            if self.with_pending:  # the caller's choice; a pending pass's ids may be of a device gone since
+                check_devices(devices, self.only_devices)
             devices = [d for d in devices if {d.id, d.name} & self.only_devices]
         if self.announced:
             devices = [d for d in devices if d.id in self.announced]
@@ -340,6 +344,21 @@ class DayDownload:
         return await saver.save_recording(
             event, self.window, lambda out: self.source.fetch_recording(event, out), slot=gate
         )
+
+
+def check_devices(devices: list[Device], wanted: Iterable[str]) -> None:
+    """Raise NotFound naming the devices there are, unless each of `wanted` (RING_DEVICES,
+    --device: ids or names) is one of `devices`: a typo must not look like a quiet day."""
+    there = {d.id for d in devices} | {d.name for d in devices}
+    unknown = sorted(set(wanted) - there)
+    if not unknown:
+        return
+    which = ", ".join(shown(name) for name in unknown)
+    named = ", ".join(f"{d.name!r} (id {d.id})" for d in devices)
+    raise NotFound(
+        f"no device {which} on the Ring account (RING_DEVICES and --device take an id or a name): "
+        + (f"the devices are {named}" if devices else "it has no video devices of RING_DEVICE_TYPES")
+    )
 
 
 def _summary(event: RingEvent, window: DayWindow) -> dict[str, Any]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 import aiohttp
 import requests
@@ -116,7 +118,41 @@ def network_errors(what: str, *, cause: str = "network") -> Iterator[None]:
         short = "short_body" if cause == "network" else cause
         raise TransientError(f"{what}: the body ended early ({type(ex).__name__})", cause=short) from ex
     except (aiohttp.ClientError, requests.RequestException) as ex:
-        raise TransientError(f"{what}: could not reach it ({type(ex).__name__})", cause=cause) from ex
+        raise unreachable(what, ex, cause=cause) from ex
+
+
+def unreachable(
+    what: str, error: BaseException, *, url: str = "", name: str = "", cause: str = "network"
+) -> TransientError:
+    """The TransientError of an exchange that reached no one, naming `name` ("Ring") and the host
+    (the error's, else `url`'s) and why, so a wrong URL or a dead network shows in the message."""
+    whom = " at ".join(part for part in (name, _host(error, url)) if part) or "it"
+    return TransientError(f"{what}: could not reach {whom} ({_why(error)})", cause=cause)
+
+
+def _host(error: BaseException, url: str) -> str | None:
+    """host:port as aiohttp's connection error or requests' request tells it, else `url`'s."""
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return f"{error.host}:{error.port}"
+    request = getattr(error, "request", None)  # requests' errors carry what they sent
+    url = str(getattr(request, "url", None) or url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return None
+    return f"{parts.hostname}:{port}" if parts.hostname and port else None
+
+
+def _why(error: BaseException) -> str:
+    """The system's reason ("Connection refused", "Name or service not known"), else the error's type."""
+    os_error = getattr(error, "os_error", None)  # aiohttp's connection errors
+    if isinstance(os_error, OSError):
+        if isinstance(os_error.errno, int) and os_error.errno > 0:
+            return os.strerror(os_error.errno)  # not strerror: "Connect call failed ('127.0.0.1', 1)"
+        if os_error.strerror:
+            return str(os_error.strerror)
+    return type(error).__name__
 
 
 class BodyCopy:

@@ -139,6 +139,12 @@ class Watcher:
         self._thread = threading.Thread(target=self.run, name="watcher", daemon=True)
         self._thread.start()
 
+    def wait(self) -> None:
+        """Block until the loop started by `start()` ends (after `stop()`, or if it failed); a
+        signal (Ctrl-C) interrupts the wait."""
+        if self._thread is not None:
+            self._thread.join()
+
     def run(self) -> None:
         """Watch until `stop()`: a round, then wait for the next poll, a recheck or an announcement."""
         with self._state_lock:

@@ -54,6 +54,7 @@ def create_app(
     app.extensions["ringConnector.settings"] = settings
     register_error_handlers(app)
     require_api_key(app, settings.api_key)
+    status.require_writable_data_dir(app)  # after the key: a caller without it learns nothing
     for blueprint in (downloads.bp, library.bp, status.bp, watch.bp, openapi.bp):
         app.register_api(blueprint)
     app.register_blueprint(openapi.assets)

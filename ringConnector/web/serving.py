@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 import waitress
 from flask import Flask
@@ -26,22 +27,42 @@ CHANNEL_TIMEOUT = 30
 
 def serve(settings: Settings) -> None:
     """Build the app and serve it on HOST:PORT until interrupted; OSError if it cannot listen.
-    With WATCH=true a watcher runs beside it (WatcherBusy if another one holds DATA_DIR)."""
+    With WATCH=true a watcher runs beside it once listening (WatcherBusy if another one holds
+    DATA_DIR)."""
     connector = Connector(settings)
     watcher = Watcher(connector) if settings.watch else None
     try:
-        if watcher is not None:
-            watcher.start()
-        _serve(create_app(settings, connector=connector, watcher=watcher), settings)
+        server = _listen(create_app(settings, connector=connector, watcher=watcher), settings)
+        try:
+            if watcher is not None:
+                watcher.start()
+            # Said once the socket listens (waitress's own "Serving on" is not printed): a port
+            # in use is then the only line.
+            _LOGGER.info(
+                "Serving on http://%s:%d (time zone %s)", settings.host, settings.port, settings.zone.key
+            )
+            server.run()  # until Ctrl-C or SIGTERM, which it takes as the end
+        finally:
+            server.close()
     finally:
         if watcher is not None:
             watcher.stop()
         connector.close()
 
 
-def _serve(app: Flask, settings: Settings) -> None:
-    _LOGGER.info("serving on http://%s:%d (time zone %s)", settings.host, settings.port, settings.zone.key)
-    waitress.serve(
+class _Listening(Protocol):
+    """waitress's server once its sockets listen (waitress carries no types)."""
+
+    def run(self) -> None:
+        """Serve until Ctrl-C or SIGTERM."""
+
+    def close(self) -> None:
+        """Close the listening sockets."""
+
+
+def _listen(app: Flask, settings: Settings) -> _Listening:
+    """waitress's server, its socket bound and listening (OSError if it cannot)."""
+    server: _Listening = waitress.create_server(
         app,
         host=settings.host,
         port=settings.port,
@@ -53,3 +74,4 @@ def _serve(app: Flask, settings: Settings) -> None:
         max_request_body_size=MAX_BODY_BYTES,
         ident="ringConnector",
     )
+    return server

@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Flask, Response, jsonify, request
 from flask_openapi3.blueprint import APIBlueprint
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ringConnector.errors import DataDirUnwritable
+from ringConnector.storage.data_dir import check_writable
 from ringConnector.storage.partner_link import read_link_term
 from ringConnector.web.api_key import key_presented
 from ringConnector.web.downloads import connector
@@ -19,6 +21,20 @@ from ringConnector.web.watch import watcher
 bp = APIBlueprint("status", __name__)
 # An absolute path in a message (a token file's location, say).
 _PATH = re.compile(r"(?<![\w.])/[^\s:'\"]+")
+# The blueprints whose endpoints read or write DATA_DIR (liveness aside).
+DATA_BLUEPRINTS = frozenset({"connector", "events", "watch"})
+
+
+def require_writable_data_dir(app: Flask) -> None:
+    """With DATA_DIR not writable, the endpoints that use it answer 503 saying so (before, a
+    download failed half-way with a 500); it is checked on each request, so fixing the folder's
+    permissions needs no restart."""
+
+    @app.before_request
+    def check_data_dir() -> None:
+        if request.blueprint in DATA_BLUEPRINTS and request.endpoint != "connector.liveness":
+            settings = connector().settings
+            check_writable(settings.data_dir, settings.videos_dir)
 
 
 @bp.get("/healthz", responses={200: Liveness}, security=[{}])
@@ -29,8 +45,15 @@ def healthz() -> dict[str, Any]:
 
 @bp.get("/readyz", responses={200: Readiness, 503: Readiness}, security=[{}])
 def readyz() -> tuple[dict[str, Any], int]:
-    """Ready: a token is present and Ring answers; 503 with the reason when not."""
-    ready, reason = connector().readiness()
+    """Ready: DATA_DIR can be written, a token is present and Ring answers; 503 with the reason
+    when not."""
+    settings = connector().settings
+    try:
+        check_writable(settings.data_dir, settings.videos_dir)
+    except DataDirUnwritable as ex:
+        ready, reason = False, str(ex)
+    else:
+        ready, reason = connector().readiness()
     answer: dict[str, Any] = {}
     found = watcher()
     if found is not None:

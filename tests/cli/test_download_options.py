@@ -132,3 +132,25 @@ def test_a_skipped_event_prints_no_failed_line(connector: Connector) -> None:
     lines.finished(event, None, None)  # e.g. the camera recorded nothing then (no footage)
     lines.finished(event, None, "HTTP 403")
     assert out.getvalue() == "failed     event 1: HTTP 403\n"
+
+
+@pytest.mark.process
+@pytest.mark.parametrize(
+    ("args", "extra"),
+    [
+        (("2026-11-22", "--device", "Nope"), {}),
+        (("2026-11-22",), {"RING_DEVICES": "Nope"}),
+        (("--watch", "--device", "Nope"), {}),
+        (("--watch",), {"RING_DEVICES": "Front Door,Nope"}),
+    ],
+)
+def test_an_unknown_device_is_one_line_naming_the_devices_there_are(
+    settings: Settings, emulator: Emulator, args: tuple[str, ...], extra: dict[str, str]
+) -> None:
+    result = run("startDownload.py", *args, env=environment(settings, **extra))
+    assert result.returncode == 1, result.stdout
+    *logged, line = result.stderr.strip().splitlines()
+    assert not [text for text in logged if "error" in text.lower()] and "Traceback" not in result.stderr
+    assert line.startswith("error: no device 'Nope' on the Ring account")
+    assert "'Front Door' (id 1001)" in line and "'Back Door' (id 1002)" in line
+    assert emulator.count("storage") == 0

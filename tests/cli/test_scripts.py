@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -123,11 +125,83 @@ def test_the_launchers_run_without_an_activated_venv() -> None:
         assert "usage:" in result.stdout
 
 
-def test_json_log_lines_with_one_line_per_downloaded_event(settings: Settings, emulator: Emulator) -> None:
+def test_json_log_lines_and_each_event_told_once_on_stdout(settings: Settings, emulator: Emulator) -> None:
     result = run("startDownload.py", "2026-11-22", env=environment(settings, LOG_FORMAT="json"))
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines()]
     assert all(set(line) >= {"time", "level", "logger", "message"} for line in lines)
-    downloaded = [line["message"] for line in lines if line["message"].startswith("downloaded event")]
-    assert len(downloaded) == 5
-    assert all(re.search(r"\d+ bytes in [\d.]+ s, \d+ attempt", message) for message in downloaded)
+    assert not [line for line in lines if line["message"].startswith("downloaded event")]
+    told = [line for line in result.stdout.splitlines() if line.startswith("downloaded ")]
+    assert sorted(line.split()[1] for line in told) == sorted(SmallDay.expected_dings())
+
+
+def test_piped_output_tells_each_event_once_and_explains_a_recording_not_ready(settings: Settings) -> None:
+    result = run("startDownload.py", "2026-11-22", env=environment(settings))  # LOG_LEVEL=INFO
+    assert result.returncode == 0, result.stderr
+    told = [line for line in (result.stdout + result.stderr).splitlines() if "downloaded" in line]
+    for ring_id in SmallDay.expected_dings():
+        assert len([line for line in told if ring_id in line]) == 1, told
+    processing = SmallDay.processing.id  # Ring never finishes preparing it here
+    assert (
+        f"skipped    {processing}: recording not ready, Ring is still preparing it: not a failure, "
+        in result.stdout
+    )
+    assert "20261122: 5 downloaded, 1 skipped, 0 failed" in result.stdout
+    assert " INFO " in result.stderr  # the other steps are still logged
+
+
+def test_sign_in_prompts_come_without_log_lines_and_say_saved_once(settings: Settings) -> None:
+    settings.oauth_file.unlink()
+    answers = f"{ACCOUNT.username}\n{ACCOUNT.password}\n123456\n"
+    result = run("startCreateAuthFile.py", env=environment(settings), stdin=answers)  # LOG_LEVEL=INFO
+    assert result.returncode == 0, result.stderr
+    # Without a terminal getpass warns that the password may be echoed; nothing else is logged.
+    assert [line for line in result.stderr.splitlines() if "INFO" in line or "ringConnector" in line] == []
+    said = result.stdout + result.stderr
+    assert said.count(str(settings.oauth_file)) == 2  # where it goes, then that it went there
+    assert "saved" not in said and said.count("Token written to") == 1
+    assert result.stdout.rstrip().endswith(f"Token written to {settings.oauth_file}; keep it private.")
+
+
+LAUNCHERS = ("startDownload.py", "startCreateAuthFile.py", "server.py")
+
+
+def test_a_virtualenv_that_cannot_be_used_is_one_line(tmp_path: Path) -> None:
+    # A project whose .venv's python cannot run here (built by another user, for another
+    # machine): the launchers and what they import first, and a python that is no program.
+    for part in (
+        *LAUNCHERS,
+        "ringConnector/__init__.py",
+        "ringConnector/cli/__init__.py",
+        "ringConnector/cli/venv.py",
+    ):
+        (tmp_path / part).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / part, tmp_path / part)
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text("not a program\n")
+    python.chmod(0o755)
+    base = getattr(sys, "_base_executable", sys.executable)
+    for script in LAUNCHERS:
+        result = subprocess.run([base, str(tmp_path / script)], capture_output=True, text=True, check=False)
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            f"error: cannot use the virtualenv {tmp_path / '.venv'} (Exec format error): run "
+            "./scripts/bootstrap.sh as this user to rebuild it, or set RINGCONNECTOR_NO_VENV=1 to run "
+            f"with {base} (requirements.lock installed into it)"
+        )
+
+
+def test_an_interpreter_without_the_requirements_is_one_line() -> None:
+    base = getattr(sys, "_base_executable", sys.executable)  # none of the requirements
+    env = {**os.environ, "RINGCONNECTOR_NO_VENV": "1"}
+    for script in LAUNCHERS:
+        result = subprocess.run(
+            [base, str(ROOT / script)], env=env, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 1
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"error: {base} lacks the project's requirements (No module named ")
+        assert line.endswith(
+            "install requirements.lock into it, or unset RINGCONNECTOR_NO_VENV and run ./scripts/bootstrap.sh"
+        )

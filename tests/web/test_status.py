@@ -104,8 +104,9 @@ def test_not_ready_when_ring_rejects_the_token(client: FlaskClient, emulator: Em
 
 
 def test_not_ready_when_ring_is_down(client: FlaskClient, emulator: Emulator) -> None:
+    host = emulator.api_url.removeprefix("http://")
     emulator.stop()
-    assert readyz(client) == not_ready("session: could not reach Ring")
+    assert readyz(client) == not_ready(f"session: could not reach Ring at {host} (Connection refused)")
 
 
 def test_not_ready_when_ring_rate_limits_the_probe(client: FlaskClient, emulator: Emulator) -> None:

@@ -7,8 +7,9 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 from ring_doorbell import Ring, RingError, RingTimeout
@@ -36,6 +37,7 @@ from ringConnector.sources.http import (
     StatusTable,
     network_errors,
     stream_to_file,
+    unreachable,
 )
 from ringConnector.storage.atomic import AtomicFile
 from ringConnector.storage.session_cache import SessionCache
@@ -93,6 +95,8 @@ class ConsumerSource:
         self._devices: dict[str, RingDoorBell] = {}
         self._devices_read_at = -DEVICE_LIST_TTL
         self._push_token: str | None = None  # sent to Ring with every new session
+        self._unreachable_told = False  # the current run of calls that reached no one was logged
+        self._zones_checked = False  # TIME_ZONE against the devices' own zones, once
 
     async def ring(self) -> Ring:
         """ring_doorbell's Ring, connected (a session open): push listens through it."""
@@ -151,6 +155,9 @@ class ConsumerSource:
                 )
                 self._devices[device.id] = library_device
                 found.append(device)
+        if not self._zones_checked:
+            self._zones_checked = True
+            _warn_of_other_zones(self._settings.zone, found)
         return found
 
     async def events(self, device: Device, window: DayWindow) -> AsyncIterator[RingEvent | Unreadable]:
@@ -317,7 +324,9 @@ class ConsumerSource:
             generation = self._generation
             try:
                 with timed(f"consumer {func.__name__.removeprefix('async_')}"), network_errors(what):
-                    return await func(*args, **kwargs)
+                    answer = await func(*args, **kwargs)
+                self._unreachable_told = False  # Ring answered: the next failure is told again
+                return answer
             except RingTimeout as ex:
                 raise TransientError(f"{what}: timed out", cause="timeout") from ex
             except RingError as ex:
@@ -337,10 +346,23 @@ class ConsumerSource:
                     await self._renew_session(generation, f"{what}: Ring no longer knows our session")
                     continue
                 if status is None:
-                    raise TransientError(f"{what}: could not reach Ring", cause="network") from ex
+                    raise self._unreachable(what, ex) from ex
                 raise table.error(status, headers, what) from ex
             except (ValueError, KeyError, TypeError) as ex:
                 raise RingUnavailable(f"{what}: Ring's answer was not understood ({ex})") from ex
+
+    def _unreachable(self, what: str, error: RingError) -> TransientError:
+        """The error of a call that reached no one (RING_API_URL wrong, the network down), naming
+        the host; the first of a run of them is logged at once, before retries hide it for minutes."""
+        failed = unreachable(what, error.__cause__ or error, url=self._settings.ring_api_url, name="Ring")
+        if not self._unreachable_told:
+            self._unreachable_told = True
+            _LOGGER.warning(
+                "%s; is RING_API_URL right and the network up? Retried for up to RETRY_MAX_WAIT (%g s)",
+                failed,
+                self._settings.retry_max_wait,
+            )
+        return failed
 
     def _session_lost(self, error: RingError) -> bool:
         """Ring's "session not found": a 404 whose JSON `error` contains our hardware id."""
@@ -350,6 +372,39 @@ class ConsumerSource:
             and bool(self._hardware_id)
             and (self._hardware_id in cause.error_text())
         )
+
+
+def _warn_of_other_zones(zone: ZoneInfo, devices: list[Device]) -> None:
+    """One warning when devices keep another time zone than TIME_ZONE: the connector cuts days
+    in TIME_ZONE, so events near midnight would be filed under another day than the devices'
+    own (Ring gives each device its `time_zone`, an IANA name: docs/ring-apis.md §1.3)."""
+    others: dict[str, list[str]] = {}
+    for device in devices:
+        if device.time_zone and _other_zone(zone, device.time_zone):
+            others.setdefault(device.time_zone, []).append(device.name)
+    if others:
+        where = "; ".join(f"{name} ({', '.join(names)})" for name, names in others.items())
+        _LOGGER.warning(
+            "days are cut in TIME_ZONE %s, but Ring's devices are in %s: events near midnight go under "
+            "another day than the devices' own; set TIME_ZONE=%s to use theirs",
+            zone.key,
+            where,
+            next(iter(others)),
+        )
+
+
+def _other_zone(zone: ZoneInfo, name: str) -> bool:
+    """True when the zone `name` keeps other clocks than `zone` (winter or summer); an alias
+    (Etc/UTC for UTC) or a neighbour on the same rules is the same; a name unknown here is ignored."""
+    try:
+        theirs = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    year = datetime.now(UTC).year
+    moments = [datetime(year, month, 15, 12, tzinfo=UTC) for month in (1, 7)]
+    return any(
+        moment.astimezone(zone).utcoffset() != moment.astimezone(theirs).utcoffset() for moment in moments
+    )
 
 
 def _read_item(
