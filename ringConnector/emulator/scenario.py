@@ -17,6 +17,8 @@ DEVICE_TYPES = ("doorbots", "authorized_doorbots", "stickup_cams", "chimes")
 VIDEO_DEVICE_TYPES = ("doorbots", "authorized_doorbots", "stickup_cams")
 # The Partner API's motion sub types (history filter "motion.human" and so on).
 MOTION_SUB_TYPES = ("human", "vehicle", "animal", "other_motion")
+# What Ring has of an event's still picture (Event.still).
+STILLS = ("ready", "none", "corrupt", "forbidden")
 
 
 @dataclass
@@ -92,6 +94,14 @@ class Event:
     without_recording_key: bool = False
     # Motions only: what the Partner API says moved (one of MOTION_SUB_TYPES), None if unknown.
     sub_type: str | None = None
+    # Ring's still picture of the event (the Partner API's image download, the consumer API's
+    # snapshot named by the push): one of STILLS. "none": Ring has none (Partner 416, consumer
+    # 404); "corrupt": Partner 422 CORRUPT_RECORDING, consumer bytes no JPEG decoder reads;
+    # "forbidden": Partner 403 TIME_RANGE_NOT_AUTHORIZED.
+    still: str = "ready"
+    # Ring has the still this many seconds after the emulator started, on its clock (None: from
+    # the start); before, the Partner API answers 425 RECORDING_NOT_READY and the consumer 404.
+    still_after_seconds: float | None = None
     # The Partner API's history id, when a test wants one of its own: Ring's ids are opaque
     # strings (docs/ring-apis.md §2.4), so a client must take any characters in them. None:
     # ava1.ring.history.event.<id>, the shape of recorded answers.
@@ -103,6 +113,8 @@ class Event:
             raise ValueError(f"event {self.id}: created_at must be timezone-aware")
         if self.sub_type is not None and (self.kind != "motion" or self.sub_type not in MOTION_SUB_TYPES):
             raise ValueError(f"event {self.id}: sub_type must be one of {MOTION_SUB_TYPES}, on motions only")
+        if self.still not in STILLS:
+            raise ValueError(f"event {self.id}: still must be one of {STILLS}")
         self.created_at = self.created_at.astimezone(UTC)
 
 

@@ -23,6 +23,7 @@ from .http.storage import create_storage_app
 from .partner.clips import add_clip_storage_routes
 from .partner.controls import PartnerControls
 from .partner.host import create_partner_app
+from .partner.images import add_image_storage_routes
 from .push.controls import PushControls
 from .push.mcs import McsServer
 from .push.registration import create_registration_app
@@ -119,6 +120,7 @@ class Emulator(PartnerControls, PushControls):
         )
         add_recording_routes(storage)
         add_clip_storage_routes(storage)
+        add_image_storage_routes(storage)
         partner = create_partner_app(
             self.state,
             stopping,

@@ -11,6 +11,7 @@ from typing import Any
 
 from .consumer.state import ConsumerState
 from .http.faults import FaultBook
+from .http.stills import snapshot_uuid
 from .partner.state import PartnerState
 from .push.state import PushState
 from .scenario import VIDEO_DEVICE_TYPES, Device, Event, Scenario
@@ -61,6 +62,15 @@ class EmulatorState(ConsumerState):
         with self._lock:
             found = self._events.get(event_id)
             return dataclasses.replace(found) if found else None
+
+    def event_by_snapshot_uuid(self, wanted: str) -> Event | None:
+        """The event whose push named this snapshot uuid (without its ":..." part), or None."""
+        with self._lock:
+            events = list(self._events.values())
+        for event in events:
+            if snapshot_uuid(event.id).split(":", 1)[0] == wanted:
+                return dataclasses.replace(event)
+        return None
 
     def history(self, device_id: int, limit: int, older_than: int | None) -> list[Event]:
         """Return up to `limit` events of a device, newest first, older than event `older_than`."""

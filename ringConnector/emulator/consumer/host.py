@@ -17,6 +17,7 @@ from ..state import EmulatorState
 from . import payloads
 from .recordings import recording_url
 from .sessions import session_profile
+from .snapshots import snapshot_by_uuid
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -172,5 +173,6 @@ def create_api_app(
     add("GET", r"/clients_api/doorbots/{device_id:\d+}/history", history, name="history")
     add("GET", r"/clients_api/dings/{event_id:\d+}/recording", recording, name="recording")
     add("GET", r"/clients_api/dings/{event_id:\d+}/share/play", share_play, name="share_play")
+    add("GET", "/clients_api/snapshots/uuid", snapshot_by_uuid, name="snapshot")
     add_admin_routes(app)
     return app

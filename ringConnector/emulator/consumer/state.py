@@ -83,6 +83,16 @@ class ConsumerState:
             elapsed = self.clock() - self.started_at
         return "ready" if elapsed >= event.ready_after_seconds else event.recording_status_before
 
+    def still_status(self, event: Event) -> str:
+        """What Ring has of the event's still picture now: Event.still, or "not_ready" until
+        its still_after_seconds, on the emulator's clock."""
+        if event.still in ("ready", "corrupt") and event.still_after_seconds is not None:
+            with self._lock:
+                elapsed = self.clock() - self.started_at
+            if elapsed < event.still_after_seconds:
+                return "not_ready"
+        return event.still
+
     def storage_ready(self, event: Event, *, hit: bool) -> bool:
         """Tell whether storage serves the recording yet; `hit` counts this GET towards it."""
         with self._lock:

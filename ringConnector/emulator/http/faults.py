@@ -30,6 +30,9 @@ ROUTES = frozenset(
         "partner_history",
         "partner_clip",
         "clip_storage",
+        "partner_image",  # the Partner API's image download, and its pre-signed JPEG on storage
+        "image_storage",
+        "snapshot",  # GET /clients_api/snapshots/uuid: an event's picture by the push's uuid
         "whep",
         "whep_delete",
         # Finishing an account link: GET /v1/users/me, POST and PATCH /v1/accounts/me/app-integrations.

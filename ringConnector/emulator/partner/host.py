@@ -15,6 +15,7 @@ from ..scenario import MOTION_SUB_TYPES, Device
 from ..state import EmulatorState
 from . import payloads as pp
 from .clips import CLIP_SETTINGS, ClipSettings, download, log_clip_request
+from .images import image_download
 from .linking import confirm_link, update_link, users_me
 from .live_view import create_session, delete_session, settle_sessions
 from .state import RATE_LIMIT
@@ -253,6 +254,7 @@ def create_partner_app(
         add("GET", f"{device}/{name}", _sub_resource(name), name=f"partner_{name}")
     add("GET", "/v1/history/devices/{device_id}/events", history, name="partner_history")
     add("POST", device + "/media/video/download", download, name="partner_clip")
+    add("POST", device + "/media/image/download", image_download, name="partner_image")
     add("POST", device + "/media/streaming/whep/sessions", create_session, name="whep")
     add("DELETE", device + "/media/streaming/whep/sessions/{session_id}", delete_session, name="whep_delete")
     add("GET", "/v1/users/me", users_me, name="partner_user")

@@ -63,6 +63,7 @@ class PartnerState:
         self._offline: set[str] = set()
         self._redirect: int | None = None
         self._processing_ms = 0
+        self._image_tickets: dict[str, tuple[str, str, str, float]] = {}
         self._paging = "cursor"
         self._clip_requests: list[dict[str, Any]] = []
         self._clip_fetches: list[dict[str, Any]] = []
@@ -191,6 +192,25 @@ class PartnerState:
         if found is None or found[0] != signature or found[1].device_id != device_id:
             return SIGNATURE_MISMATCH
         return refusal(found[2], now) or found[1]
+
+    def sign_image(self, device_id: str, key: str) -> tuple[str, str]:
+        """Remember an event's picture behind a new pre-signed URL; return (ticket, signature)."""
+        ticket, signature = secrets.token_hex(16), secrets.token_hex(32)
+        with self._lock:
+            self._image_tickets[ticket] = (signature, device_id, key, self.wall_clock())
+        return ticket, signature
+
+    def signed_image(
+        self, ticket: str, signature: str | None, device_id: str
+    ) -> tuple[str | None, str | None]:
+        """(the event key a pre-signed image URL stands for, None) or (None, why S3 refuses it)."""
+        with self._lock:
+            found = self._image_tickets.get(ticket)
+            now = self.wall_clock()
+        if found is None or found[0] != signature or found[1] != device_id:
+            return None, SIGNATURE_MISMATCH
+        refused = refusal(found[3], now)
+        return (None, refused) if refused else (found[2], None)
 
     # --- live views -----------------------------------------------------------------------
 

@@ -17,6 +17,9 @@ from .mcs import KEY_STYLES, McsServer
 from .payloads import push_notification
 
 _LOGGER = logging.getLogger(__name__)
+# Ring has the picture of a ding this long after it rang (no public source: an assumption; the
+# push is sent at once, its recording `ready_after` later).
+STILL_AFTER = 0.5
 
 
 class RingOptions(TypedDict, total=False):
@@ -29,6 +32,8 @@ class RingOptions(TypedDict, total=False):
     with_id: bool
     keys: str
     seq: int | None
+    still_after: float
+    still: str
 
 
 class PushControls:
@@ -98,10 +103,13 @@ def ring_now(
     with_id: bool = True,
     keys: str = "padded",
     seq: int | None = None,
+    still_after: float = STILL_AFTER,
+    still: str = "ready",
 ) -> Event:
     """A `kind` event on the device now, in history at once (and announced by webhook on the
-    Partner side), its recording ready `ready_after` seconds later, pushed `pushes` times
-    (without the ding's id unless `with_id`, the keys in the style `keys`: mcs.KEY_STYLES).
+    Partner side), its recording ready `ready_after` seconds later and its still picture
+    `still_after` seconds later (`still`: scenario.STILLS), pushed `pushes` times (without the
+    ding's id unless `with_id`, the keys in the style `keys`: mcs.KEY_STYLES).
 
     `seq` tells events of the same second apart; None takes the first one free.
     """
@@ -117,6 +125,8 @@ def ring_now(
         kind=kind,
         duration=duration,
         ready_after_seconds=elapsed + ready_after,
+        still=still,
+        still_after_seconds=elapsed + still_after,
     )
     state.add_events([event])
     for _ in range(pushes):

@@ -9,6 +9,7 @@ import json
 import secrets
 from typing import Any
 
+from ..http.stills import snapshot_uuid
 from ..scenario import Device, Event
 
 # ring_doorbell.const: PUSH_NOTIFICATION_DING / _MOTION, the android_config categories.
@@ -58,7 +59,8 @@ def push_notification(event: Event, device: Device, *, with_id: bool = True) -> 
                 {"server_session": secrets.token_hex(8), "triggered_at": ding["created_at"]}
             ),
             "android_config": json.dumps(android_config),
-            "img": json.dumps({}),
+            # The event's picture, by uuid (camera_motion_img.json); none when Ring has none.
+            "img": json.dumps({} if event.still == "none" else {"snapshot_uuid": snapshot_uuid(event.id)}),
             "video": {},
         },
         "from": "876313859327",
