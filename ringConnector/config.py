@@ -24,6 +24,8 @@ EVENT_KINDS = ("ding", "motion", "on_demand")
 # The Partner API also filters motion by sub type (docs/ring-apis.md §2.4).
 PARTNER_EVENT_KINDS = (*EVENT_KINDS, "motion.human", "motion.vehicle", "motion.animal", "motion.other_motion")
 SOURCES = ("consumer", "partner")
+# SNAPSHOTS: a still per event beside its video ("also"), the stills alone ("only"), or none.
+SNAPSHOT_MODES = ("also", "only", "never")
 # The Partner API's limits on clip options (docs/ring-apis.md §2.5, "Video Options").
 CLIP_CODECS = ("avc", "hevc")
 MAX_CLIP_FRAME_RATE, MAX_CLIP_WIDTH, MAX_CLIP_HEIGHT = 25, 1920, 1080
@@ -57,6 +59,7 @@ class Settings:
     device_types: tuple[str, ...] = ("doorbots", "authorized_doorbots")
     devices: tuple[str, ...] = ()  # ids or names (as --device); empty: every device of device_types
     event_kinds: tuple[str, ...] = ("ding",)
+    snapshots: str = "also"  # SNAPSHOT_MODES
     download_concurrency: int = 4
     retry_max_wait: float = 100.0  # the article waited up to ~100 s for a fresh recording
     retry_initial_delay: float = 2.0
@@ -106,6 +109,8 @@ class Settings:
                 f"(with RING_SOURCE={self.source}); got {','.join(self.event_kinds)!r}"
             )
         self._check_clip_options()
+        if self.snapshots not in SNAPSHOT_MODES:
+            raise ConfigError(f"SNAPSHOTS must be one of {', '.join(SNAPSHOT_MODES)}; got {self.snapshots!r}")
         if self.callback_url:
             # A receiver's own basic auth may ride in the URL; logs never show it (urls.redact).
             _check_url("CALLBACK_URL", self.callback_url, plain_http=self.callback_allow_http, user_info=True)
@@ -260,6 +265,7 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("device_types", "RING_DEVICE_TYPES", _csv),
     ("devices", "RING_DEVICES", lambda raw: tuple(Csv()(raw))),  # names keep their case
     ("event_kinds", "RING_EVENT_KINDS", _csv),
+    ("snapshots", "SNAPSHOTS", lambda raw: raw.strip().lower()),
     ("download_concurrency", "DOWNLOAD_CONCURRENCY", _number("DOWNLOAD_CONCURRENCY", int)),
     ("retry_max_wait", "RETRY_MAX_WAIT", _number("RETRY_MAX_WAIT", float)),
     ("retry_initial_delay", "RETRY_INITIAL_DELAY", _number("RETRY_INITIAL_DELAY", float)),

@@ -22,13 +22,14 @@ import aiohttp
 from ringConnector.config import Settings
 from ringConnector.download.callbacks import Notifier
 from ringConnector.download.day import DayDownload, DayReport
+from ringConnector.download.first_look import Announced, first_look
 from ringConnector.download.jobs import Job, JobBook
 from ringConnector.download.on_demand import record
 from ringConnector.download.progress import Progress
 from ringConnector.download.save import Saver
 from ringConnector.errors import ConnectorError
 from ringConnector.model.days import day_text, day_window, today
-from ringConnector.model.events import Device
+from ringConnector.model.events import Device, RingEvent
 from ringConnector.retry import RetryPolicy, Sleep
 from ringConnector.sources import Source, open_source
 from ringConnector.sources.consumer.push import Pushed, PushListener, PushTiming
@@ -37,6 +38,7 @@ from ringConnector.storage.library import EventLibrary
 from ringConnector.storage.pending import PendingStore
 from ringConnector.storage.state_db import FILE_NAME as STATE_FILE
 from ringConnector.storage.state_db import StateDatabase
+from ringConnector.storage.stills import Still
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -92,6 +94,7 @@ class Connector:
         self._push: PushListener | None = None
         self._push_task: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None  # held, or the loop may collect the task
+        self._looks: set[asyncio.Task[None]] = set()  # first looks under way
 
     @property
     def policy(self) -> RetryPolicy:
@@ -215,6 +218,29 @@ class Connector:
                 self._ready = (now, self._run(self._check_ready()))
             return self._ready[1]
 
+    def first_look(self, announced: Announced, *, within: float) -> None:
+        """Fetch Ring's picture of an announced event in the background and hand it to the
+        pipeline as the event's SNAPSHOT stage (download.first_look); returns at once. Nothing
+        with SNAPSHOTS=never."""
+        if self.settings.snapshots != "never" and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._start_first_look, announced, within)
+
+    def _start_first_look(self, announced: Announced, within: float) -> None:
+        task = self._loop.create_task(self._first_look(announced, within))
+        self._looks.add(task)  # held, or the loop may collect it; closing cancels the rest
+        task.add_done_callback(self._looks.discard)
+
+    async def _first_look(self, announced: Announced, within: float) -> None:
+        try:
+            source = self._get_source()
+            await first_look(
+                source, self._saver(), announced, zone=self.settings.zone, policy=self._policy, within=within
+            )
+        except (ConnectorError, OSError) as ex:
+            _LOGGER.warning("first look at %s's event failed: %s", announced.device_id, ex)
+        except Exception:  # a bug must not end the loop's other work
+            _LOGGER.exception("first look at %s's event failed unexpectedly", announced.device_id)
+
     def start_push(self, on_push: Callable[[Pushed], None]) -> bool:
         """Listen to Ring's pushes (consumer API with RING_PUSH), each handed to `on_push` in the
         Connector's loop; False when there is no push to listen to."""
@@ -289,6 +315,7 @@ class Connector:
             progress=progress,
             now=self._now,
             wait_for_preparation=wait,
+            stills_only=self.settings.snapshots == "only",
         )
         return await job.run()
 
@@ -316,7 +343,11 @@ class Connector:
             source_name=self.settings.source,
             notify=self._notifier.notify if self._notifier else None,
             now=self._now,
+            fetch_still=self._fetch_still if self.settings.snapshots != "never" else None,
         )
+
+    async def _fetch_still(self, event: RingEvent, hint: str | None) -> Still | None:
+        return await self._get_source().fetch_still(event, hint=hint)
 
     def _get_source(self) -> Source:
         if self._source is None:
@@ -345,6 +376,9 @@ class Connector:
 
     async def _close(self) -> None:
         await self._stop_push()
+        for look in list(self._looks):
+            look.cancel()
+        await asyncio.gather(*self._looks, return_exceptions=True)
         if self._notifier is not None:
             await self._notifier.close()
         if self._source is not None:

@@ -34,15 +34,28 @@ EVENT_TO_FILE = Histogram(
     buckets=_EVENT_BUCKETS,
 )  # fmt: skip
 EVENT_TO_CALLBACK = Histogram(
-    "ringconnector_event_to_callback_seconds", "From an event's start to its JSON delivered.",
+    "ringconnector_event_to_callback_seconds",
+    "From an event's start to its JSON delivered, by stage: snapshot (its still) or video.",
+    ["stage"],
     buckets=_EVENT_BUCKETS,
+)
+# From an event's start to its still on disk (the first look).
+_STILL_BUCKETS = (0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300, 600, 3600)
+EVENT_TO_STILL = Histogram(
+    "ringconnector_event_to_still_seconds", "From an event's start to its still picture on disk.",
+    buckets=_STILL_BUCKETS,
 )  # fmt: skip
+STILLS_SAVED = Counter(
+    "ringconnector_stills_saved", "Still pictures saved, by where they came from.", ["source"]
+)
 EVENTS_FOUND = Counter(
     "ringconnector_watch_events_found",
     "Events the watcher downloaded, by how they were found: push, webhook, or poll (a missed push).",
     ["how"],
 )
-CALLBACKS_DELIVERED = Counter("ringconnector_callbacks_delivered", "Event JSON delivered to CALLBACK_URL.")
+CALLBACKS_DELIVERED = Counter(
+    "ringconnector_callbacks_delivered", "Event JSON delivered to CALLBACK_URL, by stage.", ["stage"]
+)
 
 
 @contextmanager

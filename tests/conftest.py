@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator, Scenario
 from ringConnector.web.app import create_app
-from tests.support import ACCOUNT, NOW, ROOT, Clock, FakeSleep, devices, signed_in, small_day
+from tests.support import ACCOUNT, NOW, ROOT, Clock, FakeSleep, Receiver, devices, signed_in, small_day
 
 
 @pytest.fixture
@@ -85,6 +86,16 @@ def app(settings: Settings, connector: Connector) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """A test client of the app."""
     return app.test_client()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """The pipeline's CALLBACK_URL on loopback, keeping each body it is given."""
+    server = Receiver()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import json
 import os
 import re
 import subprocess
@@ -28,6 +29,7 @@ from flask import Flask
 
 from ringConnector.config import Settings
 from ringConnector.emulator import Account, Device, Emulator, Event, Scenario, event_id
+from ringConnector.emulator.http.media import asset_bytes
 from ringConnector.storage.tokens import TokenFile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,8 +177,8 @@ def run(
     )
 
 
-# A final name in DATA_DIR/videos: "<YYYYmmdd-HHMMSS>-<ringId>.mp4" or ".json".
-FINAL = re.compile(r"^\d{8}-\d{6}-(?P<ring_id>\d+)\.(?P<ext>mp4|json)$")
+# A final name in DATA_DIR/videos: "<YYYYmmdd-HHMMSS>-<ringId>.mp4", ".json" or ".jpg" (its still).
+FINAL = re.compile(r"^\d{8}-\d{6}-(?P<ring_id>\d+)\.(?P<ext>mp4|json|jpg)$")
 
 
 def wait_for(condition: Callable[[], bool], what: str, deadline: float = 30.0) -> None:
@@ -286,7 +288,61 @@ def served(app: Flask) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.task_dispatcher.shutdown()
-        for channel in list(channels.values()):  # the listener and open connections: the loop ends
-            channel.close()
+
+        def close_all() -> None:  # in waitress's own thread: the loop ends once nothing is open
+            for channel in list(channels.values()):
+                channel.close()
+
+        server.trigger.pull_trigger(close_all)
         thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
+
+
+class Receiver(ThreadingHTTPServer):
+    """The pipeline's CALLBACK_URL: keeps each body it is given, in order."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _Keep)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/ring-events"
+
+    def of(self, ring_id: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [body for body in self.bodies if body["ringId"] == ring_id]
+
+
+class _Keep(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with self.server.lock:
+            self.server.bodies.append(body)
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _luma(frame: av.VideoFrame) -> bytes:
+    gray = frame.reformat(width=80, height=60, format="gray")
+    return bytes(gray.planes[0])[: 80 * 60]
+
+
+def closest_second(jpeg: bytes) -> float:
+    """Which whole second of the emulator's shipped clip a still shows (the frame it is nearest
+    to, pixel by pixel): tells a frame of the video (0 s: the event's moment) from Ring's
+    picture (the emulator's, STILL_FRAME_SECONDS in)."""
+    with av.open(io.BytesIO(jpeg), mode="r") as still:
+        seen = _luma(next(still.decode(video=0)))
+    with av.open(io.BytesIO(asset_bytes()), mode="r") as clip:
+        frames = {
+            float(f.time or 0): _luma(f) for f in clip.decode(video=0) if float(f.time or 0).is_integer()
+        }
+    return min(frames, key=lambda t: sum(abs(a - b) for a, b in zip(seen, frames[t], strict=True)))

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from ringConnector.cli.arguments import OneLineParser
-from ringConnector.cli.progress import progress_for, tell_events_once
+from ringConnector.cli.progress import done_line, progress_for, tell_events_once
 from ringConnector.cli.run import EXIT_FAILED, guarded, stop_on_sigterm
-from ringConnector.config import Settings
+from ringConnector.config import SNAPSHOT_MODES, Settings
 from ringConnector.connector import Connector
 from ringConnector.download.day import NOT_READY, DayReport, check_devices
 from ringConnector.download.on_demand import check_seconds
@@ -28,6 +28,7 @@ settings (environment or .env, see .env.example):
   RING_DEVICE_TYPES     doorbots,authorized_doorbots[,stickup_cams]
   RING_DEVICES          only these devices, by id or name (as --device)
   RING_EVENT_KINDS      ding[,motion,on_demand]
+  SNAPSHOTS             also (a still beside each video, default), only (stills only), never
   RETRY_MAX_WAIT        seconds one recording may wait for Ring to prepare it (default 100)
   RETRY_INITIAL_DELAY   first retry delay, doubling with jitter (default 2)
   RETRY_MAX_DELAY       longest single retry delay unless Retry-After asks more (default 30)
@@ -78,6 +79,12 @@ def download_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--seconds", type=int, default=10, help="with --record: how long to record (default 10)"
+    )
+    parser.add_argument(
+        "--snapshots",
+        choices=SNAPSHOT_MODES,
+        help="a still picture per event: also (beside the video), only (no video), never; "
+        "instead of SNAPSHOTS",
     )
     parser.add_argument(
         "--watch",
@@ -133,6 +140,8 @@ def _download(
 ) -> int:
     if kinds:
         settings = settings.replace(event_kinds=kinds)
+    if args.snapshots:
+        settings = settings.replace(snapshots=args.snapshots)
     _before_ring(settings)
     complete, everything = True, []
     with Connector(settings) as connector:
@@ -163,6 +172,8 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
         settings = settings.replace(event_kinds=kinds)
     if args.device:
         settings = settings.replace(devices=tuple(args.device))
+    if args.snapshots:
+        settings = settings.replace(snapshots=args.snapshots)
     _before_ring(settings)
     stop_on_sigterm()
     interrupted = False
@@ -197,8 +208,7 @@ def _before_ring(settings: Settings) -> None:
 
 def _print_downloaded(report: DayReport) -> None:
     for body in [*report.downloaded, *report.late]:
-        where = body["videoFileName"]
-        print(f"downloaded {body['ringId']} {body['eventName']} {body['deviceName']} -> {where}", flush=True)
+        print(done_line(body), flush=True)
 
 
 def _record(settings: Settings, device_id: str, seconds: int) -> int:

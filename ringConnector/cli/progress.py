@@ -11,16 +11,22 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ringConnector.download.progress import Progress
-from ringConnector.model.events import RingEvent
+from ringConnector.model.events import SNAPSHOT_STATUS, RingEvent
 
 
 def line(body: dict[str, Any] | None, event: RingEvent, error: str | None) -> str:
     """The line printed when an event is done."""
     if body is not None:
-        return (
-            f"downloaded {body['ringId']} {body['eventName']} {body['deviceName']} -> {body['videoFileName']}"
-        )
+        return done_line(body)
     return f"failed     event {event.id}: {error}"
+
+
+def done_line(body: dict[str, Any]) -> str:
+    """The line of an event written: its video (and still), or its still alone (SNAPSHOTS=only)."""
+    named = f"{body['ringId']} {body['eventName']} {body['deviceName']}"
+    if body.get("status") == SNAPSHOT_STATUS:
+        return f"still      {named} -> {body['snapshotFileName']} ({body['snapshotSource']})"
+    return f"downloaded {named} -> {body['videoFileName']}"
 
 
 class PlainLines(Progress):

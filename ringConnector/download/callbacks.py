@@ -20,7 +20,7 @@ from ringConnector.metrics import CALLBACKS_DELIVERED, EVENT_TO_CALLBACK
 from ringConnector.retry import RetryPolicy
 from ringConnector.sources.http import CALLBACK, network_errors
 from ringConnector.storage.library import EventLibrary
-from ringConnector.storage.state_db import StateDatabase
+from ringConnector.storage.state_db import SNAPSHOT, VIDEO, StateDatabase
 from ringConnector.urls import redact
 
 _LOGGER = logging.getLogger(__name__)
@@ -32,8 +32,9 @@ OUTBOX_MAX_DELAY = 3600.0
 
 
 class Notifier:
-    """Delivers event JSON to CALLBACK_URL in the background, at least once: each event is in the
-    outbox (storage.state_db) before its JSON is written, and stays there until a delivery
+    """Delivers event JSON to CALLBACK_URL in the background, at least once per stage (the
+    still's SNAPSHOT callback, then the video's), in that order per event: each is in the outbox
+    (storage.state_db) in the transaction that writes it, and stays there until a delivery
     succeeds or it is a day old; `drain()` retries what earlier attempts (or processes) left."""
 
     def __init__(
@@ -61,32 +62,53 @@ class Notifier:
         self.outbox = outbox
         self._library = library
         self._pending: set[asyncio.Task[Any]] = set()
-        self._inflight: set[str] = set()
+        self._inflight: dict[str, str] = {}  # ring id -> the stage being delivered
+        self._queued: dict[str, list[tuple[str, dict[str, Any], int]]] = {}  # next, per event
         self._failing = False  # a delivery failed since the last success: rows wait in the outbox
 
-    def notify(self, body: dict[str, Any]) -> None:
-        """Start delivering one event whose outbox row and JSON are written (from the loop),
-        unless a drain is delivering that JSON already."""
-        ring_id = str(body.get("ringId"))
-        if ring_id not in self._inflight:
-            self._start(ring_id, body, attempts=0, retrying=True)
+    def notify(self, body: dict[str, Any], stage: str = VIDEO) -> None:
+        """Start delivering one event JSON whose outbox row is written (from the loop); after the
+        event's delivery under way, if there is one (the same stage under way: that one is sent,
+        read from disk)."""
+        self._deliver_in_turn(str(body.get("ringId")), stage, body, attempts=0, retrying=True)
 
     async def drain(self, *, waiting_too: bool = False) -> int:
         """Start delivering every outbox row that is due (`waiting_too`: every one, as on
-        start-up) and whose event JSON is on disk (rows of an event whose JSON never came, after a
-        crash, wait for its download); returns how many."""
+        start-up) whose event JSON is there (the video's on disk, rows of an event whose JSON
+        never came, after a crash, wait for its download; the still's in its row); returns how
+        many."""
         started = 0
         for row in await asyncio.to_thread(self.outbox.due, waiting_too=waiting_too):
-            if row.ring_id in self._inflight:
+            if self._inflight.get(row.ring_id) == row.stage or self._is_queued(row.ring_id, row.stage):
                 continue
-            # The JSON on disk, not the row's copy: a download may have rewritten both since the
-            # row was read, and notify() may have started its delivery meanwhile.
-            body = await asyncio.to_thread(self._library.read, row.ring_id)
-            if body is None or row.ring_id in self._inflight:
+            body: dict[str, Any] | None = row.body
+            if row.stage == VIDEO:
+                # The JSON on disk, not the row's copy: a download may have rewritten both since
+                # the row was read, and notify() may have started its delivery meanwhile.
+                body = await asyncio.to_thread(self._library.read, row.ring_id)
+            if body is None or self._inflight.get(row.ring_id) == row.stage:
                 continue
-            self._start(row.ring_id, body, attempts=row.attempts, retrying=False)
+            self._deliver_in_turn(row.ring_id, row.stage, body, attempts=row.attempts, retrying=False)
             started += 1
         return started
+
+    def _is_queued(self, ring_id: str, stage: str) -> bool:
+        return any(queued == stage for queued, _, _ in self._queued.get(ring_id, []))
+
+    def _deliver_in_turn(
+        self, ring_id: str, stage: str, body: dict[str, Any], *, attempts: int, retrying: bool
+    ) -> None:
+        under_way = self._inflight.get(ring_id)
+        if under_way == stage:
+            return
+        if under_way is not None:
+            if not self._is_queued(ring_id, stage):
+                self._queued.setdefault(ring_id, []).append((stage, body, attempts))
+            return
+        self._inflight[ring_id] = stage
+        task = asyncio.get_running_loop().create_task(self._deliver(ring_id, stage, body, attempts, retrying))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     async def close(self) -> None:
         """Wait (a while) for deliveries still under way, then give up on them (they stay queued)."""
@@ -97,14 +119,10 @@ class Notifier:
                 _LOGGER.warning("a callback to %s was still being retried at shutdown", redact(self.url))
         await self._http.close()
 
-    def _start(self, ring_id: str, body: dict[str, Any], *, attempts: int, retrying: bool) -> None:
-        self._inflight.add(ring_id)
-        task = asyncio.get_running_loop().create_task(self._deliver(ring_id, body, attempts, retrying))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def _deliver(self, ring_id: str, body: dict[str, Any], attempts: int, retrying: bool) -> None:
-        what = f"callback for event {ring_id}"
+    async def _deliver(
+        self, ring_id: str, stage: str, body: dict[str, Any], attempts: int, retrying: bool
+    ) -> None:
+        what = f"callback for event {ring_id}" + (" (its still)" if stage == SNAPSHOT else "")
         try:
             if retrying:
                 await self._policy.run(lambda: self._post(body, what), what=what)
@@ -113,11 +131,11 @@ class Notifier:
         except (TransientError, DownloadFailed) as ex:
             self._failing = True
             retry_in = min(OUTBOX_MAX_DELAY, OUTBOX_FIRST_DELAY * 2**attempts)
-            await asyncio.to_thread(self.outbox.failed, ring_id, retry_in)
+            await asyncio.to_thread(self.outbox.failed, ring_id, retry_in, stage)
             _LOGGER.warning("%s failed (%s); kept in the outbox, next try in %.0f s", what, ex, retry_in)
         else:
-            await asyncio.to_thread(self.outbox.delivered, ring_id)
-            CALLBACKS_DELIVERED.inc()
+            await asyncio.to_thread(self.outbox.delivered, ring_id, stage)
+            CALLBACKS_DELIVERED.labels(stage).inc()
             if self._failing:
                 # The receiver is back: what waits for its next try goes out now, not in an hour.
                 self._failing = False
@@ -126,9 +144,15 @@ class Notifier:
             if isinstance(created, str):
                 with contextlib.suppress(ValueError):
                     age = datetime.now(UTC) - datetime.fromisoformat(created.replace("Z", "+00:00"))
-                    EVENT_TO_CALLBACK.observe(max(0.0, age.total_seconds()))
+                    EVENT_TO_CALLBACK.labels(stage).observe(max(0.0, age.total_seconds()))
         finally:
-            self._inflight.discard(ring_id)
+            del self._inflight[ring_id]
+            queued = self._queued.pop(ring_id, [])
+            if queued:  # the event's next stage, now that this one is done
+                next_stage, next_body, next_attempts = queued.pop(0)
+                if queued:
+                    self._queued[ring_id] = queued
+                self._deliver_in_turn(ring_id, next_stage, next_body, attempts=next_attempts, retrying=True)
 
     def _start_drain(self) -> None:
         task = asyncio.get_running_loop().create_task(self.drain(waiting_too=True))

@@ -107,6 +107,8 @@ class DayDownload:
     # False: a recording Ring is still preparing is left pending at once, not waited for (the
     # watcher comes back for it itself, and must not be held from new events meanwhile).
     wait_for_preparation: bool = True
+    # SNAPSHOTS=only: each event's still from Ring (its SNAPSHOT stage), never its video.
+    stills_only: bool = False
 
     @property
     def library(self) -> EventLibrary:
@@ -131,6 +133,8 @@ class DayDownload:
             raise RingUnavailable(f"could not list Ring devices: {ex}") from ex
         await asyncio.to_thread(self.library.sweep)
         known = await asyncio.to_thread(self.library.known_ids)
+        if self.stills_only:
+            known |= await asyncio.to_thread(self.library.still_ids)
         wanted: dict[str, RingEvent] = {}
         waiting: dict[str, RingEvent] = {}  # listed, recording not ready yet
         if self.only_devices:
@@ -279,7 +283,7 @@ class DayDownload:
             return "the caller has it"
         if event.id in known:
             return "already downloaded"
-        if not event.ready:
+        if not event.ready and not self.stills_only:  # Ring may have a picture before the video
             return NOT_READY
         return None
 
@@ -305,7 +309,10 @@ class DayDownload:
             # The index read at the start may be stale: another call or process can have
             # finished this event since. Both hold it until its JSON exists, so checking the
             # disk after taking it closes the gap.
-            if await asyncio.to_thread(self.library.json_path(event.file_stem(self.window)).exists):
+            stem = event.file_stem(self.window)
+            if await asyncio.to_thread(self.library.json_path(stem).exists) or (
+                self.stills_only and await asyncio.to_thread(self.library.still_path(stem).exists)
+            ):
                 report.skipped.append((event.id, "already downloaded"))
                 done.set_result(True)
                 return None
@@ -340,6 +347,9 @@ class DayDownload:
         self.progress.finished(event, None, reason)
 
     async def _fetch(self, event: RingEvent, gate: asyncio.Semaphore) -> dict[str, Any]:
+        if self.stills_only:
+            async with gate:
+                return await self.saver.save_still_only(event, self.window)
         saver = replace(self.saver, on_write=self.progress.transferred)
         return await saver.save_recording(
             event, self.window, lambda out: self.source.fetch_recording(event, out), slot=gate

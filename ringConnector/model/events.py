@@ -14,6 +14,8 @@ from ringConnector.model.days import EVENT_NAME_FORMAT, DayWindow, day_text, utc
 UNPROCESSED = "UNPROCESSED"
 # What the pipeline may set an event's status to (PATCH /connector/events/<ringId>).
 STATUSES = (UNPROCESSED, "PROCESSING", "PROCESSED", "FAILED", "IGNORED")
+# The status of an event's first callback, its still before its video (watch mode's first look).
+SNAPSHOT_STATUS = "SNAPSHOT"
 
 
 class ArticleEventJson(TypedDict):
@@ -49,6 +51,10 @@ class EventJson(ArticleEventJson, total=False):
     clips: list[ClipPart]  # Partner API: an event longer than 15 minutes, in parts
     subType: str  # Partner API: a motion event's sub type
     liveView: str  # record on demand: the state the live view reached
+    snapshotFileName: str  # its still picture, beside the video (storage.stills)
+    snapshotSource: str  # partner_image, consumer_snapshot or video_frame
+    snapshotTakenAt: str  # the moment the still shows, UTC_FORMAT
+    seq: int  # its number in the change feed
 
 
 ARTICLE_FIELDS = tuple(ArticleEventJson.__annotations__)

@@ -12,6 +12,7 @@ from ringConnector.model.days import DayWindow
 from ringConnector.model.events import Device, RingEvent, Unreadable
 from ringConnector.retry import RetryPolicy
 from ringConnector.storage.atomic import AtomicFile
+from ringConnector.storage.stills import Still
 
 
 class Source(Protocol):
@@ -35,6 +36,11 @@ class Source(Protocol):
 
         Raises TransientError for what is worth retrying and DownloadFailed for what is not.
         """
+        ...
+
+    async def fetch_still(self, event: RingEvent, *, hint: str | None = None) -> Still | None:
+        """One attempt at Ring's still picture of the event (`hint`: what a push named of it);
+        None when Ring has none to give. Raises TransientError for what is worth retrying."""
         ...
 
     async def close(self) -> None:

@@ -84,8 +84,10 @@ STORAGE = StatusTable(
 )
 # The consumer API (ring_doorbell's requests): rate limits and 5xx pass; 401 needs a new sign-in.
 CONSUMER_API = StatusTable({429: "rate_limited"}, RingUnavailable, AUTH_FIX)
-# The consumer API's recording URL answers 404 until the recording is prepared.
+# The consumer API's recording URL answers 404 until the recording is prepared; a picture by its
+# snapshot uuid is taken to do the same (an assumption: no source says what Ring answers before).
 CONSUMER_RECORDING = CONSUMER_API.retrying({404: "not_ready"})
+CONSUMER_SNAPSHOT = CONSUMER_RECORDING
 # The Partner API (Ring's error-handling page): 429 with Retry-After, 503 "device offline",
 # 5xx with backoff; 400, 403 and 404 are the caller's mistake and not retried.
 PARTNER_API = StatusTable(

@@ -11,6 +11,7 @@ killed between the file and its row) under a new number, so it reaches the feed 
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -61,6 +62,13 @@ class ChangeFeed:
         assert written is not None  # only `unless_indexed` writes are ever skipped
         return written
 
+    def write_snapshot(self, stem: str, body: dict[str, Any], *, queue: bool) -> dict[str, Any] | None:
+        """The SNAPSHOT stage of an event (its still on disk, its video not yet): its event JSON
+        numbered and kept in the index (no file: the event JSON file stays the "downloaded"
+        marker) and, with `queue`, the outbox. None once the event has a row of its own."""
+        still = self.library.still_path(stem).name
+        return self.database.write_snapshot(str(body["ringId"]), still, body, queue=queue, seed=self._found)
+
     def after(self, cursor: int, limit: int) -> FeedPage:
         """The events written after sequence number `cursor`, oldest first, at most `limit`."""
         self.reconcile(queue=False)
@@ -69,8 +77,8 @@ class ChangeFeed:
         last = cursor
         for row in rows[:limit]:
             last = row.seq
-            body = self.library.read_file(row.file)
-            if body is not None and str(body.get("ringId")) == row.ring_id:
+            body = json.loads(row.body) if row.body is not None else self.library.read_file(row.file)
+            if isinstance(body, dict) and str(body.get("ringId")) == row.ring_id:
                 events.append({**body, SEQ: row.seq})
         return FeedPage(events, last, more=len(rows) > limit)
 
@@ -84,7 +92,12 @@ class ChangeFeed:
         # every row read has its file in place by then (rows commit after their files).
         rows = {row.ring_id: row for row in self.database.indexed()}
         on_disk = self.library.index()
-        gone = [row for ring_id, row in rows.items() if ring_id not in on_disk]
+        gone = [
+            row
+            for ring_id, row in rows.items()
+            if ring_id not in on_disk
+            and (row.body is None or not (self.library.videos_dir / row.file).exists())
+        ]
         if gone:
             self.database.forget_events(gone)
         added = 0

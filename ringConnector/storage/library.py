@@ -28,6 +28,7 @@ STALE_LOCK_AGE = 2 * 24 * 3600.0
 # An event is downloaded once its JSON (written after the video) is under its final name:
 # "<YYYYmmdd-HHMMSS>-<ringId>.json".
 _EVENT_FILE = re.compile(r"^\d{8}-\d{6}-(?P<ring_id>[^/]+)\.json$")
+_STILL_FILE = re.compile(r"^\d{8}-\d{6}-(?P<ring_id>[^/]+)\.jpg$")
 
 
 class EventLibrary:
@@ -66,6 +67,28 @@ class EventLibrary:
     def video_path(self, stem: str) -> Path:
         """Where the recording of the event named `stem` goes."""
         return self.videos_dir / f"{stem}.mp4"
+
+    def still_path(self, stem: str) -> Path:
+        """Where the still picture of the event named `stem` goes (beside its video)."""
+        return self.videos_dir / f"{stem}.jpg"
+
+    def still_ids(self) -> set[str]:
+        """Ring ids with a still on disk."""
+        if not self.videos_dir.is_dir():
+            return set()
+        found = (_STILL_FILE.match(p.name) for p in self.videos_dir.glob("*.jpg"))
+        return {unquote(match["ring_id"]) for match in found if match}
+
+    def still(self, ring_id: str) -> Path | None:
+        """The still of exactly `ring_id`, if one is on disk (a regular file of this folder)."""
+        escaped = quote(ring_id, safe="")  # leaves no glob character
+        if not self.videos_dir.is_dir():
+            return None
+        for path in sorted(self.videos_dir.glob(f"*-{escaped}.jpg")):
+            match = _STILL_FILE.match(path.name)
+            if match and match["ring_id"] == escaped and _regular(path):
+                return path
+        return None
 
     def json_path(self, stem: str) -> Path:
         """Where the event JSON of the event named `stem` goes (beside its video)."""

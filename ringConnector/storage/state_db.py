@@ -37,14 +37,18 @@ WEBHOOK_KEEP = 80 * 3600.0
 NEARLY_FULL = 1 << 20
 # The database holds event JSON (and, through it, where the videos are): for its owner only.
 FILE_MODE = 0o600
+# The stages an event is called back at: its still first (watch mode's first look), its video.
+SNAPSHOT, VIDEO = "snapshot", "video"
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    ring_id TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS callbacks (
+    ring_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
     body TEXT NOT NULL,
     created REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     next_try REAL NOT NULL,
-    delivered REAL
+    delivered REAL,
+    PRIMARY KEY (ring_id, stage)
 );
 CREATE TABLE IF NOT EXISTS webhooks (
     request_id TEXT PRIMARY KEY,
@@ -59,7 +63,8 @@ CREATE TABLE IF NOT EXISTS pending (
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY,
     ring_id TEXT NOT NULL UNIQUE,
-    file TEXT NOT NULL
+    file TEXT NOT NULL,
+    body TEXT
 );
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
@@ -78,21 +83,23 @@ CREATE TABLE IF NOT EXISTS announcements (
 
 @dataclass(frozen=True)
 class Delivery:
-    """One event JSON still to POST."""
+    """One event JSON still to POST, at one stage (SNAPSHOT or VIDEO)."""
 
     ring_id: str
     body: dict[str, Any]
     created: float
     attempts: int
+    stage: str = VIDEO
 
 
 @dataclass(frozen=True)
 class Indexed:
-    """An event JSON file as the change feed knows it."""
+    """An event JSON file as the change feed knows it (or, at the SNAPSHOT stage, its still)."""
 
     seq: int
     ring_id: str
-    file: str  # its name in DATA_DIR/videos
+    file: str  # its name in DATA_DIR/videos: the event JSON, or the still at the SNAPSHOT stage
+    body: str | None = None  # the SNAPSHOT stage's event JSON (no file holds it yet)
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,7 @@ class StateDatabase:
             if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(_SCHEMA)
+            _migrate(connection)
             self._set_up = identity
 
     # --- the change feed ----------------------------------------------------------------
@@ -212,10 +220,31 @@ class StateDatabase:
             seq = self._next_seq(db)
             body = write(seq)
             if queue:
-                self._put(db, ring_id, body)
+                self._put(db, ring_id, body, VIDEO)
             db.execute("DELETE FROM events WHERE ring_id = ?", (ring_id,))
             db.execute("INSERT INTO events (seq, ring_id, file) VALUES (?, ?, ?)", (seq, ring_id, file))
             return body
+
+    def write_snapshot(
+        self, ring_id: str, still: str, body: dict[str, Any], *, queue: bool, seed: Callable[[], list[Found]]
+    ) -> dict[str, Any] | None:
+        """The SNAPSHOT stage of an event whose own JSON is not written yet: its event JSON under
+        the next sequence number, kept in the index row (`still` names its picture) and, with
+        `queue`, the outbox; None (nothing written) once the event has a row of its own (its
+        video came first, or its still was written before)."""
+        with self._connection() as db:
+            self._seed_if_new(db, seed)
+            if db.execute("SELECT 1 FROM events WHERE ring_id = ?", (ring_id,)).fetchone() is not None:
+                return None
+            seq = self._next_seq(db)
+            written = {**body, "seq": seq}
+            if queue:
+                self._put(db, ring_id, written, SNAPSHOT)
+            db.execute(
+                "INSERT INTO events (seq, ring_id, file, body) VALUES (?, ?, ?, ?)",
+                (seq, ring_id, still, json.dumps(written)),
+            )
+            return written
 
     def seed(self, seed: Callable[[], list[Found]]) -> None:
         """Seed a new (or lost and re-made) index from the files on disk; nothing if it has one."""
@@ -225,16 +254,26 @@ class StateDatabase:
     def indexed(self) -> list[Indexed]:
         """Every indexed event JSON, in sequence order."""
         with self._connection() as db:
-            rows = db.execute("SELECT seq, ring_id, file FROM events ORDER BY seq").fetchall()
+            rows = db.execute("SELECT seq, ring_id, file, body FROM events ORDER BY seq").fetchall()
         return [Indexed(*row) for row in rows]
 
     def events_after(self, after: int, limit: int) -> list[Indexed]:
         """The indexed event JSON written after sequence number `after`, in order, at most `limit`."""
         with self._connection() as db:
             rows = db.execute(
-                "SELECT seq, ring_id, file FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+                "SELECT seq, ring_id, file, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after, limit),
             ).fetchall()
         return [Indexed(*row) for row in rows]
+
+    def snapshot_of(self, ring_id: str) -> dict[str, Any] | None:
+        """The SNAPSHOT stage's event JSON of an event with no JSON of its own yet, or None."""
+        with self._connection() as db:
+            row = db.execute(
+                "SELECT body FROM events WHERE ring_id = ? AND body IS NOT NULL", (ring_id,)
+            ).fetchone()
+        found = json.loads(row[0]) if row else None
+        return found if isinstance(found, dict) else None
 
     def last_seq(self) -> int:
         """The highest sequence number given so far (0: none)."""
@@ -290,50 +329,54 @@ class StateDatabase:
 
     # --- the callback outbox ------------------------------------------------------------
 
-    def put(self, ring_id: str, body: dict[str, Any]) -> None:
-        """Queue an event's JSON for delivery (again, if it was downloaded again)."""
+    def put(self, ring_id: str, body: dict[str, Any], stage: str = VIDEO) -> None:
+        """Queue an event's JSON for delivery at `stage` (again, if it was written again)."""
         with self._connection() as db:
-            self._put(db, ring_id, body)
+            self._put(db, ring_id, body, stage)
 
-    def _put(self, db: sqlite3.Connection, ring_id: str, body: dict[str, Any]) -> None:
+    def _put(self, db: sqlite3.Connection, ring_id: str, body: dict[str, Any], stage: str) -> None:
         now = self._clock()
         db.execute(
-            "INSERT INTO outbox (ring_id, body, created, next_try) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(ring_id) DO UPDATE SET body = excluded.body, created = excluded.created, "
+            "INSERT INTO callbacks (ring_id, stage, body, created, next_try) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(ring_id, stage) DO UPDATE SET body = excluded.body, created = excluded.created, "
             "attempts = 0, next_try = excluded.next_try, delivered = NULL",
-            (ring_id, json.dumps(body), now, now),
+            (ring_id, stage, json.dumps(body), now, now),
         )
 
     def due(self, limit: int = 100, *, waiting_too: bool = False) -> list[Delivery]:
         """Undelivered rows whose next try has come (`waiting_too`: every undelivered row, as on
-        start-up or once the receiver is back), oldest first; expired ones are dropped."""
+        start-up or once the receiver is back), oldest first (an event's still before its
+        video); expired ones are dropped."""
         now = self._clock()
         with self._connection() as db:
-            db.execute("DELETE FROM outbox WHERE created < ?", (now - OUTBOX_KEEP,))
+            db.execute("DELETE FROM callbacks WHERE created < ?", (now - OUTBOX_KEEP,))
             rows = db.execute(
-                "SELECT ring_id, body, created, attempts FROM outbox "
-                "WHERE delivered IS NULL AND next_try <= ? ORDER BY created LIMIT ?",
+                "SELECT ring_id, body, created, attempts, stage FROM callbacks "
+                "WHERE delivered IS NULL AND next_try <= ? ORDER BY created, stage = 'video' LIMIT ?",
                 (float("inf") if waiting_too else now, limit),
             ).fetchall()
-        return [Delivery(r[0], json.loads(r[1]), r[2], r[3]) for r in rows]
+        return [Delivery(r[0], json.loads(r[1]), r[2], r[3], r[4]) for r in rows]
 
-    def delivered(self, ring_id: str) -> None:
+    def delivered(self, ring_id: str, stage: str = VIDEO) -> None:
         """Mark a row delivered (kept until it expires, for the status and the counts)."""
         with self._connection() as db:
-            db.execute("UPDATE outbox SET delivered = ? WHERE ring_id = ?", (self._clock(), ring_id))
+            db.execute(
+                "UPDATE callbacks SET delivered = ? WHERE ring_id = ? AND stage = ?",
+                (self._clock(), ring_id, stage),
+            )
 
-    def failed(self, ring_id: str, retry_in: float) -> None:
+    def failed(self, ring_id: str, retry_in: float, stage: str = VIDEO) -> None:
         """Count a failed attempt and set the next one `retry_in` seconds from now."""
         with self._connection() as db:
             db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_try = ? WHERE ring_id = ?",
-                (self._clock() + retry_in, ring_id),
+                "UPDATE callbacks SET attempts = attempts + 1, next_try = ? WHERE ring_id = ? AND stage = ?",
+                (self._clock() + retry_in, ring_id, stage),
             )
 
     def undelivered(self) -> int:
         """How many event JSON are still to deliver."""
         with self._connection() as db:
-            (count,) = db.execute("SELECT COUNT(*) FROM outbox WHERE delivered IS NULL").fetchone()
+            (count,) = db.execute("SELECT COUNT(*) FROM callbacks WHERE delivered IS NULL").fetchone()
         return int(count)
 
     # --- webhook request ids ------------------------------------------------------------
@@ -409,3 +452,20 @@ class StateDatabase:
         with self._connection() as db:
             db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?, ?, ?)", add)
             db.executemany("DELETE FROM pending WHERE ring_id = ?", [(ring_id,) for ring_id in done])
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Take over what an older schema kept: the outbox of one delivery per event (its rows become
+    the VIDEO stage's), and an events table without the SNAPSHOT stage's body."""
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "outbox" in tables:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute(
+            "INSERT OR IGNORE INTO callbacks (ring_id, stage, body, created, attempts, next_try, delivered) "
+            "SELECT ring_id, 'video', body, created, attempts, next_try, delivered FROM outbox"
+        )
+        db.execute("DROP TABLE outbox")
+        db.execute("COMMIT")
+    columns = {row[1] for row in db.execute("PRAGMA table_info(events)")}
+    if "body" not in columns:
+        db.execute("ALTER TABLE events ADD COLUMN body TEXT")

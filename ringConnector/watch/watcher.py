@@ -28,6 +28,7 @@ from filelock import FileLock, Timeout
 
 from ringConnector.connector import Connector
 from ringConnector.download.day import NOT_READY, DayReport
+from ringConnector.download.first_look import Announced
 from ringConnector.errors import ConfigError, ConnectorError
 from ringConnector.metrics import EVENTS_FOUND, PUSH_MESSAGES
 from ringConnector.model.days import day_text, parse_ring_time, utc_text
@@ -206,10 +207,13 @@ class Watcher:
         at: datetime | None = None,
         ring_id: str | None = None,
         request_id: str | None = None,
+        kind: str = "ding",
+        snapshot_uuid: str | None = None,
     ) -> bool:
-        """Something says there may be a new event (of `device_id`, at `at`): keep that in the
-        state database, read history soon, and again until that event is on disk. A webhook's
-        `request_id` is remembered with it; False for one remembered before (a duplicate).
+        """Something says there may be a new `kind` event (of `device_id`, at `at`): keep that in
+        the state database, take a first look at it (Ring's picture, at once: SNAPSHOTS), read
+        history soon, and again until that event is on disk. A webhook's `request_id` is
+        remembered with it; False for one remembered before (a duplicate).
 
         A webhook's announcement that cannot be kept raises OSError (it is answered 503, and Ring
         retries it); a push's is kept in memory only (polling finds its event all the same)."""
@@ -239,6 +243,9 @@ class Watcher:
                 "received": utc_text(self._wall()),
             }
         self._wake.set()
+        if device_id is not None and at is not None:
+            announced = Announced(device_id, kind, at, ring_id, snapshot_uuid)
+            self.connector.first_look(announced, within=MATCH_WINDOW)
         return True
 
     def _load_announcements(self) -> bool:
@@ -286,7 +293,14 @@ class Watcher:
                 PUSH_MESSAGES.labels("replayed").inc()
                 _LOGGER.debug("push for event %s, already downloaded: nothing to do", push.ring_id)
                 continue
-            self.announce(push.device_id, how="push", at=push.created_at, ring_id=push.ring_id)
+            self.announce(
+                push.device_id,
+                how="push",
+                at=push.created_at,
+                ring_id=push.ring_id,
+                kind=push.kind,
+                snapshot_uuid=push.snapshot_uuid,
+            )
 
     # --- one round ------------------------------------------------------------------------
 

@@ -54,7 +54,13 @@ def _refuse_replays(note: Notification, now: datetime) -> None:
 def _act(connector: Connector, watcher: Watcher | None, note: Notification) -> str:
     try:
         if watcher is not None:
-            fresh = watcher.announce(note.device_id, how="webhook", at=note.at, request_id=note.request_id)
+            fresh = watcher.announce(
+                note.device_id,
+                how="webhook",
+                at=note.at,
+                request_id=note.request_id,
+                kind=note.kind or "ding",
+            )
             return "announced" if fresh else "duplicate"
         if connector.state.seen(note.request_id):
             return "duplicate"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, jsonify, send_file
@@ -57,16 +58,33 @@ def patch_event(path: RingIdPath, body: StatusChange) -> dict[str, Any]:
 )
 def get_video(path: RingIdPath) -> Response:
     """The event's MP4, with Range (seeking), ETag and Last-Modified."""
-    ring_id = path.ring_id
-    video = events().video(ring_id)
-    if video is None:
-        raise NotFound(f"no downloaded video for event {shown(ring_id)}")
+    return _send(
+        events().video(path.ring_id), "video/mp4", f"no downloaded video for event {shown(path.ring_id)}"
+    )
+
+
+@bp.get(
+    "/connector/snapshots/<ring_id>",
+    responses={
+        200: media("image/jpeg", "the event's still picture"),
+        304: {"description": "not modified (If-None-Match, If-Modified-Since)"},
+        **errors(401, 404),
+    },
+)
+def get_snapshot(path: RingIdPath) -> Response:
+    """The event's still (a JPEG: Ring's picture, or a frame of its video), with ETag and
+    Last-Modified; there as soon as the first look has it, before the video."""
+    return _send(events().still(path.ring_id), "image/jpeg", f"no still of event {shown(path.ring_id)}")
+
+
+def _send(file: Path | None, mimetype: str, missing: str) -> Response:
+    """A file of the library, conditional (ETag, Last-Modified, Range), or NotFound."""
     # The path comes from our own index, never from the request; and it stays in DATA_DIR.
-    if not video.resolve().is_relative_to(events().videos_dir.resolve()):
-        raise NotFound(f"no downloaded video for event {shown(ring_id)}")
-    response = send_file(video, mimetype="video/mp4", conditional=True, etag=True, max_age=3600)
+    if file is None or not file.resolve().is_relative_to(events().videos_dir.resolve()):
+        raise NotFound(missing)
+    response = send_file(file, mimetype=mimetype, conditional=True, etag=True, max_age=3600)
     if current_app.config[KEYED]:
-        # Behind the API key a shared cache must not keep the video for others.
+        # Behind the API key a shared cache must not keep the files for others.
         response.cache_control.public = False
         response.cache_control.private = True
     return response

@@ -33,7 +33,9 @@ def test_downloads_the_ready_dings_of_the_local_day(connector: Connector, settin
     assert report.complete
     assert (str(SmallDay.processing.id), "recording not ready") in report.skipped
     files = sorted(p.name for p in settings.videos_dir.iterdir() if not p.name.startswith("."))
-    assert len(files) == 2 * len(SmallDay.expected_dings())
+    # The video, its still and its event JSON: no push, no uuid, so the still is the video's frame.
+    assert len(files) == 3 * len(SmallDay.expected_dings())
+    assert {body["snapshotSource"] for body in report.downloaded} == {"video_frame"}
     assert leftovers(settings.videos_dir) == []
 
 

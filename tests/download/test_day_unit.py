@@ -38,6 +38,7 @@ from ringConnector.storage.feed import ChangeFeed
 from ringConnector.storage.library import EventLibrary
 from ringConnector.storage.pending import PendingStore
 from ringConnector.storage.state_db import StateDatabase
+from ringConnector.storage.stills import Still
 from tests.support import DAY, ZONE, FakeSleep
 
 WINDOW = day_window(DAY, ZoneInfo(ZONE))  # 2026-11-22 in UTC+14
@@ -117,6 +118,9 @@ class MemorySource:
                 yield item
         if device.id in self.broken_history:
             raise self.broken_history[device.id]
+
+    async def fetch_still(self, event: RingEvent, *, hint: str | None = None) -> Still | None:
+        return None  # Ring's pictures are the emulator tests' (tests/download/test_stills.py)
 
     async def fetch_recording(self, event: RingEvent, out: AtomicFile) -> dict[str, Any]:
         self.attempts[event.id] += 1

@@ -16,6 +16,7 @@ import pytest
 from ringConnector.config import Settings
 from ringConnector.emulator import Emulator
 from ringConnector.storage.atomic import AtomicFile
+from ringConnector.storage.stills import decodes
 from tests.support import DAY, FINAL, FRONT, environment, leftovers, make_event, run, sha256
 
 # Four recordings of 150 kB on an 8 MiB disk of which a filler leaves 225 kB: one fits, then
@@ -73,6 +74,8 @@ def check_final_names(videos: Path, emulator: Emulator) -> set[str]:
             continue
         if match["ext"] == "mp4":
             assert sha256(path) == emulator.expected_sha256(match["ring_id"]), f"{path.name} is not complete"
+        elif match["ext"] == "jpg":
+            assert decodes(path.read_bytes()), f"{path.name} is not a whole picture"
         else:
             assert path.with_suffix(".mp4").is_file(), f"{path.name} has no video"
             jsons.add(match["ring_id"])

@@ -18,6 +18,7 @@ import requests
 
 from ringConnector.config import Settings
 from ringConnector.emulator import Emulator
+from ringConnector.storage.stills import decodes
 from tests.support import DAY, FINAL, FRONT, ROOT, environment, make_event, run, sha256, wait_for
 
 # Six recordings of 2 MB at 1 MB/s per connection, four at once: the run takes about four
@@ -69,6 +70,8 @@ def check_final_names(videos: Path, emulator: Emulator) -> set[str]:
         assert ring_id in IDS
         if match["ext"] == "mp4":
             assert sha256(path) == emulator.expected_sha256(ring_id), f"{path.name} is not complete"
+        elif match["ext"] == "jpg":
+            assert decodes(path.read_bytes()), f"{path.name} is not a whole picture"
         else:
             assert path.with_suffix(".mp4").is_file(), f"{path.name} has no video"
             jsons.add(ring_id)
@@ -78,7 +81,7 @@ def check_final_names(videos: Path, emulator: Emulator) -> set[str]:
 def check_all_complete_once(videos: Path, emulator: Emulator) -> None:
     names = [p.name for p in videos.iterdir() if not p.name.startswith(".")]
     for ring_id in IDS:
-        for ext in ("mp4", "json"):
+        for ext in ("mp4", "json", "jpg"):
             assert len([n for n in names if n.endswith(f"-{ring_id}.{ext}")]) == 1, (ring_id, ext)
     assert check_final_names(videos, emulator) == IDS
 

@@ -18,6 +18,7 @@ import requests
 from ringConnector.cli.demo import running_server
 from ringConnector.config import Settings
 from ringConnector.emulator import Emulator
+from ringConnector.storage.stills import decodes
 from tests.support import (
     BACK,
     DAY,
@@ -70,13 +71,15 @@ def answered_downloaded(responses: list[requests.Response]) -> list[str]:
 
 
 def check_files(videos: Path, emulator: Emulator, ids: set[str]) -> None:
-    """One intact video and one event JSON per event, nothing else visible, no temporary left."""
+    """One intact video, one still and one event JSON per event, nothing else visible, no
+    temporary left."""
     visible = sorted(p.name for p in videos.iterdir() if not p.name.startswith("."))
-    assert len(visible) == 2 * len(ids), visible
+    assert len(visible) == 3 * len(ids), visible
     for ring_id in ids:
         (video,) = videos.glob(f"*-{ring_id}.mp4")
         (_json,) = videos.glob(f"*-{ring_id}.json")
-        assert sha256(video) == emulator.expected_sha256(ring_id)
+        (still,) = videos.glob(f"*-{ring_id}.jpg")
+        assert sha256(video) == emulator.expected_sha256(ring_id) and decodes(still.read_bytes())
     assert leftovers(videos) == []
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import stat
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +26,6 @@ from ringConnector.sources.consumer.push import (
 from ringConnector.watch.watcher import Watcher
 from ringConnector.web.app import create_app
 from tests.support import FRONT, wait_for
-
-# The watcher polls rarely here: what finds a ding within a test's time is its push.
-SLOW_POLL = 600.0
 
 
 class Watching:
@@ -51,19 +47,6 @@ class Watching:
 
     def push(self) -> dict[str, Any]:
         return self.watcher.status()["push"]  # type: ignore[no-any-return]
-
-
-def midday_zone() -> str:
-    """A zone where it is about noon now. These tests run on the real clock, and in the quarter
-    hour after local midnight every round downloads yesterday too (its history read may come
-    after a ding is on disk, and count against a test that counts requests)."""
-    offset = 12 - datetime.now(UTC).hour  # -11 ... +12 hours
-    return f"Etc/GMT{-offset:+d}"  # the Etc/GMT zones' signs are inverted: Etc/GMT-2 is UTC+2
-
-
-@pytest.fixture
-def push_settings(settings: Settings) -> Settings:
-    return settings.replace(watch_poll_interval=SLOW_POLL, retry_initial_delay=0.2, time_zone=midday_zone())
 
 
 def started(found: Watching) -> Watching:

@@ -38,8 +38,18 @@ class Listening(Watcher):
         at: datetime | None = None,
         ring_id: str | None = None,
         request_id: str | None = None,
+        kind: str = "ding",
+        snapshot_uuid: str | None = None,
     ) -> bool:
-        fresh = super().announce(device_id, how=how, at=at, ring_id=ring_id, request_id=request_id)
+        fresh = super().announce(
+            device_id,
+            how=how,
+            at=at,
+            ring_id=ring_id,
+            request_id=request_id,
+            kind=kind,
+            snapshot_uuid=snapshot_uuid,
+        )
         if fresh:
             self.told.append((device_id, how))
         return fresh

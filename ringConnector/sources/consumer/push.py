@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import binascii
 import contextlib
+import dataclasses
 import json
 import logging
 import re
@@ -73,12 +74,14 @@ CREDENTIALS_NAME = "fcm-credentials.json"
 
 @dataclass(frozen=True)
 class Pushed:
-    """What a push says of a new event: its ring id (None when the push lacks it), device, time."""
+    """What a push says of a new event: its ring id (None when the push lacks it), device, time,
+    and the uuid of Ring's picture of it (`img.snapshot_uuid`, when the push has one)."""
 
     ring_id: str | None
     device_id: str
     created_at: datetime | None
     kind: str
+    snapshot_uuid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -387,7 +390,7 @@ class PushListener:
                 if pushed is None:
                     _LOGGER.debug("push: a message that names no event (%s)", persistent_id)
                     return
-                self._on_push(pushed)
+                self._on_push(dataclasses.replace(pushed, snapshot_uuid=_snapshot_uuid(notification)))
             except Exception:  # the listener must live whatever a push holds
                 _LOGGER.exception("push: a message could not be handled")
 
@@ -433,6 +436,19 @@ def _without_id(notification: dict[str, Any]) -> Pushed | None:
         return Pushed(None, str(data["device"]["id"]), created, str(ding.get("subtype", "")))
     except (KeyError, ValueError, TypeError):
         return None
+
+
+def _snapshot_uuid(notification: dict[str, Any]) -> str | None:
+    """The uuid of Ring's picture of the event, from the push's `img` (a JSON string in v2
+    pushes: python-ring-doorbell's fixture tests/fixtures/listen/camera_motion_img.json), without
+    what follows ":" (ring-client-api's cleanSnapshotUuid); None when the push has none."""
+    try:
+        img = notification["data"]["img"]
+        found = (json.loads(img) if isinstance(img, str) else img).get("snapshot_uuid")
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    uuid = found.split(":", 1)[0].strip() if isinstance(found, str) else ""
+    return uuid or None
 
 
 def _iso(moment: float | None) -> str | None:

@@ -34,6 +34,7 @@ from ringConnector.sources.consumer.auth import AnsweredError, ConsumerAuth
 from ringConnector.sources.http import (
     CONSUMER_API,
     CONSUMER_RECORDING,
+    CONSUMER_SNAPSHOT,
     StatusTable,
     network_errors,
     stream_to_file,
@@ -41,6 +42,8 @@ from ringConnector.sources.http import (
 )
 from ringConnector.storage.atomic import AtomicFile
 from ringConnector.storage.session_cache import SessionCache
+from ringConnector.storage.stills import CONSUMER_SNAPSHOT as CONSUMER_SNAPSHOT_SOURCE
+from ringConnector.storage.stills import Still
 from ringConnector.storage.tokens import TokenFile
 
 _LOGGER = logging.getLogger(__name__)
@@ -62,6 +65,10 @@ SESSION_RENEW_AFTER = 12 * 3600.0
 # block after about a day (docs/ring-apis.md §3), and trying on every cron run would only
 # keep hitting it. The hour is an assumption: one attempt an hour is far below ~50 a day.
 REFUSAL_PAUSE = 3600.0
+# An event's picture by the uuid its push named (ring-client-api, ring-camera.ts
+# getSnapshotByUuid: https://github.com/dgreif/ring/blob/3fe5a7aea41359908946681b43edc4d3fa604b3f/
+# packages/ring-client-api/ring-camera.ts#L653-L661).
+SNAPSHOT_BY_UUID = "/clients_api/snapshots/uuid"
 SESSION_REFUSED = "Ring is refusing new sessions from this address (HTTP 406); try again in about a day"
 
 
@@ -231,6 +238,24 @@ class ConsumerSource:
             raise DownloadFailed(f"{what}: {event.device.name} has no recordings (no Ring Protect plan)")
         await stream_to_file(self._http, url, out, timeout=self._settings.http_timeout, what=what)
         return {}
+
+    async def fetch_still(self, event: RingEvent, *, hint: str | None = None) -> Still | None:
+        """One attempt at Ring's picture of the event by the snapshot uuid its push named
+        (`hint`): GET /clients_api/snapshots/uuid (ring-client-api's getSnapshotByUuid,
+        docs/ring-apis.md §5); None without one (history names no picture). A 404 is taken for
+        "not yet" and retried (no source says what Ring answers before it has the picture)."""
+        if not hint:
+            return None
+        ring = await self._connect()
+        what = f"picture of event {event.id}"
+        answer = await self._call(
+            ring.async_query,
+            SNAPSHOT_BY_UUID,
+            extra_params={"uuid": hint},
+            what=what,
+            table=CONSUMER_SNAPSHOT,
+        )
+        return Still(bytes(answer.content), CONSUMER_SNAPSHOT_SOURCE, event.created_at)
 
     async def close(self) -> None:
         """Nothing of its own to close: the HTTP session belongs to the caller."""

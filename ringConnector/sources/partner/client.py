@@ -47,6 +47,10 @@ REFRESH_MARGIN = 300.0
 # The Partner API's longest clip per request (docs/ring-apis.md §2.5: duration <= 900,000 ms).
 MAX_CLIP_MS = 900_000
 REDIRECTS = (301, 302, 303, 307, 308)
+# The image download's answers that mean Ring has no picture to give (docs/ring-apis.md §2.6).
+NO_PICTURE = {416: "MEDIA_NOT_FOUND", 422: "CORRUPT_RECORDING", 403: "TIME_RANGE_NOT_AUTHORIZED"}
+# ... and those worth another try: 425 RECORDING_NOT_READY, besides the API's own (503 busy).
+IMAGE = PARTNER_API.retrying({425: "not_ready"})
 MAX_REDIRECTS = 5
 # What a token keeps across refreshes: when its link was made and the account it links.
 KEPT = ("linked_at", "account_id")
@@ -299,6 +303,35 @@ class PartnerClient:
                 size=out.written,
             )
 
+    def download_image(self, device_id: str, at_ms: int, *, what: str) -> tuple[bytes, int]:
+        """POST an image request for the picture at `at_ms` (type at_timestamp) and fetch it from
+        where Ring redirects; returns (the image's bytes, its X-Media-Timestamp). Ring's answers
+        (docs/ring-apis.md §2.6): 425 RECORDING_NOT_READY is retried as a recording being
+        prepared; 416 MEDIA_NOT_FOUND, 422 CORRUPT_RECORDING and 403 TIME_RANGE_NOT_AUTHORIZED
+        mean Ring has no picture to give (NoFootage); 503 SERVER_BUSY is retried."""
+        response = self.request(
+            "POST",
+            f"v1/devices/{device_path(device_id)}/media/image/download",
+            json={"type": "at_timestamp", "timestamp": at_ms},
+            stream=True,
+            what=what,
+        )
+        response, media = self._follow(response, what)
+        with response:
+            if response.status_code in NO_PICTURE:
+                detail = _detail(response) or NO_PICTURE[response.status_code]
+                raise NoFootage(f"{what}: Ring has no picture then (HTTP {response.status_code} {detail})")
+            if response.status_code != 200:
+                raise IMAGE.error(response.status_code, response.headers, what, _detail(response))
+            media.update({k: v for k, v in response.headers.items() if k.lower().startswith("x-media-")})
+            taken = _int_header(media, "X-Media-Timestamp", at_ms, what)
+            with network_errors(what, cause="short_body"):
+                body = b"".join(response.iter_content(CHUNK_SIZE))
+        expected = _int_header(response.headers, "Content-Length", -1, what)
+        if expected >= 0 and len(body) != expected:
+            raise TransientError(f"{what}: got {len(body)} of {expected} bytes", cause="short_body")
+        return body, taken
+
     def _follow(self, response: requests.Response, what: str) -> tuple[requests.Response, dict[str, str]]:
         """Follow redirects with GET; the bearer token goes only to the Partner API's own origin
         (scheme included: never over plain http). Returns the final response and the X-Media-*
@@ -348,6 +381,7 @@ def _call_name(url: str) -> str:
     for marker, name in (
         ("/whep/", "whep"),
         ("/video/download", "clip"),
+        ("/image/download", "image"),
         ("/history/", "history"),
         ("/devices", "devices"),
     ):

@@ -17,6 +17,7 @@ from ringConnector.retry import RetryPolicy
 from ringConnector.sources.partner.client import MAX_CLIP_MS, Clip, PartnerClient, device_path
 from ringConnector.sources.partner.own_media import FILE_NAME, OwnMedia
 from ringConnector.storage.atomic import AtomicFile
+from ringConnector.storage.stills import PARTNER_IMAGE, Still
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -270,6 +271,23 @@ class PartnerSource:
                 for target, clip in clips
             ]
         return extra
+
+    async def fetch_still(self, event: RingEvent, *, hint: str | None = None) -> Still | None:
+        """One attempt at Ring's picture of the event's start (the image download, type
+        at_timestamp); None when Ring has none (416, 422, 403). The download shows up in history
+        as an on_demand event, as clips do: it is remembered as our own."""
+        what = f"picture of event {event.id} on {event.device.name}"
+        asked = self._now_ms()
+        try:
+            jpeg, taken = await asyncio.to_thread(
+                self.client.download_image, event.device.id, to_ms(event.created_at), what=what
+            )
+        except NoFootage as ex:
+            _LOGGER.info("%s", ex)
+            return None
+        finally:
+            await asyncio.to_thread(self.own.add, event.device.id, asked, self._now_ms())
+        return Still(jpeg, PARTNER_IMAGE, from_ms(taken))
 
     async def close(self) -> None:
         """Close the HTTP session."""

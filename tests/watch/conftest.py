@@ -1,0 +1,25 @@
+"""Fixtures of the watch tests: settings for watching on the real clock with push."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ringConnector.config import Settings
+
+# The watcher polls rarely here: what finds a ding within a test's time is its push.
+SLOW_POLL = 600.0
+
+
+def midday_zone() -> str:
+    """A zone where it is about noon now. These tests run on the real clock, and in the quarter
+    hour after local midnight every round downloads yesterday too (its history read may come
+    after a ding is on disk, and count against a test that counts requests)."""
+    offset = 12 - datetime.now(UTC).hour  # -11 ... +12 hours
+    return f"Etc/GMT{-offset:+d}"  # the Etc/GMT zones' signs are inverted: Etc/GMT-2 is UTC+2
+
+
+@pytest.fixture
+def push_settings(settings: Settings) -> Settings:
+    return settings.replace(watch_poll_interval=SLOW_POLL, retry_initial_delay=0.2, time_zone=midday_zone())
