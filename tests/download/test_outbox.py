@@ -3,6 +3,7 @@ a receiver that is down for a while, restarts, and a crash between the outbox an
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,3 +121,31 @@ def test_a_webhook_request_id_is_new_once_and_forgotten_after_80_h(tmp_path: Pat
     assert database.seen("r-1") is False
     assert database.remember("r-2") is True  # and the sweep drops r-1
     assert database.remember("r-1") is True
+
+
+def test_an_outbox_of_one_row_per_event_is_taken_over_as_the_video_stage(tmp_path: Path) -> None:
+    """A state database written before stills (an `outbox` table): its undelivered rows are
+    delivered all the same, as the events' video stage."""
+    path = tmp_path / FILE_NAME
+    with sqlite3.connect(path) as old:
+        old.execute(
+            "CREATE TABLE outbox (ring_id TEXT PRIMARY KEY, body TEXT NOT NULL, created REAL NOT NULL, "
+            "attempts INTEGER NOT NULL DEFAULT 0, next_try REAL NOT NULL, delivered REAL)"
+        )
+        old.execute("INSERT INTO outbox VALUES ('a', ?, 1.8e9, 2, 1.8e9, NULL)", ('{"ringId": "a"}',))
+    wall = Wall()
+    (row,) = StateDatabase(path, clock=wall).due()
+    assert (row.ring_id, row.stage, row.attempts, row.body) == ("a", "video", 2, {"ringId": "a"})
+
+
+def test_an_events_still_is_delivered_before_its_video_and_each_is_marked_on_its_own(tmp_path: Path) -> None:
+    wall = Wall()
+    database = StateDatabase(tmp_path / FILE_NAME, clock=wall)
+    database.put("a", {"ringId": "a", "status": "SNAPSHOT"}, "snapshot")
+    database.put("a", {"ringId": "a", "status": "UNPROCESSED"}, "video")
+    assert [(row.stage, row.body["status"]) for row in database.due()] == [
+        ("snapshot", "SNAPSHOT"),
+        ("video", "UNPROCESSED"),
+    ]
+    database.delivered("a", "snapshot")
+    assert [row.stage for row in database.due()] == ["video"] and database.undelivered() == 1
