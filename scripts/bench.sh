@@ -8,4 +8,8 @@ if [ "${1:-}" = "--watch" ]; then
   shift
   exec .venv-dev/bin/python bench/watch.py "$@"
 fi
+if [ "${1:-}" = "--first-look" ]; then
+  shift
+  exec .venv-dev/bin/python bench/first_look.py "$@"
+fi
 exec .venv-dev/bin/python bench/run.py "$@"

@@ -1,0 +1,229 @@
+"""The first-look benchmark: from a ding to its still on disk and to the pipeline's SNAPSHOT
+callback, beside the ding to its video's callback; by push (consumer API) and by webhook
+(Partner API), against the emulator (server.py watching, on the real clock). Not part of the
+tests.
+
+Run: ./scripts/bench.sh --first-look [--dings 20 --still 0.5 --prepare 20]   (add --update-readme)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from readme import update_readme  # noqa: E402
+from watch import _environment, _house, _p95, _server  # noqa: E402
+
+from ringConnector.emulator import FRONT_DOOR, PartnerApp  # noqa: E402
+from ringConnector.storage.tokens import TokenFile  # noqa: E402
+
+
+class Stages(ThreadingHTTPServer):
+    """The pipeline: notes when each event's SNAPSHOT and video callbacks arrive."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[tuple[str, str], float] = {}
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Stages
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.arrived.setdefault((str(body["ringId"]), str(body["status"])), time.time())
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Figures:
+    """Seconds from each ding to its still on disk, its SNAPSHOT callback and its video's callback."""
+
+    to_still: list[float]
+    to_snapshot: list[float]
+    to_video: list[float]
+
+
+def _stills(data: Path, seen: dict[str, float], stop: threading.Event) -> None:
+    """Note when each still appears (sampled every 20 ms)."""
+    while not stop.is_set():
+        for path in (data / "videos").glob("*.jpg"):
+            seen.setdefault(path.stem.split("-", 2)[2], time.time())
+        time.sleep(0.02)
+
+
+def _measure(
+    data: Path,
+    stages: Stages,
+    ring: Callable[[int], tuple[str, str]],
+    *,
+    dings: int,
+    wait: float,
+) -> Figures:
+    """Ring `dings` times, 3 s apart (`ring(n)` gives the id in files and in the event JSON)."""
+    rung: dict[str, tuple[str, float]] = {}
+    seen: dict[str, float] = {}
+    stop = threading.Event()
+    threading.Thread(target=_stills, args=(data, seen, stop), daemon=True).start()
+    for n in range(dings):
+        at = time.time()
+        in_file, ring_id = ring(n)
+        rung[ring_id] = (in_file, at)
+        time.sleep(3.0)
+    deadline = time.time() + wait
+    while time.time() < deadline and not all((i, "UNPROCESSED") in stages.arrived for i in rung):
+        time.sleep(0.1)
+    stop.set()
+
+    def called(status: str) -> list[float]:
+        return [
+            stages.arrived[(i, status)] - at for i, (_, at) in rung.items() if (i, status) in stages.arrived
+        ]
+
+    return Figures(
+        [seen[f] - at for f, at in rung.values() if f in seen], called("SNAPSHOT"), called("UNPROCESSED")
+    )
+
+
+def _receiving() -> Stages:
+    stages = Stages()
+    threading.Thread(target=stages.serve_forever, daemon=True).start()
+    return stages
+
+
+def by_push(dings: int, still: float, prepare: float) -> Figures:
+    """Consumer API with push: each ding pushed at once, Ring's picture `still` s later, its
+    recording `prepare` s later."""
+    with _house() as (emu, data, receiver):
+        stages = _receiving()
+        TokenFile(data / "oauth-authorization.json").save(emu.issue_token())
+        env = _environment(
+            data,
+            receiver,
+            60.0,
+            RING_API_URL=emu.api_url,
+            RING_OAUTH_URL=emu.oauth_url,
+            RING_PUSH="true",
+            RING_PUSH_GOOGLE_URL=emu.google_url,
+            RING_PUSH_MCS=emu.mcs_address,
+            SSL_CERT_FILE=str(emu.push_ca_file),
+            CALLBACK_URL=f"http://127.0.0.1:{stages.server_address[1]}/events",
+        )
+
+        def ring(n: int) -> tuple[str, str]:
+            event = emu.ring_now(
+                FRONT_DOOR, ready_after=prepare, still_after=still, duration=15.0, seq=400 + n
+            )
+            return str(event.id), str(event.id)
+
+        with _server(env) as base:
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                push = requests.get(base + "/connector/watch", timeout=5).json().get("push") or {}
+                if push.get("state") == "connected":
+                    break
+                time.sleep(0.2)
+            time.sleep(3)  # the day so far is downloaded
+            try:
+                return _measure(data, stages, ring, dings=dings, wait=prepare + 60)
+            finally:
+                stages.shutdown()
+
+
+def by_webhook(dings: int, still: float, prepare: float) -> Figures:
+    """Partner API: each ding announced by a signed webhook at once, Ring's picture `still` s
+    later (425 before), its recording `prepare` s later."""
+    with _house() as (emu, data, receiver):
+        stages = _receiving()
+        TokenFile(data / "partner-token.json").save(emu.issue_partner_token())
+        app = PartnerApp()
+        env = _environment(
+            data,
+            receiver,
+            60.0,
+            RING_SOURCE="partner",
+            RING_PARTNER_API_URL=emu.partner_url,
+            RING_PARTNER_TOKEN_URL=emu.oauth_url,
+            RING_PARTNER_TOKEN_FILE=str(data / "partner-token.json"),
+            RING_PARTNER_CLIENT_ID=app.client_id,
+            RING_PARTNER_CLIENT_SECRET=app.client_secret,
+            RING_PARTNER_WEBHOOK_KEY=app.hmac_key,
+            CALLBACK_URL=f"http://127.0.0.1:{stages.server_address[1]}/events",
+        )
+
+        def ring(n: int) -> tuple[str, str]:
+            event = emu.ring_now(
+                FRONT_DOOR, ready_after=prepare, still_after=still, duration=15.0, seq=500 + n
+            )
+            return f"ava1.ring.history.event.{event.id}", f"ava1.ring.history.event.{event.id}"
+
+        with _server(env) as base:
+            time.sleep(3)
+            emu.register_webhook(base + "/connector/webhooks/ring")
+            try:
+                return _measure(data, stages, ring, dings=dings, wait=prepare + 60)
+            finally:
+                stages.shutdown()
+
+
+def _cells(values: list[float]) -> str:
+    return f"{statistics.median(values):.1f} | {_p95(values):.1f}" if values else "- | -"
+
+
+def _row(name: str, figures: Figures, dings: int) -> str:
+    return (
+        f"| {name} | {_cells(figures.to_still)} | {_cells(figures.to_snapshot)} | {_cells(figures.to_video)} "
+        f"| {len(figures.to_snapshot)} and {len(figures.to_video)} of {dings} |"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dings", type=int, default=20)
+    parser.add_argument("--still", type=float, default=0.5, help="seconds before Ring has its picture")
+    parser.add_argument("--prepare", type=float, default=20.0, help="seconds before Ring has the recording")
+    parser.add_argument("--update-readme", action="store_true")
+    args = parser.parse_args()
+    pushed = by_push(args.dings, args.still, args.prepare)
+    hooked = by_webhook(args.dings, args.still, args.prepare)
+    text = "\n".join(
+        [
+            f"{args.dings} dings each way on the emulator, 3 s apart; 2 cores; seconds from the ding. "
+            f"Ring has its picture {args.still:g} s after the ding (an assumption) and the recording "
+            f"{args.prepare:g} s after. Push: consumer API, each ding pushed at once. Webhook: Partner "
+            "API, a signed webhook at once (the still: the image download, 425 until Ring has it; the "
+            "event: found in history meanwhile). Stills on disk are sampled every 20 ms.",
+            "",
+            "| found by | still on disk, median | p95 | SNAPSHOT callback, median | p95 "
+            "| video callback, median | p95 | called back (still, video) |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
+            _row("push", pushed, args.dings),
+            _row("webhook", hooked, args.dings),
+        ]
+    )
+    print(text)
+    if args.update_readme:
+        update_readme("first-look-bench", text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
