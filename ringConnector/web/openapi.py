@@ -18,8 +18,9 @@ INFO = Info(
     title="ringConnector",
     version="0.1.0",
     description="Ring doorbell event videos for the programs that use them. With CONNECTOR_API_KEY "
-    "set, every endpoint but /, /healthz, /readyz, /openapi.json, /docs and Ring's webhook wants "
-    "`Authorization: Bearer <key>` (Swagger UI: Authorize).",
+    "set, every endpoint wants `Authorization: Bearer <key>` (Swagger UI: Authorize) but GET /, "
+    "/healthz, /readyz, /openapi.json, /docs and POST /connector/webhooks/ring, which Ring signs "
+    "instead.",
 )
 SECURITY_SCHEMES = {"apiKey": {"type": "http", "scheme": "bearer"}}
 # The key or nothing: which one depends on CONNECTOR_API_KEY (open operations say security [{}]).
