@@ -20,18 +20,17 @@ def page(name: str) -> str:
 
 def section(text: str, heading: str) -> str:
     """The text under `heading` (a whole Markdown heading line, e.g. "## The API"), up to the
-    next heading of the same or a higher level."""
-    level = heading.split(" ", 1)[0]
+    next heading of the same or a higher level; a `#` line inside a code block is no heading."""
+    depth = len(heading.split(" ", 1)[0])
     lines = text.splitlines()
     start = lines.index(heading) + 1
-    end = next(
-        (
-            i
-            for i in range(start, len(lines))
-            if lines[i].startswith("#") and len(lines[i].split(" ", 1)[0]) <= len(level)
-        ),
-        len(lines),
-    )
+    end, in_code = len(lines), False
+    for i in range(start, len(lines)):
+        if lines[i].startswith("```"):
+            in_code = not in_code
+        elif not in_code and lines[i].startswith("#") and len(lines[i].split(" ", 1)[0]) <= depth:
+            end = i
+            break
     return "\n".join(lines[start:end])
 
 
