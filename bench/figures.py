@@ -144,10 +144,15 @@ def _downloads_reading(
         worst = slow[0]
         line += (
             f" With {worst['level']:.0f} connections of {bandwidth:.0f} MB/s even curl is only "
-            f"{_times(worst['curl'])} faster than (a), so {SPEED_UP:.0f}× needs more connections: set "
-            f"`DOWNLOAD_CONCURRENCY={levels[-1]['level']:.0f}` where Ring's storage and your line "
-            "allow it; the default stays lower to be gentle on Ring."
+            f"{_times(worst['curl'])} faster than (a), so {SPEED_UP:.0f}× needs more connections"
         )
+        if fast:
+            line += (
+                f": set `DOWNLOAD_CONCURRENCY={fast[0]['level']:.0f}` where Ring's storage and your "
+                "line allow it; the default stays lower to be gentle on Ring."
+            )
+        else:
+            line += " than were measured."
     lines.append(line)
     per_device = warm["api_requests"] / warm["devices"]
     stored = warm["storage_requests"]
