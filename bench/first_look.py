@@ -3,13 +3,15 @@ callback, beside the ding to its video's callback; by push (consumer API) and by
 (Partner API), against the emulator (server.py watching, on the real clock). Not part of the
 tests.
 
-Run: ./scripts/bench.sh --first-look [--dings 20 --still 0.5 --prepare 20]   (add --update-readme)
+Run: ./scripts/bench.sh --first-look [--dings 20 --still 0.5 --prepare 20]   (add --update-docs to
+keep the figures in bench/measured/first_look.json and docs/benchmarks.md)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import threading
@@ -24,7 +26,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from readme import update_readme  # noqa: E402
+import figures  # noqa: E402
 from watch import _environment, _house, _p95, _server  # noqa: E402
 
 from ringConnector.emulator import FRONT_DOOR, PartnerApp  # noqa: E402
@@ -184,15 +186,17 @@ def by_webhook(dings: int, still: float, prepare: float) -> Figures:
                 stages.shutdown()
 
 
-def _cells(values: list[float]) -> str:
-    return f"{statistics.median(values):.1f} | {_p95(values):.1f}" if values else "- | -"
-
-
-def _row(name: str, figures: Figures, dings: int) -> str:
-    return (
-        f"| {name} | {_cells(figures.to_still)} | {_cells(figures.to_snapshot)} | {_cells(figures.to_video)} "
-        f"| {len(figures.to_snapshot)} and {len(figures.to_video)} of {dings} |"
-    )
+def _row(way: str, found: Figures) -> dict[str, object]:
+    row: dict[str, object] = {"way": way, "snapshots": len(found.to_snapshot), "videos": len(found.to_video)}
+    for key, values in (
+        ("still", found.to_still),
+        ("snapshot", found.to_snapshot),
+        ("video", found.to_video),
+    ):
+        if values:
+            row[f"{key}_median"] = round(statistics.median(values), 2)
+            row[f"{key}_p95"] = round(_p95(values), 2)
+    return row
 
 
 def main() -> int:
@@ -200,28 +204,21 @@ def main() -> int:
     parser.add_argument("--dings", type=int, default=20)
     parser.add_argument("--still", type=float, default=0.5, help="seconds before Ring has its picture")
     parser.add_argument("--prepare", type=float, default=20.0, help="seconds before Ring has the recording")
-    parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
     pushed = by_push(args.dings, args.still, args.prepare)
     hooked = by_webhook(args.dings, args.still, args.prepare)
-    text = "\n".join(
-        [
-            f"{args.dings} dings each way on the emulator, 3 s apart; 2 cores; seconds from the ding. "
-            f"Ring has its picture {args.still:g} s after the ding (an assumption) and the recording "
-            f"{args.prepare:g} s after. Push: consumer API, each ding pushed at once. Webhook: Partner "
-            "API, a signed webhook at once (the still: the image download, 425 until Ring has it; the "
-            "event: found in history meanwhile). Stills on disk are sampled every 20 ms.",
-            "",
-            "| found by | still on disk, median | p95 | SNAPSHOT callback, median | p95 "
-            "| video callback, median | p95 | called back (still, video) |",
-            "|---|---:|---:|---:|---:|---:|---:|---|",
-            _row("push", pushed, args.dings),
-            _row("webhook", hooked, args.dings),
-        ]
+    command = " ".join(
+        ["./scripts/bench.sh --first-look", *(a for a in sys.argv[1:] if a != "--update-docs")]
     )
-    print(text)
-    if args.update_readme:
-        update_readme("first-look-bench", text)
+    found: figures.Figures = {
+        "setup": {"dings": args.dings, "still": args.still, "prepare": args.prepare, "cores": os.cpu_count()},
+        "rows": [_row("push", pushed), _row("webhook", hooked)],
+        "command": command,
+    }
+    print(figures.render("first_look", found))
+    if args.update_docs:
+        figures.publish("first_look", found)
     return 0
 
 

@@ -2,6 +2,7 @@
 by side against the emulator with storage that behaves like Ring's. Not part of the tests.
 
 Run: ./scripts/bench.sh [--events 40 --size 8000000 --latency 0.15 --bandwidth 20000000 ...]
+(add --update-docs to keep the figures in bench/measured/downloads.json and docs/benchmarks.md)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from readme import update_readme  # noqa: E402
+import figures  # noqa: E402
 
 from ringConnector.config import Settings  # noqa: E402
 from ringConnector.emulator import DEMO_CODE, DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
@@ -215,14 +216,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def table(runs: list[Run]) -> str:
-    lines = ["| run | seconds | MB/s | peak RSS (MB) | note |", "|---|---:|---:|---:|---|"]
-    lines += [
-        f"| {r.name} | {r.seconds:.2f} | {r.mb_per_s:.1f} | {r.peak_rss_mb:.0f} | {r.note} |" for r in runs
-    ]
-    return "\n".join(lines)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench.sh", description=__doc__)
     parser.add_argument("--events", type=int, default=40)
@@ -233,56 +226,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--big", type=int, default=1_000_000_000, help="size of the single big recording (0: skip)"
     )
-    parser.add_argument("--update-readme", action="store_true", help="write the figures into README.md")
+    parser.add_argument(
+        "--update-docs", action="store_true", help="keep the figures and write them into docs/benchmarks.md"
+    )
     args = parser.parse_args(argv)
     levels = [int(n) for n in args.concurrency.split(",")]
     command = "./scripts/bench.sh " + " ".join(
-        a for a in (argv if argv is not None else sys.argv[1:]) if a != "--update-readme"
+        a for a in (argv if argv is not None else sys.argv[1:]) if a != "--update-docs"
     )
 
     work = Path(tempfile.mkdtemp(prefix="ringconnector-bench-"))
-    report: list[str] = []
     try:
         with emulator(args.events, args.size, args.latency, args.bandwidth) as urls:
             sign_in(urls, work)
             api = urls["api_url"]
             runs = [run_article(environment(urls, work, work / "a", 1), work / "a")]
-            by_level: dict[int, tuple[Run, Run, Run]] = {}
             for level in levels:
                 script = run_script(
                     environment(urls, work, work / f"b{level}", level), work / f"b{level}", level
                 )
                 http = run_http(environment(urls, work, work / f"h{level}", level), work / f"h{level}", level)
                 curl = run_curl(urls, environment(urls, work, work, level), work, level)
-                by_level[level] = (script, http, curl)
                 runs += [script, http, curl]
             reset(api)
             warm_env = environment(urls, work, work / f"b{levels[0]}", levels[0])
             warm_seconds, _, _ = measured([PY, str(ROOT / "startDownload.py"), DAY], warm_env)
             warm = counters(api)
-        article = runs[0]
-        report.append(
-            f"{args.events} recordings of {args.size / 1e6:.0f} MB; "
-            f"storage {args.latency * 1000:.0f} ms to first byte, "
-            f"{args.bandwidth / 1e6:.0f} MB/s per connection; {os.cpu_count()} cores."
-        )
-        report.append("")
-        report.append(table(runs))
-        report.append("")
-        for level, (script, http, curl) in by_level.items():
-            report.append(
-                f"- {level} at once: script {article.seconds / script.seconds:.1f}× faster than (a), "
-                f"{script.seconds / curl.seconds:.2f}× curl's time; "
-                f"HTTP {article.seconds / http.seconds:.1f}× (a), "
-                f"{http.seconds / curl.seconds:.2f}× curl."
-            )
-        api_requests = sum(warm.get(route, 0) for route in API_ROUTES)
-        report.append(
-            f"- warm re-run (all downloaded, new process): {warm_seconds:.2f} s, "
-            f"{api_requests} Ring API request(s) "
-            f"for 1 device ({', '.join(f'{k} {v}' for k, v in sorted(warm.items()) if v)}), "
-            f"{warm.get('storage', 0)} storage request(s)."
-        )
+        found: figures.Figures = {
+            "setup": {
+                "events": args.events,
+                "size": args.size,
+                "latency": args.latency,
+                "bandwidth": args.bandwidth,
+                "cores": os.cpu_count(),
+                "concurrency": levels,
+            },
+            "runs": [
+                {"name": r.name, "seconds": r.seconds, "bytes": r.bytes, "peak_rss_mb": r.peak_rss_mb}
+                | {"note": r.note}
+                for r in runs
+            ],
+            "warm": {
+                "seconds": warm_seconds,
+                "api_requests": sum(warm.get(route, 0) for route in API_ROUTES),
+                "devices": 1,
+                "by_route": {route: n for route, n in sorted(warm.items()) if n},
+                "storage_requests": warm.get("storage", 0),
+            },
+            "command": command.strip(),
+        }
         if args.big:
             with emulator(1, args.big, 0.0, None) as urls:
                 sign_in(urls, work)
@@ -290,19 +282,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 big_b = run_script(
                     environment(urls, work, work / "big-b", levels[0]), work / "big-b", levels[0]
                 )
-            report.append(
-                f"- one {args.big / 1e9:.0f} GB recording: peak RSS {big_b.peak_rss_mb:.0f} MB "
-                f"for startDownload.py against {big_a.peak_rss_mb:.0f} MB for (a); "
-                f"{big_b.seconds:.1f} s against {big_a.seconds:.1f} s."
-            )
-        report.append("")
-        report.append(f"Command: `{command.strip()}`")
+            found["big"] = {
+                "bytes": args.big,
+                "peak_rss_mb": big_b.peak_rss_mb,
+                "article_peak_rss_mb": big_a.peak_rss_mb,
+                "seconds": big_b.seconds,
+                "article_seconds": big_a.seconds,
+            }
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    text = "\n".join(report)
-    print(text)
-    if args.update_readme:
-        update_readme("bench", text)
+    print(figures.render("downloads", found))
+    if args.update_docs:
+        figures.publish("downloads", found)
     return 0
 
 

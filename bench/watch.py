@@ -2,13 +2,15 @@
 (consumer API, no push), by push (consumer API) and by webhook (Partner API), against the
 emulator with Ring-like preparation times. Not part of the tests.
 
-Run: ./scripts/bench.sh --watch [--dings 10 --poll 10 --prepare 20]   (add --update-readme)
+Run: ./scripts/bench.sh --watch [--dings 10 --poll 10 --prepare 20]   (add --update-docs to keep the
+figures in bench/measured/watch.json and docs/benchmarks.md)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -28,7 +30,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from readme import update_readme  # noqa: E402
+import figures  # noqa: E402
 
 from ringConnector.emulator import (  # noqa: E402
     FRONT_DOOR,
@@ -275,14 +277,20 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def _row(name: str, figures: Figures, dings: int) -> str:
-    if not figures.to_callback:
-        return f"| {name} | - | - | - | - | {figures.requests_per_event:.1f} | none arrived |"
-    return (
-        f"| {name} | {statistics.median(figures.to_file):.1f} | {_p95(figures.to_file):.1f} "
-        f"| {statistics.median(figures.to_callback):.1f} | {_p95(figures.to_callback):.1f} "
-        f"| {figures.requests_per_event:.1f} | {len(figures.to_callback)} of {dings} called back |"
-    )
+def _row(way: str, found: Figures) -> dict[str, object]:
+    row: dict[str, object] = {
+        "way": way,
+        "requests_per_ding": found.requests_per_event,
+        "called_back": len(found.to_callback),
+    }
+    if found.to_callback:
+        row.update(
+            to_file_median=statistics.median(found.to_file),
+            to_file_p95=_p95(found.to_file),
+            to_callback_median=statistics.median(found.to_callback),
+            to_callback_p95=_p95(found.to_callback),
+        )
+    return row
 
 
 def main() -> int:
@@ -292,31 +300,24 @@ def main() -> int:
     parser.add_argument(
         "--prepare", type=float, default=20.0, help="seconds Ring takes to prepare a recording"
     )
-    parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
     polled = by_polling(args.dings, args.poll, args.prepare)
     pushed = by_push(args.dings, args.prepare)
     hooked = by_webhook(args.dings, 60.0)
-    text = "\n".join(
-        [
-            f"{args.dings} dings each way on the emulator; 2 cores. Polling: consumer API, "
-            f"`WATCH_POLL_INTERVAL={args.poll:g}`, recordings ready {args.prepare:g} s after the ding "
-            "(seconds from then). Push: consumer API, `WATCH_POLL_INTERVAL=60`, each ding pushed at once "
-            'over the emulator\'s MCS socket (TLS), the same preparation time (seconds from "ready"). '
-            "Webhook: Partner API, `WATCH_POLL_INTERVAL=60`, a signed webhook per "
-            'ding once its clip exists, a fifth of them duplicated (seconds from the webhook). "To file" is '
-            'sampled every 50 ms, so it can read a little after "to callback".',
-            "",
-            "| found by | to file, median | p95 | to callback, median | p95 | Ring requests/ding | note |",
-            "|---|---:|---:|---:|---:|---:|---|",
-            _row("polling", polled, args.dings),
-            _row("push", pushed, args.dings),
-            _row("webhook", hooked, args.dings),
-        ]
-    )
-    print(text)
-    if args.update_readme:
-        update_readme("watch-bench", text)
+    command = " ".join(["./scripts/bench.sh --watch", *(a for a in sys.argv[1:] if a != "--update-docs")])
+    found: figures.Figures = {
+        "setup": {"dings": args.dings, "poll": args.poll, "prepare": args.prepare, "cores": os.cpu_count()},
+        "rows": [
+            _row("polling", polled),
+            _row("push", pushed),
+            _row("webhook", hooked),
+        ],
+        "command": command,
+    }
+    print(figures.render("watch", found))
+    if args.update_docs:
+        figures.publish("watch", found)
     return 0
 
 

@@ -293,5 +293,6 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("log_level", "LOG_LEVEL", lambda raw: raw.upper()),
     ("log_format", "LOG_FORMAT", lambda raw: raw.strip().lower()),
 )
-# Every setting's name, for documentation checks.
+# Every setting's name, and the Settings field it fills, for documentation checks.
 SETTING_NAMES = tuple(env_name for _, env_name, _ in _FIELDS)
+SETTING_FIELDS = {env_name: field_name for field_name, env_name, _ in _FIELDS}

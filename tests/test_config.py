@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -178,15 +177,3 @@ def test_a_callback_url_may_carry_the_receivers_credentials_but_logs_never_show_
     assert load_settings(reader({"CALLBACK_URL": url})).callback_url == url
     assert redact(url) == "https://pipeline.example/ring-events"
     assert scrub(f"POST {url} failed") == "POST https://…@pipeline.example/ring-events failed"
-
-
-def test_the_readme_configuration_table_names_every_setting() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
-    named = {
-        name
-        for line in section.splitlines()
-        if line.startswith("| `")
-        for name in re.findall(r"`([A-Z_]+)`", line.split("|")[1])
-    }
-    assert set(SETTING_NAMES) - named == set()

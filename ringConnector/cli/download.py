@@ -21,7 +21,7 @@ from ringConnector.storage.data_dir import check_writable
 from ringConnector.watch.watcher import Watcher
 
 SETTINGS_HELP = """\
-settings (environment or .env, see .env.example):
+settings (environment, or .env in the project folder; see .env.example):
   OAUTH_FILE            token file written by startCreateAuthFile.py
   DATA_DIR              videos and event JSON go to DATA_DIR/videos
   TIME_ZONE             the zone whose calendar day is downloaded (default: this machine's)

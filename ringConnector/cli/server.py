@@ -23,9 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="server.py",
         description="Serve ringConnector's REST API with waitress (a production WSGI server).",
         epilog=(
-            "Settings (environment or .env, see .env.example): HOST (default 127.0.0.1), PORT "
-            "(default 5000), LOG_LEVEL, WATCH (also download each new event as soon as Ring has it), "
-            "and those of startDownload.py (DATA_DIR, TIME_ZONE, ...)."
+            "Settings (environment, or .env in the project folder; see .env.example): HOST "
+            "(default 127.0.0.1), PORT (default 5000), LOG_LEVEL, WATCH (also download each new "
+            "event as soon as Ring has it), and those of startDownload.py (DATA_DIR, TIME_ZONE, ...)."
         ),
     ).parse_args(argv)
     try:

@@ -168,9 +168,9 @@ def parser() -> argparse.ArgumentParser:
             "the 2FA code."
         ),
         epilog=(
-            "Settings (environment or .env): OAUTH_FILE (default oauth-authorization.json), "
-            "RING_OAUTH_URL. The hardware id beside the token file keeps Ring's list of "
-            "authorized client devices from growing. With --partner: RING_PARTNER_TOKEN_FILE, "
+            "Settings (environment, or .env in the project folder): OAUTH_FILE (default "
+            "oauth-authorization.json), RING_OAUTH_URL. The hardware id beside the token file keeps "
+            "Ring's list of authorized client devices from growing. With --partner: RING_PARTNER_TOKEN_FILE, "
             "RING_PARTNER_TOKEN_URL, RING_PARTNER_CLIENT_ID and RING_PARTNER_CLIENT_SECRET."
         ),
     )

@@ -14,6 +14,7 @@ from ringConnector.connector import Connector
 from ringConnector.download.day import DayReport
 from ringConnector.download.jobs import KEEP_JOBS
 from ringConnector.errors import NotFound, shown
+from ringConnector.web.openapi import DEVICES, DOWNLOADS, STATUS
 from ringConnector.web.schemas import (
     DevicePath,
     DownloadDayPath,
@@ -38,26 +39,26 @@ def connector() -> Connector:
     return found
 
 
-@bp.get("/", responses={200: Liveness}, security=[{}])
+@bp.get("/", tags=[STATUS], responses={200: Liveness}, security=[{}])
 def liveness() -> dict[str, Any]:
     """Liveness: the process answers; says nothing about Ring."""
     return {"status": "ok", "service": "ringConnector"}
 
 
-@bp.get("/connector/download/today", responses=_DOWNLOAD)
+@bp.get("/connector/download/today", tags=[DOWNLOADS], responses=_DOWNLOAD)
 def download_today() -> Response:
     """Download today's (in TIME_ZONE, at request time) new ready recordings."""
     return report_response(connector().download_day())
 
 
-@bp.get("/connector/download/<day>", responses=_DOWNLOAD)
+@bp.get("/connector/download/<day>", tags=[DOWNLOADS], responses=_DOWNLOAD)
 def download_day(path: DownloadDayPath, body: SkipList) -> Response:
     """Download a day's new ready recordings and answer what this call downloaded (for a cron
     job or a person with curl; a body, if sent, is a list of ids not to fetch, as a POST's)."""
     return report_response(connector().download_day(path.day, skip=body.ids))
 
 
-@bp.post("/connector/download/<day>", responses=_DOWNLOAD)
+@bp.post("/connector/download/<day>", tags=[DOWNLOADS], responses=_DOWNLOAD)
 def download_day_skipping(path: DownloadDayPath, body: SkipList) -> Response:
     """The article's call: the body lists the ring ids the caller has for the day, and the answer
     is every event of the day it does not have (on disk already, or downloaded now), oldest
@@ -71,13 +72,15 @@ def download_day_skipping(path: DownloadDayPath, body: SkipList) -> Response:
     return report_response(report, answer=missing)
 
 
-@bp.post("/connector/record/<device_id>", responses={200: Event, **errors(400, 401, 404, 502, 503)})
+@bp.post(
+    "/connector/record/<device_id>", tags=[DEVICES], responses={200: Event, **errors(400, 401, 404, 502, 503)}
+)
 def record_on_demand(path: DevicePath, query: RecordQuery) -> dict[str, Any]:
     """Record `seconds` on a device now through a live view (Partner API), then answer its event JSON."""
     return connector().record(path.device_id, query.seconds)
 
 
-@bp.post("/connector/jobs", responses={202: Job, **errors(400, 401, 429)})
+@bp.post("/connector/jobs", tags=[DOWNLOADS], responses={202: Job, **errors(400, 401, 429)})
 def start_job(body: JobRequest) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Download a day in the background: 202 with the job and its Location.
 
@@ -87,7 +90,7 @@ def start_job(body: JobRequest) -> tuple[dict[str, Any], int, dict[str, str]]:
     return job.snapshot(), 202, {"Location": url_for(".job", job_id=job.id)}
 
 
-@bp.get("/connector/jobs/<job_id>", responses={200: Job, **errors(401, 404)})
+@bp.get("/connector/jobs/<job_id>", tags=[DOWNLOADS], responses={200: Job, **errors(401, 404)})
 def job(path: JobIdPath) -> dict[str, Any]:
     """A job's state and progress (events done and total, bytes)."""
     found = connector().jobs.get(path.job_id)

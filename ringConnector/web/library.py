@@ -13,6 +13,7 @@ from ringConnector.model.days import day_text
 from ringConnector.storage.library import EventLibrary
 from ringConnector.web.api_key import KEYED
 from ringConnector.web.downloads import connector
+from ringConnector.web.openapi import LIBRARY
 from ringConnector.web.schemas import Event, EventList, EventsQuery, RingIdPath, StatusChange, errors, media
 
 bp = APIBlueprint("events", __name__)
@@ -23,7 +24,7 @@ def events() -> EventLibrary:
     return connector().library
 
 
-@bp.get("/connector/events", responses={200: EventList, **errors(400, 401)})
+@bp.get("/connector/events", tags=[LIBRARY], responses={200: EventList, **errors(400, 401)})
 def list_events(query: EventsQuery) -> Response:
     """The events downloaded for a day (default today), oldest first, with their status; with
     after=<seq>, the change feed: {events, next, more}, the events written after that number."""
@@ -33,13 +34,13 @@ def list_events(query: EventsQuery) -> Response:
     return jsonify(events().day(day_text(query.date or connector().today())))
 
 
-@bp.get("/connector/events/<ring_id>", responses={200: Event, **errors(401, 404)})
+@bp.get("/connector/events/<ring_id>", tags=[LIBRARY], responses={200: Event, **errors(401, 404)})
 def get_event(path: RingIdPath) -> dict[str, Any]:
     """One downloaded event's JSON."""
     return _found(events().read(path.ring_id), path.ring_id)
 
 
-@bp.patch("/connector/events/<ring_id>", responses={200: Event, **errors(400, 401, 404)})
+@bp.patch("/connector/events/<ring_id>", tags=[LIBRARY], responses={200: Event, **errors(400, 401, 404)})
 def patch_event(path: RingIdPath, body: StatusChange) -> dict[str, Any]:
     """Set an event's status; the JSON on disk follows."""
     # An unknown id is a 404 before anything touches the disk (the update takes a lock file).
@@ -49,6 +50,7 @@ def patch_event(path: RingIdPath, body: StatusChange) -> dict[str, Any]:
 
 @bp.get(
     "/connector/videos/<ring_id>",
+    tags=[LIBRARY],
     responses={
         200: media("video/mp4", "the video"),
         206: media("video/mp4", "the requested range"),
@@ -65,6 +67,7 @@ def get_video(path: RingIdPath) -> Response:
 
 @bp.get(
     "/connector/snapshots/<ring_id>",
+    tags=[LIBRARY],
     responses={
         200: media("image/jpeg", "the event's still picture"),
         304: {"description": "not modified (If-None-Match, If-Modified-Since)"},

@@ -4,22 +4,54 @@ tried."""
 
 from __future__ import annotations
 
+import tomllib
+from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template_string, url_for
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.info import Info
+from flask_openapi3.models.tag import Tag
 from flask_openapi3.openapi import OpenAPI
 
 from ringConnector.web.schemas import media
 
+
+def package_version() -> str:
+    """The connector's own version: pyproject.toml's beside the package (a checkout, as the
+    scripts run), else the installed package's metadata."""
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    try:
+        found: str = tomllib.loads(pyproject.read_text())["project"]["version"]
+        return found
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        try:
+            return version("ringConnector")
+        except PackageNotFoundError:
+            return "unknown"
+
+
 INFO = Info(
     title="ringConnector",
-    version="0.1.0",
+    version=package_version(),
     description="Ring doorbell event videos for the programs that use them. With CONNECTOR_API_KEY "
-    "set, every endpoint but /, /healthz, /readyz, /openapi.json, /docs and Ring's webhook wants "
-    "`Authorization: Bearer <key>` (Swagger UI: Authorize).",
+    "set, every endpoint wants `Authorization: Bearer <key>` (Swagger UI: Authorize) but GET /, "
+    "/healthz, /readyz, /openapi.json, /docs and POST /connector/webhooks/ring, which Ring signs "
+    "instead.",
+)
+# Swagger UI groups operations by tag: one per area of the API.
+DOWNLOADS = Tag(
+    name="downloads", description="A day's recordings fetched from Ring: at once, or as a background job"
+)
+LIBRARY = Tag(
+    name="library", description="What is downloaded: a day's events, the change feed, one event, its video"
+)
+DEVICES = Tag(name="devices", description="The account's video devices, and recording one on demand")
+WATCH = Tag(name="watch", description="Watch mode: its state, and Ring's Partner API webhooks")
+STATUS = Tag(
+    name="status", description="For probes and operators: liveness, readiness, metrics, this description"
 )
 SECURITY_SCHEMES = {"apiKey": {"type": "http", "scheme": "bearer"}}
 # The key or nothing: which one depends on CONNECTOR_API_KEY (open operations say security [{}]).
@@ -56,14 +88,14 @@ assets = Blueprint(
 )
 
 
-@bp.get("/openapi.json", responses={200: {"description": "OpenAPI 3.1"}}, security=[{}])
+@bp.get("/openapi.json", responses={200: {"description": "OpenAPI 3.1"}}, security=[{}], tags=[STATUS])
 def openapi_json() -> dict[str, Any]:
     """This document."""
     app: OpenAPI = current_app  # type: ignore[assignment]  # the app that generated it
     return app.api_doc
 
 
-@bp.get("/docs", responses={200: media("text/html", "Swagger UI")}, security=[{}])
+@bp.get("/docs", responses={200: media("text/html", "Swagger UI")}, security=[{}], tags=[STATUS])
 def docs() -> Response:
     """This document as an interactive page (Swagger UI): read it, and try a call."""
     return Response(

@@ -22,13 +22,53 @@ from pydantic import (
 from ringConnector.download.on_demand import MAX_RECORD_SECONDS, check_seconds
 from ringConnector.errors import SHOWN, ConnectorError, shown
 from ringConnector.model.days import parse_day
-from ringConnector.model.events import ARTICLE_FIELDS, STATUSES
+from ringConnector.model.events import ARTICLE_FIELDS, SNAPSHOT_STATUS, STATUSES
+from ringConnector.storage.stills import SOURCES as STILL_SOURCES
 
 # A day has at most a few hundred events; a skip list far longer is a caller's mistake.
 MAX_SKIP_IDS = 10_000
 # The change feed's page: the default and the most a caller may ask for at once.
 FEED_LIMIT, MAX_FEED_LIMIT = 100, 1000
-DAY_SCHEMA = {"type": "string", "pattern": "^[0-9]{8}$", "description": "YYYYMMDD, in TIME_ZONE"}
+
+
+def _example(value: Any) -> dict[str, Any]:
+    """A schema's example for Swagger UI: "example", since flask-openapi3 keeps no "examples" in a
+    schema and lifts a parameter's "examples" to the parameter, where OpenAPI means another thing."""
+    return {"example": value}
+
+
+# The document's examples are what the emulator's demo day really has (the README's session: 21
+# November 2026 in Berlin, the 07:42:10 ding at the Front Door); tests/web/test_openapi.py holds
+# them to the emulator, so Swagger UI shows ids and dates that answer there.
+EXAMPLE_DAY = "20261121"
+EXAMPLE_EVENT: dict[str, Any] = {
+    "ringId": "7710511390712590570",
+    "date": EXAMPLE_DAY,
+    "eventName": "20261121-074210",
+    "createdAt": "2026-11-21T06:42:10.000000Z",
+    "answered": False,
+    "kind": "ding",
+    "duration": 56.0,
+    "videoFileName": "/opt/ringConnector/data/videos/20261121-074210-7710511390712590570.mp4",
+    "status": "UNPROCESSED",
+    "deviceId": "201000101",
+    "deviceName": "Front Door",
+    "seq": 1796440094018,
+}
+EXAMPLE_DEVICE: dict[str, Any] = {
+    "id": "201000101",
+    "name": "Front Door",
+    "kind": "lpd_v2",
+    "type": "doorbots",
+    "timeZone": "Europe/Berlin",
+    "hasRecordings": True,
+}
+DAY_SCHEMA = {
+    "type": "string",
+    "pattern": "^[0-9]{8}$",
+    "description": "YYYYMMDD, in TIME_ZONE",
+    **_example(EXAMPLE_DAY),
+}
 
 
 def _as_value_error(check: Any, value: Any) -> Any:
@@ -75,7 +115,14 @@ Day = Annotated[date, BeforeValidator(_day), WithJsonSchema(DAY_SCHEMA)]
 DayOrToday = Annotated[
     date | None,
     BeforeValidator(_day_or_today),
-    WithJsonSchema({"type": "string", "pattern": "^([0-9]{8}|today)$", "description": "YYYYMMDD or today"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^([0-9]{8}|today)$",
+            "description": "YYYYMMDD or today",
+            **_example(EXAMPLE_DAY),
+        }
+    ),
 ]
 RingIdItem = Annotated[
     str, BeforeValidator(_ring_id), WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"}]})
@@ -100,15 +147,18 @@ class DownloadDayPath(BaseModel):
 
 
 class DevicePath(BaseModel):
-    device_id: PathId
+    device_id: PathId = Field(
+        description="a Partner API device id",
+        json_schema_extra=_example(f"ava1.ring.device.{EXAMPLE_DEVICE['id']}"),
+    )
 
 
 class RingIdPath(BaseModel):
-    ring_id: PathId
+    ring_id: PathId = Field(json_schema_extra=_example(EXAMPLE_EVENT["ringId"]))
 
 
 class JobIdPath(BaseModel):
-    job_id: PathId
+    job_id: PathId = Field(description="the id in the Location of POST /connector/jobs")
 
 
 class RecordQuery(BaseModel):
@@ -184,20 +234,49 @@ class ErrorBody(BaseModel):
 class Event(BaseModel):
     """The article's event JSON; sources add fields (deviceId, subType, clipStart ...)."""
 
-    model_config = ConfigDict(extra="allow")
-    ringId: str  # noqa: N815  the article's field names are the contract
-    date: str = Field(pattern="^[0-9]{8}$")
-    eventName: str = Field(pattern="^[0-9]{8}-[0-9]{6}$")  # noqa: N815
-    createdAt: str = Field(pattern="Z$")  # noqa: N815
+    model_config = ConfigDict(extra="allow", json_schema_extra=_example(EXAMPLE_EVENT))
+    # The article's field names are the contract (N815).
+    ringId: str = Field(json_schema_extra=_example(EXAMPLE_EVENT["ringId"]))  # noqa: N815
+    date: str = Field(
+        pattern="^[0-9]{8}$",
+        description="the local day, in TIME_ZONE",
+        json_schema_extra=_example(EXAMPLE_DAY),
+    )
+    eventName: str = Field(  # noqa: N815
+        pattern="^[0-9]{8}-[0-9]{6}$",
+        description="the local time",
+        json_schema_extra=_example(EXAMPLE_EVENT["eventName"]),
+    )
+    createdAt: str = Field(  # noqa: N815
+        pattern="Z$", description="UTC", json_schema_extra=_example(EXAMPLE_EVENT["createdAt"])
+    )
     answered: bool
-    kind: str
-    duration: float | None
-    videoFileName: str  # noqa: N815
-    status: str
+    kind: str = Field(description="ding, motion or on_demand", json_schema_extra=_example("ding"))
+    duration: float | None = Field(
+        description="seconds, always a number (56.0); null when Ring gives none",
+        json_schema_extra=_example(EXAMPLE_EVENT["duration"]),
+    )
+    videoFileName: str = Field(  # noqa: N815
+        description="the MP4's absolute path", json_schema_extra=_example(EXAMPLE_EVENT["videoFileName"])
+    )
+    status: Literal[(*STATUSES, SNAPSHOT_STATUS)] = Field(  # type: ignore[valid-type]
+        description="the pipeline's state of the event (PATCH sets it); SNAPSHOT: the first look, its "
+        "still on disk and its video not yet (a second callback follows with the video)"
+    )
+    snapshotFileName: str | None = Field(  # noqa: N815
+        default=None, description="its still picture (JPEG), beside the video"
+    )
+    snapshotSource: Literal[STILL_SOURCES] | None = Field(  # type: ignore[valid-type]  # noqa: N815
+        default=None, description="where the still came from: Ring's picture, or a frame of the video"
+    )
+    snapshotTakenAt: str | None = Field(  # noqa: N815
+        default=None, pattern="Z$", description="the moment the still shows, UTC"
+    )
     seq: int | None = Field(
         default=None,
         description="its number in the change feed (GET /connector/events?after=): grows with each "
         "write, not by one; none on events written before the change feed existed",
+        json_schema_extra=_example(EXAMPLE_EVENT["seq"]),
     )
 
 
@@ -238,6 +317,9 @@ class Downloaded(RootModel[list[Event]]):
 class FeedPage(BaseModel):
     """A page of the change feed: the events written after the cursor, in write order."""
 
+    model_config = ConfigDict(
+        json_schema_extra=_example({"events": [EXAMPLE_EVENT], "next": EXAMPLE_EVENT["seq"], "more": True})
+    )
     events: list[Event]
     next: int = Field(
         description="the cursor to ask from next (after=): the last event's seq, or the one given"
@@ -252,6 +334,7 @@ class EventList(RootModel[list[Event] | FeedPage]):
 class Device(BaseModel):
     """A video device on the account."""
 
+    model_config = ConfigDict(json_schema_extra=_example(EXAMPLE_DEVICE))
     id: str
     name: str
     kind: str
@@ -268,6 +351,23 @@ class DeviceList(RootModel[list[Device]]):
 class Job(BaseModel):
     """A background download: its state and progress."""
 
+    model_config = ConfigDict(
+        json_schema_extra=_example(
+            {
+                "id": "a62d388eaa6d44d2abda8cef06c3b723",
+                "date": EXAMPLE_DAY,
+                "state": "done",
+                "eventsTotal": 1,
+                "eventsDone": 1,
+                "eventsFailed": 0,
+                "bytes": 412331,
+                "downloaded": [EXAMPLE_EVENT],
+                "error": None,
+                "startedAt": "2026-12-05T03:08:34Z",
+                "finishedAt": "2026-12-05T03:08:35Z",
+            }
+        )
+    )
     id: str
     date: str
     state: Literal["running", "done", "failed"]

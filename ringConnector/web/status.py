@@ -15,6 +15,7 @@ from ringConnector.storage.data_dir import check_writable
 from ringConnector.storage.partner_link import read_link_term
 from ringConnector.web.api_key import key_presented
 from ringConnector.web.downloads import connector
+from ringConnector.web.openapi import DEVICES, STATUS
 from ringConnector.web.schemas import DeviceList, Liveness, Readiness, errors, media
 from ringConnector.web.watch import watcher
 
@@ -37,13 +38,13 @@ def require_writable_data_dir(app: Flask) -> None:
             check_writable(settings.data_dir, settings.videos_dir)
 
 
-@bp.get("/healthz", responses={200: Liveness}, security=[{}])
+@bp.get("/healthz", tags=[STATUS], responses={200: Liveness}, security=[{}])
 def healthz() -> dict[str, Any]:
     """Alive: the process answers (nothing about Ring)."""
     return {"status": "ok"}
 
 
-@bp.get("/readyz", responses={200: Readiness, 503: Readiness}, security=[{}])
+@bp.get("/readyz", tags=[STATUS], responses={200: Readiness, 503: Readiness}, security=[{}])
 def readyz() -> tuple[dict[str, Any], int]:
     """Ready: DATA_DIR can be written, a token is present and Ring answers; 503 with the reason
     when not."""
@@ -75,13 +76,15 @@ def readyz() -> tuple[dict[str, Any], int]:
     return {"status": "ready" if ready else "not_ready", "reason": public, **answer}, 200 if ready else 503
 
 
-@bp.get("/metrics", responses={200: media("text/plain", "Prometheus text format"), **errors(401)})
+@bp.get(
+    "/metrics", tags=[STATUS], responses={200: media("text/plain", "Prometheus text format"), **errors(401)}
+)
 def metrics() -> Response:
     """Prometheus metrics."""
     return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 
-@bp.get("/connector/devices", responses={200: DeviceList, **errors(401, 502, 503)})
+@bp.get("/connector/devices", tags=[DEVICES], responses={200: DeviceList, **errors(401, 502, 503)})
 def devices() -> Response:
     """The account's video devices: id, name, kind, type, time zone, has recordings."""
     return jsonify(

@@ -12,6 +12,7 @@ from ringConnector.config import Settings
 from ringConnector.watch.watcher import Watcher
 from ringConnector.watch.webhooks import SIGNATURE_HEADER, receive
 from ringConnector.web.downloads import connector
+from ringConnector.web.openapi import WATCH
 from ringConnector.web.schemas import WatchState, errors
 
 bp = APIBlueprint("watch", __name__)
@@ -23,7 +24,7 @@ def watcher() -> Watcher | None:
     return found
 
 
-@bp.get("/connector/watch", responses={200: WatchState, **errors(401)})
+@bp.get("/connector/watch", tags=[WATCH], responses={200: WatchState, **errors(401)})
 def watch_state() -> dict[str, Any]:
     """Running or not, the last poll, pending events, what found them, the callback outbox."""
     found = watcher()
@@ -34,6 +35,7 @@ def watch_state() -> dict[str, Any]:
 
 @bp.post(
     "/connector/webhooks/ring",
+    tags=[WATCH],
     responses={
         204: {"description": "acted on (duplicates and types we ignore are acknowledged too)"},
         **errors(400, 401, 503),

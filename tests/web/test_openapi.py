@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -14,9 +17,13 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
+from ringConnector.emulator import demo_scenario
+from ringConnector.model.days import utc_text
+from ringConnector.model.events import STATUSES
 from ringConnector.web.api_key import OPEN_ENDPOINTS
 from ringConnector.web.app import create_app
-from tests.support import SmallDay
+from ringConnector.web.schemas import EXAMPLE_DEVICE, EXAMPLE_EVENT
+from tests.support import ROOT, SmallDay
 from tests.web.documented import doc_path, operations
 
 FIRST = str(SmallDay.first.id)
@@ -176,3 +183,64 @@ def test_the_document_needs_no_key(settings: Settings, connector: Connector, pat
         create_app(settings.replace(api_key="k"), connector=connector).test_client().get(path).status_code
         == 200
     )
+
+
+def test_swagger_ui_groups_every_operation_under_one_described_tag(client: FlaskClient) -> None:
+    doc = client.get("/openapi.json").get_json()
+    described = {tag["name"] for tag in doc["tags"] if tag.get("description")}
+    assert described == {"downloads", "library", "devices", "watch", "status"}
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            assert len(operation["tags"]) == 1 and operation["tags"][0] in described, f"{method} {path}"
+
+
+def test_the_document_has_the_package_s_own_version(client: FlaskClient) -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert client.get("/openapi.json").get_json()["info"]["version"] == project["version"]
+
+
+def test_an_event_s_status_is_one_of_its_five_values_or_the_first_looks(client: FlaskClient) -> None:
+    document = client.get("/openapi.json").get_json()["components"]["schemas"]
+    assert document["Event"]["properties"]["status"]["enum"] == [*STATUSES, "SNAPSHOT"]
+    assert document["StatusChange"]["properties"]["status"]["enum"] == list(STATUSES)  # what PATCH takes
+
+
+def test_the_examples_are_an_event_the_emulator_s_demo_day_really_has(client: FlaskClient) -> None:
+    """The README's session: 21 November 2026 in Berlin; Swagger UI's ids and dates answer there."""
+    scenario = demo_scenario(date(2026, 11, 21), "Europe/Berlin")
+    (ring,) = [e for e in scenario.events if str(e.id) == EXAMPLE_EVENT["ringId"]]
+    (device,) = [d for d in scenario.devices if d.id == ring.device_id]
+    local = ring.created_at.astimezone(ZoneInfo("Europe/Berlin"))
+    assert EXAMPLE_EVENT["createdAt"] == utc_text(ring.created_at)
+    assert (EXAMPLE_EVENT["date"], EXAMPLE_EVENT["eventName"]) == (
+        local.strftime("%Y%m%d"),
+        local.strftime("%Y%m%d-%H%M%S"),
+    )
+    assert (EXAMPLE_EVENT["kind"], EXAMPLE_EVENT["answered"], EXAMPLE_EVENT["duration"]) == (
+        ring.kind,
+        ring.answered,
+        ring.duration,
+    )
+    assert (EXAMPLE_EVENT["deviceId"], EXAMPLE_EVENT["deviceName"]) == (str(device.id), device.description)
+    assert (EXAMPLE_DEVICE["id"], EXAMPLE_DEVICE["name"], EXAMPLE_DEVICE["kind"]) == (
+        str(device.id),
+        device.description,
+        device.kind,
+    )
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    assert schemas["Event"]["example"] == EXAMPLE_EVENT
+    assert schemas["Event"]["properties"]["date"]["example"] == EXAMPLE_EVENT["date"]
+    for name in ("Event", "Device", "Job", "FeedPage"):
+        # The schema within the document, so that its $refs to other components resolve.
+        within = {"$ref": f"#/components/schemas/{name}", "components": {"schemas": schemas}}
+        Draft202012Validator(within).validate(schemas[name]["example"])
+
+
+def test_duration_is_a_number_in_every_answer(client: FlaskClient) -> None:
+    """A day's list, one event and a download answer all write 30.0, never 30."""
+    downloaded = client.get("/connector/download/20261122").get_data(as_text=True)
+    listed = client.get("/connector/events?date=20261122").get_data(as_text=True)
+    one = client.get(f"/connector/events/{FIRST}").get_data(as_text=True)
+    for text in (downloaded, listed, one):
+        durations = re.findall(r'"duration":\s*([^,}]+)', text)
+        assert durations and all(d == "null" or "." in d for d in durations), text

@@ -1,0 +1,1 @@
+"""The documentation against the code: what the pages say is what the code knows."""
