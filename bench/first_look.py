@@ -10,7 +10,6 @@ keep the figures in bench/measured/first_look.json and docs/benchmarks.md)
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -18,41 +17,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-
-import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import figures  # noqa: E402
-from watch import _environment, _house, _p95, _server  # noqa: E402
+from watch import Receiver, _house, _p95, _server, partner_environment, push_environment, wait_for_push  # noqa: E402
 
-from ringConnector.emulator import FRONT_DOOR, PartnerApp  # noqa: E402
-from ringConnector.storage.tokens import TokenFile  # noqa: E402
-
-
-class Stages(ThreadingHTTPServer):
-    """The pipeline: notes when each event's SNAPSHOT and video callbacks arrive."""
-
-    def __init__(self) -> None:
-        self.arrived: dict[tuple[str, str], float] = {}
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Stages
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.arrived.setdefault((str(body["ringId"]), str(body["status"])), time.time())
-        self.send_response(204)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
+from ringConnector.emulator import FRONT_DOOR  # noqa: E402
 
 
 @dataclass
@@ -74,7 +47,7 @@ def _stills(data: Path, seen: dict[str, float], stop: threading.Event) -> None:
 
 def _measure(
     data: Path,
-    stages: Stages,
+    stages: Receiver,  # the pipeline: when each event's SNAPSHOT and video callbacks arrived
     ring: Callable[[int], tuple[str, str]],
     *,
     dings: int,
@@ -91,99 +64,48 @@ def _measure(
         rung[ring_id] = (in_file, at)
         time.sleep(3.0)
     deadline = time.time() + wait
-    while time.time() < deadline and not all((i, "UNPROCESSED") in stages.arrived for i in rung):
+    while time.time() < deadline and not all((i, "UNPROCESSED") in stages.stages for i in rung):
         time.sleep(0.1)
     stop.set()
 
     def called(status: str) -> list[float]:
-        return [
-            stages.arrived[(i, status)] - at for i, (_, at) in rung.items() if (i, status) in stages.arrived
-        ]
+        arrived = stages.stages
+        return [arrived[(i, status)] - at for i, (_, at) in rung.items() if (i, status) in arrived]
 
     return Figures(
         [seen[f] - at for f, at in rung.values() if f in seen], called("SNAPSHOT"), called("UNPROCESSED")
     )
 
 
-def _receiving() -> Stages:
-    stages = Stages()
-    threading.Thread(target=stages.serve_forever, daemon=True).start()
-    return stages
-
-
 def by_push(dings: int, still: float, prepare: float) -> Figures:
     """Consumer API with push: each ding pushed at once, Ring's picture `still` s later, its
     recording `prepare` s later."""
     with _house() as (emu, data, receiver):
-        stages = _receiving()
-        TokenFile(data / "oauth-authorization.json").save(emu.issue_token())
-        env = _environment(
-            data,
-            receiver,
-            60.0,
-            RING_API_URL=emu.api_url,
-            RING_OAUTH_URL=emu.oauth_url,
-            RING_PUSH="true",
-            RING_PUSH_GOOGLE_URL=emu.google_url,
-            RING_PUSH_MCS=emu.mcs_address,
-            SSL_CERT_FILE=str(emu.push_ca_file),
-            CALLBACK_URL=f"http://127.0.0.1:{stages.server_address[1]}/events",
-        )
+        env = push_environment(emu, data, receiver)
 
         def ring(n: int) -> tuple[str, str]:
-            event = emu.ring_now(
-                FRONT_DOOR, ready_after=prepare, still_after=still, duration=15.0, seq=400 + n
-            )
+            event = emu.ring_now(FRONT_DOOR, ready_after=prepare, still_after=still, seq=400 + n)
             return str(event.id), str(event.id)
 
         with _server(env) as base:
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                push = requests.get(base + "/connector/watch", timeout=5).json().get("push") or {}
-                if push.get("state") == "connected":
-                    break
-                time.sleep(0.2)
-            time.sleep(3)  # the day so far is downloaded
-            try:
-                return _measure(data, stages, ring, dings=dings, wait=prepare + 60)
-            finally:
-                stages.shutdown()
+            wait_for_push(base)
+            return _measure(data, receiver, ring, dings=dings, wait=prepare + 60)
 
 
 def by_webhook(dings: int, still: float, prepare: float) -> Figures:
     """Partner API: each ding announced by a signed webhook at once, Ring's picture `still` s
     later (425 before), its recording `prepare` s later."""
     with _house() as (emu, data, receiver):
-        stages = _receiving()
-        TokenFile(data / "partner-token.json").save(emu.issue_partner_token())
-        app = PartnerApp()
-        env = _environment(
-            data,
-            receiver,
-            60.0,
-            RING_SOURCE="partner",
-            RING_PARTNER_API_URL=emu.partner_url,
-            RING_PARTNER_TOKEN_URL=emu.oauth_url,
-            RING_PARTNER_TOKEN_FILE=str(data / "partner-token.json"),
-            RING_PARTNER_CLIENT_ID=app.client_id,
-            RING_PARTNER_CLIENT_SECRET=app.client_secret,
-            RING_PARTNER_WEBHOOK_KEY=app.hmac_key,
-            CALLBACK_URL=f"http://127.0.0.1:{stages.server_address[1]}/events",
-        )
+        env = partner_environment(emu, data, receiver, 60.0)
 
         def ring(n: int) -> tuple[str, str]:
-            event = emu.ring_now(
-                FRONT_DOOR, ready_after=prepare, still_after=still, duration=15.0, seq=500 + n
-            )
+            event = emu.ring_now(FRONT_DOOR, ready_after=prepare, still_after=still, seq=500 + n)
             return f"ava1.ring.history.event.{event.id}", f"ava1.ring.history.event.{event.id}"
 
         with _server(env) as base:
             time.sleep(3)
             emu.register_webhook(base + "/connector/webhooks/ring")
-            try:
-                return _measure(data, stages, ring, dings=dings, wait=prepare + 60)
-            finally:
-                stages.shutdown()
+            return _measure(data, receiver, ring, dings=dings, wait=prepare + 60)
 
 
 def _row(way: str, found: Figures) -> dict[str, object]:

@@ -49,7 +49,8 @@ class Receiver(ThreadingHTTPServer):
     """The pipeline: notes when each event's JSON arrives."""
 
     def __init__(self) -> None:
-        self.arrived: dict[str, float] = {}
+        self.arrived: dict[str, float] = {}  # each event's first callback
+        self.stages: dict[tuple[str, str], float] = {}  # each (event, status)'s first
         super().__init__(("127.0.0.1", 0), _Handler)
 
 
@@ -58,7 +59,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.arrived.setdefault(str(body["ringId"]), time.time())
+        now = time.time()
+        self.server.arrived.setdefault(str(body["ringId"]), now)
+        self.server.stages.setdefault((str(body["ringId"]), str(body["status"])), now)
         self.send_response(204)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -204,55 +207,75 @@ def by_polling(dings: int, poll: float, prepare: float) -> Figures:
             )
 
 
+def push_environment(emu: Emulator, data: Path, receiver: Receiver, **extra: str) -> dict[str, str]:
+    """A signed-in consumer account with push: the emulator's Google side over TLS, its test CA
+    as SSL_CERT_FILE; polling every 60 s."""
+    TokenFile(data / "oauth-authorization.json").save(emu.issue_token())
+    return _environment(
+        data,
+        receiver,
+        60.0,
+        RING_API_URL=emu.api_url,
+        RING_OAUTH_URL=emu.oauth_url,
+        RING_PUSH="true",
+        RING_PUSH_GOOGLE_URL=emu.google_url,
+        RING_PUSH_MCS=emu.mcs_address,
+        SSL_CERT_FILE=str(emu.push_ca_file),
+        **extra,
+    )
+
+
+def partner_environment(
+    emu: Emulator, data: Path, receiver: Receiver, poll: float, **extra: str
+) -> dict[str, str]:
+    """A linked Partner API app, its webhooks signed with the app's key."""
+    TokenFile(data / "partner-token.json").save(emu.issue_partner_token())
+    app = PartnerApp()
+    return _environment(
+        data,
+        receiver,
+        poll,
+        RING_SOURCE="partner",
+        RING_PARTNER_API_URL=emu.partner_url,
+        RING_PARTNER_TOKEN_URL=emu.oauth_url,
+        RING_PARTNER_TOKEN_FILE=str(data / "partner-token.json"),
+        RING_PARTNER_CLIENT_ID=app.client_id,
+        RING_PARTNER_CLIENT_SECRET=app.client_secret,
+        RING_PARTNER_WEBHOOK_KEY=app.hmac_key,
+        **extra,
+    )
+
+
+def wait_for_push(base: str) -> None:
+    """Until the server says push is connected (a minute at most), then 3 s more: the day so far
+    is downloaded."""
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        push = requests.get(base + "/connector/watch", timeout=5).json().get("push") or {}
+        if push.get("state") == "connected":
+            break
+        time.sleep(0.2)
+    time.sleep(3)
+
+
 def by_push(dings: int, prepare: float) -> Figures:
-    """Consumer API with push (the emulator's Google side over TLS, its test CA as SSL_CERT_FILE):
-    each ding is pushed at once, its recording ready `prepare` s later; polling every 60 s."""
+    """Consumer API with push: each ding is pushed at once, its recording ready `prepare` s later."""
     with _house() as (emu, data, receiver):
-        TokenFile(data / "oauth-authorization.json").save(emu.issue_token())
-        env = _environment(
-            data,
-            receiver,
-            60.0,
-            RING_API_URL=emu.api_url,
-            RING_OAUTH_URL=emu.oauth_url,
-            RING_PUSH="true",
-            RING_PUSH_GOOGLE_URL=emu.google_url,
-            RING_PUSH_MCS=emu.mcs_address,
-            SSL_CERT_FILE=str(emu.push_ca_file),
-        )
+        env = push_environment(emu, data, receiver)
 
         def ring(n: int) -> tuple[str, float]:
             event = emu.ring_now(FRONT_DOOR, ready_after=prepare, duration=15.0, seq=300 + n)
             return str(event.id), time.time() + prepare
 
         with _server(env) as base:
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                push = requests.get(base + "/connector/watch", timeout=5).json().get("push") or {}
-                if push.get("state") == "connected":
-                    break
-                time.sleep(0.2)
-            time.sleep(3)  # the day so far is downloaded
+            wait_for_push(base)
             return _measure(emu, data, receiver, ring, dings=dings, every=3.0, wait=prepare + 120)
 
 
 def by_webhook(dings: int, poll: float) -> Figures:
     """Partner API: each ding is announced by a signed webhook once it has ended (its clip exists)."""
     with _house() as (emu, data, receiver):
-        TokenFile(data / "partner-token.json").save(emu.issue_partner_token())
-        app = PartnerApp()
-        env = _environment(
-            data,
-            receiver,
-            poll,
-            RING_SOURCE="partner",
-            RING_PARTNER_API_URL=emu.partner_url,
-            RING_PARTNER_TOKEN_URL=emu.oauth_url,
-            RING_PARTNER_TOKEN_FILE=str(data / "partner-token.json"),
-            RING_PARTNER_CLIENT_ID=app.client_id,
-            RING_PARTNER_CLIENT_SECRET=app.client_secret,
-            RING_PARTNER_WEBHOOK_KEY=app.hmac_key,
-        )
+        env = partner_environment(emu, data, receiver, poll)
 
         def ring(n: int) -> tuple[str, float]:
             moment = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=16)

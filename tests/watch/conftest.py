@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from ringConnector.config import Settings
+from tests.download.test_callbacks import Pipeline
 
 # The watcher polls rarely here: what finds a ding within a test's time is its push.
 SLOW_POLL = 600.0
@@ -23,3 +26,13 @@ def midday_zone() -> str:
 @pytest.fixture
 def push_settings(settings: Settings) -> Settings:
     return settings.replace(watch_poll_interval=SLOW_POLL, retry_initial_delay=0.2, time_zone=midday_zone())
+
+
+@pytest.fixture
+def pipeline() -> Iterator[Pipeline]:
+    """A CALLBACK_URL receiver that takes everything (until a test sets its `failures`)."""
+    server = Pipeline(failures=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -5,9 +5,7 @@ pipeline refuses them (nothing lost) and after it took one (nothing twice)."""
 from __future__ import annotations
 
 import signal
-import threading
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,15 +17,6 @@ from tests.support import FRONT, environment, wait_for
 from tests.watch.test_push_process import push_state, serve
 
 pytestmark = pytest.mark.process
-
-
-@pytest.fixture
-def pipeline() -> Iterator[Pipeline]:
-    server = Pipeline(failures=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def stages(pipeline: Pipeline) -> Counter[tuple[str, str]]:

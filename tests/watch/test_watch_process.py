@@ -6,8 +6,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,15 +17,6 @@ from tests.download.test_callbacks import Pipeline
 from tests.support import FRONT, ROOT, environment, run, wait_for
 
 pytestmark = pytest.mark.process
-
-
-@pytest.fixture
-def pipeline() -> Iterator[Pipeline]:
-    server = Pipeline(failures=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def ding_now(emulator: Emulator, seq: int) -> Event:

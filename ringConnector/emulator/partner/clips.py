@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 from urllib.parse import quote
 
 from aiohttp import web
@@ -15,12 +17,14 @@ from ..http.media import iter_recording, recording_sha256, recording_size
 from ..http.presigned import amz_query
 from ..http.storage import SETTINGS, two_auth_mechanisms
 from ..http.streaming import chunk_size, send_body
+from ..scenario import Device
 from ..state import EmulatorState
-from .clip_request import Clip, ClipRequestError, decide, merge_windows, parse_clip_request
+from .clip_request import Clip, decide, merge_windows, parse_clip_request
 from .live_view import add_on_demand, offline, settle_sessions
 from .payloads import event_window, find_device, has_video
 
 _LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The on_demand event a clip download leaves in history lasts this long (an assumption).
 DOWNLOAD_EVENT_MS = 5_000
@@ -83,10 +87,13 @@ async def serve_clip(request: web.Request, clip: Clip, bandwidth: float | None) 
     return response
 
 
-async def download(request: web.Request) -> web.StreamResponse:
-    """POST /v1/devices/{device_id}/media/video/download: 200/206 MP4, a redirect, or an error."""
+async def media_request(
+    request: web.Request, parse: Callable[[bytes, int], T]
+) -> tuple[Device, T, int] | web.Response:
+    """What both media downloads (clips, images) check first, in Ring's order: the device (404),
+    a camera (400), the body (400: `parse` raises ValueError), online (503); then (the device,
+    the parsed body, now in epoch ms)."""
     state = request.app[GATE].state
-    partner = state.partner
     device_id = request.match_info["device_id"]
     device = find_device(state, device_id)
     if device is None:
@@ -94,13 +101,25 @@ async def download(request: web.Request) -> web.StreamResponse:
     raw = await request.read()
     if not has_video(device):
         return jsonapi_error(400, f"device {device_id} has no camera")
-    now = partner.now_ms()
+    now = state.partner.now_ms()
     try:
-        timestamp, duration = parse_clip_request(raw, now)
-    except ClipRequestError as ex:
+        parsed = parse(raw, now)
+    except ValueError as ex:
         return jsonapi_error(400, str(ex))
-    if partner.is_offline(device_id):
+    if state.partner.is_offline(device_id):
         return offline()
+    return device, parsed, now
+
+
+async def download(request: web.Request) -> web.StreamResponse:
+    """POST /v1/devices/{device_id}/media/video/download: 200/206 MP4, a redirect, or an error."""
+    state = request.app[GATE].state
+    partner = state.partner
+    device_id = request.match_info["device_id"]
+    checked = await media_request(request, parse_clip_request)
+    if isinstance(checked, web.Response):
+        return checked
+    device, (timestamp, duration), now = checked
     clip = decide(device_id, timestamp, duration, footage(state, device.id, now))
     if clip is None:
         detail = "the camera was not recording at any time in the requested window"

@@ -24,9 +24,9 @@ from ..http.stills import still_jpeg
 from ..http.storage import two_auth_mechanisms
 from ..scenario import Event
 from ..state import EmulatorState
-from .clips import CLIP_SETTINGS
-from .live_view import add_on_demand, offline
-from .payloads import event_window, find_device, has_video
+from .clips import CLIP_SETTINGS, media_request
+from .live_view import add_on_demand
+from .payloads import event_window
 
 # latest_in_range covers at most a day (docs/ring-apis.md §6).
 MAX_RANGE_MS = 24 * 3600 * 1000
@@ -81,19 +81,10 @@ async def image_download(request: web.Request) -> web.Response:
     state = request.app[GATE].state
     partner = state.partner
     device_id = request.match_info["device_id"]
-    device = find_device(state, device_id)
-    if device is None:
-        return jsonapi_error(404, f"device {device_id} not found")
-    raw = await request.read()
-    if not has_video(device):
-        return jsonapi_error(400, f"device {device_id} has no camera")
-    now = partner.now_ms()
-    try:
-        start, end, latest = parse_image_request(raw, now)
-    except ImageRequestError as ex:
-        return jsonapi_error(400, str(ex))
-    if partner.is_offline(device_id):
-        return offline()
+    checked = await media_request(request, parse_image_request)
+    if isinstance(checked, web.Response):
+        return checked
+    device, (start, end, latest), now = checked
     event = _pictured(state, device.id, start, end)
     status = state.still_status(event) if event is not None else "none"
     if event is None or status == "none":
