@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from decouple import Config, RepositoryEnv
 
-from ringConnector.config import SETTING_NAMES, Settings, load_settings
+from ringConnector.config import SETTING_NAMES, Settings, load_settings, settings_source
 from ringConnector.errors import ConfigError
 from ringConnector.logs import scrub
 from ringConnector.urls import redact
@@ -190,3 +190,18 @@ def test_the_readme_configuration_table_names_every_setting() -> None:
         for name in re.findall(r"`([A-Z_]+)`", line.split("|")[1])
     }
     assert set(SETTING_NAMES) - named == set()
+
+
+def test_settings_come_from_the_environment_and_the_projects_own_env_file_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("RINGCONNECTOR_ENV_FILE", "RING_SOURCE", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / ".env").write_text("RING_SOURCE=partner\nPORT=6666\n")  # a parent folder's: never read
+    assert load_settings(settings_source(project)) == Settings()
+    (project / ".env").write_text("RING_SOURCE=partner\nPORT=8080\n")
+    monkeypatch.setenv("PORT", "9090")  # the environment comes first
+    settings = load_settings(settings_source(project))
+    assert (settings.source, settings.port) == ("partner", 9090)
