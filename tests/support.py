@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import errno
 import hashlib
 import io
 import os
@@ -290,3 +292,26 @@ def served(app: Flask) -> Iterator[str]:
         for channel in list(channels.values()):  # the listener and open connections: the loop ends
             channel.close()
         thread.join(timeout=10)
+
+
+MNT_DETACH = 2
+
+
+@contextmanager
+def small_disk(mount_point: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` ("8m") mounted on `mount_point` while in use, to fill up for real (needs
+    root or CAP_SYS_ADMIN; the test is skipped without)."""
+    mount_point.mkdir(parents=True, exist_ok=True)
+    libc = ctypes.CDLL(None, use_errno=True)
+    target = os.fsencode(mount_point)
+    if libc.mount(b"tmpfs", target, b"tmpfs", 0, f"size={size}".encode()) != 0:
+        code = ctypes.get_errno()
+        if code == errno.EPERM:
+            pytest.skip("mounting a small tmpfs to fill up needs root (or CAP_SYS_ADMIN): EPERM")
+        raise OSError(code, f"mount tmpfs on {mount_point}: {os.strerror(code)}")
+    try:
+        yield mount_point
+    finally:
+        if libc.umount2(target, MNT_DETACH) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"umount {mount_point}: {os.strerror(code)}")
