@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _thread
 import logging
 from typing import Protocol
 
@@ -10,7 +11,8 @@ from flask import Flask
 
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
-from ringConnector.watch.watcher import Watcher
+from ringConnector.watch.watchdog import Watchdog
+from ringConnector.watch.watcher import Watcher, WatcherStopped
 from ringConnector.web.app import MAX_BODY_BYTES, create_app
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,9 +30,13 @@ CHANNEL_TIMEOUT = 30
 def serve(settings: Settings) -> None:
     """Build the app and serve it on HOST:PORT until interrupted; OSError if it cannot listen.
     With WATCH=true a watcher runs beside it once listening (WatcherBusy if another one holds
-    DATA_DIR)."""
+    DATA_DIR); should it stop by itself, serving ends too, with WatcherStopped (server.py exits
+    1, and the service manager restarts it). systemd is told when the server is ready, and its
+    watchdog fed while the watcher is not hung (watch.watchdog)."""
     connector = Connector(settings)
-    watcher = Watcher(connector) if settings.watch else None
+    # A watcher that cannot go on interrupts the main thread, as Ctrl-C would: serving ends.
+    watcher = Watcher(connector, on_stopped=_thread.interrupt_main) if settings.watch else None
+    watchdog = Watchdog(lambda: service_problem(watcher), status=lambda: _status(watcher))
     try:
         server = _listen(create_app(settings, connector=connector, watcher=watcher), settings)
         try:
@@ -41,13 +47,36 @@ def serve(settings: Settings) -> None:
             _LOGGER.info(
                 "Serving on http://%s:%d (time zone %s)", settings.host, settings.port, settings.zone.key
             )
+            watchdog.start()
             server.run()  # until Ctrl-C or SIGTERM, which it takes as the end
+        except KeyboardInterrupt:
+            if watcher is None or watcher.failure is None:
+                raise
         finally:
+            watchdog.stop()
             server.close()
+        if watcher is not None and watcher.failure is not None:
+            raise WatcherStopped(f"{watcher.failure}; exiting, for the service manager to start it again")
     finally:
         if watcher is not None:
             watcher.stop()
         connector.close()
+
+
+def service_problem(watcher: Watcher | None) -> str | None:
+    """What should make the service manager restart the server: a hung or stopped watcher."""
+    if watcher is None:
+        return None
+    state, why = watcher.state()
+    return why if state in ("hung", "stopped") else None
+
+
+def _status(watcher: Watcher | None) -> str:
+    """One line for `systemctl status`."""
+    if watcher is None:
+        return "serving"
+    state, why = watcher.state()
+    return f"serving; watcher {state}" + (f": {why}" if why and state != "stopped" else "")
 
 
 class _Listening(Protocol):
