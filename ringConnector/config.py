@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 5000
     api_key: str = ""  # empty: no key asked (fine on loopback only)
+    # Host names the API answers to besides loopback's (and HOST's own address): a proxy's name.
+    allowed_hosts: tuple[str, ...] = ()
     callback_url: str = ""  # empty: no callback
     callback_allow_http: bool = False  # plain http to a CALLBACK_URL beyond this machine
     callback_concurrency: int = 4  # deliveries at once, on connections of their own
@@ -132,6 +135,12 @@ class Settings:
             raise ConfigError(
                 f"RING_PUSH_MCS must be host:port, e.g. mtalk.google.com:5228; got {self.push_mcs!r}"
             )
+        for name in self.allowed_hosts:
+            if name != "*" and not _HOST_NAME.fullmatch(name):
+                raise ConfigError(
+                    "ALLOWED_HOSTS must be a comma list of host names or addresses as a browser sends "
+                    f"them, without scheme or port (or *: any); got {name!r}"
+                )
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"LOG_FORMAT must be text or json, got {self.log_format!r}")
         if self.http_timeout <= 0:
@@ -189,6 +198,10 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         """A copy with some settings changed (validated again)."""
         return dataclasses.replace(self, **changes)
+
+
+# A DNS name, an IPv4 address or an IPv6 address (without brackets), lower case.
+_HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?|[0-9a-f:.]*:[0-9a-f:.]*")
 
 
 def _check_url(name: str, url: str, *, plain_http: bool = False, user_info: bool = False) -> None:
@@ -290,6 +303,7 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("http_timeout", "HTTP_TIMEOUT", _number("HTTP_TIMEOUT", float)),
     ("host", "HOST", str),
     ("api_key", "CONNECTOR_API_KEY", str),
+    ("allowed_hosts", "ALLOWED_HOSTS", lambda raw: tuple(h.strip("[]").rstrip(".") for h in _csv(raw))),
     ("callback_url", "CALLBACK_URL", str),
     ("callback_allow_http", "CALLBACK_ALLOW_HTTP", lambda raw: bool(_boolean("CALLBACK_ALLOW_HTTP")(raw))),
     ("callback_concurrency", "CALLBACK_CONCURRENCY", _number("CALLBACK_CONCURRENCY", int)),

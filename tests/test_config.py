@@ -95,6 +95,8 @@ def test_values_are_read_and_typed() -> None:
         ("RING_OAUTH_URL", "https://oauth.ring.com\t/oauth/token", "control character"),
         ("CALLBACK_URL", "http://pipeline.example/ring-events", "loopback"),
         ("CALLBACK_URL", "ftp://pipeline.example/x", "CALLBACK_URL"),
+        ("ALLOWED_HOSTS", "https://ring.example.org", "ALLOWED_HOSTS"),
+        ("ALLOWED_HOSTS", "ring.example.org:443", "ALLOWED_HOSTS"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str, mentions: str) -> None:
@@ -205,3 +207,8 @@ def test_settings_come_from_the_environment_and_the_projects_own_env_file_only(
     monkeypatch.setenv("PORT", "9090")  # the environment comes first
     settings = load_settings(settings_source(project))
     assert (settings.source, settings.port) == ("partner", 9090)
+
+
+def test_allowed_hosts_are_read_as_a_browser_sends_them() -> None:
+    settings = load_settings(reader({"ALLOWED_HOSTS": "Ring.Example.org., [fd00::5], 192.168.1.5"}))
+    assert settings.allowed_hosts == ("ring.example.org", "fd00::5", "192.168.1.5")
