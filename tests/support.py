@@ -25,12 +25,12 @@ from zoneinfo import ZoneInfo
 import av
 import av.logging
 import pytest
-import waitress
 from flask import Flask
 
 from ringConnector.config import Settings
 from ringConnector.emulator import Account, Device, Emulator, Event, Scenario, event_id
 from ringConnector.storage.tokens import TokenFile
+from ringConnector.web.serving import listen
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -277,12 +277,15 @@ class Loopback:
 
 
 @contextmanager
-def served(app: Flask) -> Iterator[str]:
-    """The app behind waitress on a free loopback port, in threads of this process: real HTTP
-    over a socket (headers encoded as a client sees them) with the test's Connector; yields its
-    base URL."""
+def served(app: Flask, **limits: Any) -> Iterator[str]:
+    """The app behind the server server.py runs (waitress with web/connections.py's bounds) on a
+    free loopback port, in threads of this process: real HTTP over a socket (headers encoded as
+    a client sees them) with the test's Connector; yields its base URL. `limits` change
+    serving.listen's (8 threads here)."""
     channels: dict[int, Any] = {}  # waitress's socket map: closing it all ends its loop
-    server: Any = waitress.create_server(app, map=channels, host="127.0.0.1", port=0, threads=8)
+    settings: Settings = app.extensions["ringConnector.settings"]
+    options: dict[str, Any] = {"threads": 8, **limits}
+    server: Any = listen(app, settings.replace(host="127.0.0.1"), port=0, channels=channels, **options)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     try:
