@@ -157,6 +157,7 @@ class Watcher:
         self._stopping = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._ended = threading.Event()  # the loop has ended
         self._seen = _Seen()
         self._awaiting: list[_Announcement] = []  # announced events not yet on disk
         self._incoming: list[Pushed] = []  # pushes the loop handed on, not yet looked at
@@ -194,9 +195,11 @@ class Watcher:
 
     def wait(self) -> None:
         """Block until the loop started by `start()` ends (after `stop()`, or if it failed); a
-        signal (Ctrl-C) interrupts the wait."""
+        signal (Ctrl-C) interrupts the wait. (Not Thread.join: CPython 3.11 marks a thread
+        whose join a signal interrupted as ended while it still runs, and then stop() would
+        not wait for its round.)"""
         if self._thread is not None:
-            self._thread.join()
+            self._ended.wait()
 
     def run(self) -> None:
         """Watch until `stop()`. Should the loop itself fail (a round's failures are retried), the
@@ -211,7 +214,8 @@ class Watcher:
                 self.failure = self.failure or "the watcher's loop ended unexpectedly"
                 if self.on_stopped is not None:
                     self.on_stopped()
-        _LOGGER.info("watcher stopped")
+            _LOGGER.info("watcher stopped")
+            self._ended.set()
 
     def _watch(self) -> None:
         """A round, then wait for the next poll, a recheck or an announcement; a failed round is
@@ -225,6 +229,8 @@ class Watcher:
             try:
                 delay = self.cycle(devices)
             except Exception as ex:  # whatever failed the round: told once, counted, tried again
+                if self._stopping.is_set():
+                    break  # cut short by stop() (the Connector closing under it): not a failure
                 delay = self._round_failed(ex)
                 devices = frozenset()
             else:
@@ -298,14 +304,14 @@ class Watcher:
             # A round may be in a download whose storage still answers 404 (RETRY_MAX_WAIT): it
             # is not waited for. Nothing is lost: its event is not marked downloaded, and its
             # callback (if queued) stays in the outbox, so the next start takes both up again.
-            self._thread.join(timeout=STOP_GRACE)
+            self._ended.wait(timeout=STOP_GRACE)
         if self._lock.is_locked:
             self._lock.release()
 
     @property
     def running(self) -> bool:
         """Tell whether the loop is running."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread is not None and not self._ended.is_set()
 
     # --- producers ------------------------------------------------------------------------
 
