@@ -15,9 +15,12 @@ _SECRETS = (
         re.compile(r"([?&](?:Signature|Key-Pair-Id|Policy|X-Goog-Signature|X-Goog-Credential)=)[^&\s\"']+"),
         r"\1…",
     ),
-    # Any token by its key: access_token, refresh_token, and push's push_notification_token (in
-    # ring_doorbell's DEBUG line of the PATCH that hands Ring the FCM token), securityToken, token=.
-    (re.compile(r"(\b\w*token[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+", re.I), r"\1…"),
+    # Any token by its key: access_token, refresh_token, push's push_notification_token (in
+    # ring_doorbell's DEBUG line of the PATCH that hands Ring the FCM token), securityToken,
+    # authToken, "token": and token= (not the word in a sentence: "holds no token: run ...").
+    (re.compile(r"(\b\w+_token[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+", re.I), r"\1…"),
+    (re.compile(r"(\b\w*[a-z]Token[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"), r"\1…"),
+    (re.compile(r"([\"']token[\"']\s*:\s*[\"']?|\btoken=)[^\"'&\s,}]+", re.I), r"\1…"),
     # An FCM or GCM registration token wherever it stands (in a URL, a list): "<id>:APA91b<...>".
     (re.compile(r"[\w-]{8,}:APA91b[\w-]+"), "…"),
     # Google's check-in credentials in a header: "AidLogin <android id>:<security token>".

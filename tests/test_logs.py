@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ringConnector.logs import configure_logging
+from ringConnector.logs import configure_logging, scrub
 
 # Shaped as Google issues them (docs/emulator-push.md): "<instance id>:APA91b<...>".
 FCM_TOKEN = "cR1tT3x9Q0m-fake_id:APA91bH3" + "x" * 120
@@ -50,3 +50,11 @@ def test_tokens_signatures_and_tracebacks_are_scrubbed_in_both_formats(
         lines = [json.loads(line) for line in written.splitlines()]
         assert [line["message"] for line in lines][1] == "the refresh failed"
         assert "access_token=…" in lines[1]["exception"]
+
+
+def test_the_word_token_in_a_sentence_keeps_its_advice() -> None:
+    line = "the token file x holds no token: run ./startCreateAuthFile.py to sign in to Ring again"
+    assert scrub(line) == line
+    assert scrub('{"token": "abc", "securityToken": 123, "fcm_token": "x"}') == (
+        '{"token": "…", "securityToken": …, "fcm_token": "…"}'
+    )
