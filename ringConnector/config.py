@@ -1,8 +1,11 @@
-"""The one place that reads settings (python-decouple: environment first, then `.env`)."""
+"""The one place that reads settings (python-decouple): the environment first, then one `.env`
+file, the project folder's own (or the one RINGCONNECTOR_ENV_FILE names), never a parent's."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from decouple import AutoConfig, Csv, UndefinedValueError
+from decouple import Config, Csv, RepositoryEmpty, RepositoryEnv, UndefinedValueError
 from tzlocal import get_localzone_name
 
 from ringConnector.errors import ConfigError
@@ -31,6 +34,10 @@ CLIP_CODECS = ("avc", "hevc")
 MAX_CLIP_FRAME_RATE, MAX_CLIP_WIDTH, MAX_CLIP_HEIGHT = 25, 1920, 1080
 # The settings that are paths (OAUTH_FILE, DATA_DIR, RING_PARTNER_TOKEN_FILE): absolute once loaded.
 PATH_FIELDS = ("oauth_file", "data_dir", "partner_token_file")
+# The project's own folder (server.py, .env.example): its `.env` is the one read.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Set in the environment (never in a .env), it names the one .env file to read instead.
+ENV_FILE_VARIABLE = "RINGCONNECTOR_ENV_FILE"
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 5000
     api_key: str = ""  # empty: no key asked (fine on loopback only)
+    # Host names the API answers to besides loopback's (and HOST's own address): a proxy's name.
+    allowed_hosts: tuple[str, ...] = ()
     callback_url: str = ""  # empty: no callback
     callback_allow_http: bool = False  # plain http to a CALLBACK_URL beyond this machine
     callback_concurrency: int = 4  # deliveries at once, on connections of their own
@@ -131,6 +140,12 @@ class Settings:
             raise ConfigError(
                 f"RING_PUSH_MCS must be host:port, e.g. mtalk.google.com:5228; got {self.push_mcs!r}"
             )
+        for name in self.allowed_hosts:
+            if name != "*" and not _HOST_NAME.fullmatch(name):
+                raise ConfigError(
+                    "ALLOWED_HOSTS must be a comma list of host names or addresses as a browser sends "
+                    f"them, without scheme or port (or *: any); got {name!r}"
+                )
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"LOG_FORMAT must be text or json, got {self.log_format!r}")
         if self.http_timeout <= 0:
@@ -190,6 +205,10 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
+# A DNS name, an IPv4 address or an IPv6 address (without brackets), lower case.
+_HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?|[0-9a-f:.]*:[0-9a-f:.]*")
+
+
 def _check_url(name: str, url: str, *, plain_http: bool = False, user_info: bool = False) -> None:
     try:
         where = origin(url, user_info=user_info)
@@ -200,9 +219,26 @@ def _check_url(name: str, url: str, *, plain_http: bool = False, user_info: bool
         raise ConfigError(f"{name} may use plain http only for a loopback host, got {redact(url)!r}")
 
 
+def settings_source(project: Path = PROJECT_DIR) -> Config:
+    """The environment, then one `.env` file: the one RINGCONNECTOR_ENV_FILE names (ConfigError if
+    it cannot be read), else `project`'s own, if it has one. Never a parent folder's: python-decouple's
+    AutoConfig walks up every parent looking for one, so a checkout without its own `.env` took
+    RING_API_URL and CALLBACK_URL from a file anyone could plant in a shared or temporary folder."""
+    named = os.environ.get(ENV_FILE_VARIABLE, "").strip()
+    path = Path(named).expanduser() if named else project / ".env"
+    if not named and not path.is_file():
+        return Config(RepositoryEmpty())
+    try:
+        return Config(RepositoryEnv(str(path)))
+    except (OSError, UnicodeDecodeError) as ex:
+        which = f"{ENV_FILE_VARIABLE}={named}" if named else str(path)
+        why = ex.strerror if isinstance(ex, OSError) else "it is not text"
+        raise ConfigError(f"the settings file {which} cannot be read ({why})") from ex
+
+
 def load_settings(config: Callable[..., Any] | None = None) -> Settings:
-    """Read every setting from the environment and `.env` (python-decouple)."""
-    read = config or AutoConfig()
+    """Read every setting from the environment and the `.env` file (`settings_source`)."""
+    read = config or settings_source()
     defaults = Settings.__dataclass_fields__
     kwargs: dict[str, Any] = {}
     try:
@@ -273,6 +309,7 @@ _FIELDS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("http_timeout", "HTTP_TIMEOUT", _number("HTTP_TIMEOUT", float)),
     ("host", "HOST", str),
     ("api_key", "CONNECTOR_API_KEY", str),
+    ("allowed_hosts", "ALLOWED_HOSTS", lambda raw: tuple(h.strip("[]").rstrip(".") for h in _csv(raw))),
     ("callback_url", "CALLBACK_URL", str),
     ("callback_allow_http", "CALLBACK_ALLOW_HTTP", lambda raw: bool(_boolean("CALLBACK_ALLOW_HTTP")(raw))),
     ("callback_concurrency", "CALLBACK_CONCURRENCY", _number("CALLBACK_CONCURRENCY", int)),

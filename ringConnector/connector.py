@@ -87,7 +87,8 @@ class Connector:
         self._http: aiohttp.ClientSession | None = None
         self._source: Source | None = None
         self._inflight: dict[str, asyncio.Future[bool]] = {}
-        self._ready: tuple[float, tuple[bool, str]] | None = None
+        self._ready: tuple[float, tuple[bool, str]] | None = None  # (when asked, the answer)
+        self._checking: Future[tuple[bool, str]] | None = None  # the readiness check under way
         self._ready_lock = threading.Lock()
         self.jobs = JobBook()
         self._notifier: Notifier | None = None
@@ -210,13 +211,42 @@ class Connector:
             await self._notifier.drain(waiting_too=True)
 
     def readiness(self) -> tuple[bool, str]:
-        """(ready, reason): a usable token and Ring reachable, checked at most every 30 s; probes
-        arriving while a check runs wait for its answer (one request to Ring, not one each)."""
+        """(ready, reason): a usable token and Ring reachable, as the last check found, checked at
+        most every READY_TTL s. A probe that finds the check due starts the next one in the event
+        loop and answers from the last meanwhile: no thread waits on Ring (while Ring was slow,
+        40 probes waiting for one check held all 32 of the server's threads). Only before any
+        check has ended does the probe that started the first wait for it (HTTP_TIMEOUT at most);
+        the others answer that it is under way."""
         with self._ready_lock:
+            last, started = self._ready, None
             now = time.monotonic()
-            if self._ready is None or now - self._ready[0] > READY_TTL:
-                self._ready = (now, self._run(self._check_ready()))
-            return self._ready[1]
+            if (last is None or now - last[0] > READY_TTL) and self._checking is None:
+                started = self._checking = asyncio.run_coroutine_threadsafe(self._check_ready(), self._loop)
+        if started is not None:
+            # Outside the lock: a check that has already ended runs the callback here, at once.
+            started.add_done_callback(lambda done: self._checked(now, done))
+        if last is not None:
+            return last[1]
+        if started is None:
+            return False, "the first check that Ring answers is under way"
+        try:
+            return started.result()
+        except BaseException:  # cancelled by close(), or the check itself failed: told by _checked
+            started.cancel()
+            with self._ready_lock:
+                return self._ready[1] if self._ready is not None else (False, "Ring's check did not end")
+
+    def _checked(self, started: float, done: Future[tuple[bool, str]]) -> None:
+        """Keep a readiness check's result (a check that failed unexpectedly says so)."""
+        if done.cancelled():
+            result = (False, "Ring's check was cancelled")
+        elif (error := done.exception()) is not None:
+            _LOGGER.error("the readiness check failed unexpectedly", exc_info=error)
+            result = (False, f"the readiness check failed unexpectedly ({type(error).__name__})")
+        else:
+            result = done.result()
+        with self._ready_lock:
+            self._ready, self._checking = (started, result), None
 
     def first_look(self, announced: Announced, *, within: float) -> None:
         """Fetch Ring's picture of an announced event in the background and hand it to the

@@ -4,6 +4,9 @@
     ├── ConfigError           500 configuration_error    a setting is missing or invalid
     ├── BadRequest            400 bad_request            the caller's input (a date, a body)
     ├── Unauthorized          401 unauthorized           no or wrong CONNECTOR_API_KEY
+    ├── CrossSiteRequest      403 cross_site_request     a browser says another site sent it (Origin, ...)
+    ├── NotJson               415 unsupported_media_type a body that is not Content-Type: application/json
+    ├── UnknownHost           421 unknown_host           a Host the server does not answer to (ALLOWED_HOSTS)
     ├── NotFound              404 not_found              a device or event the caller named
     ├── Busy                  429 too_busy               background work is full: .retry_after
     │   └── TryAgainLater     503 try_again_later        a webhook cannot be acted on now (Ring retries 5xx)
@@ -61,6 +64,30 @@ class Unauthorized(ConnectorError):
 
     status = 401
     code = "unauthorized"
+
+
+class CrossSiteRequest(ConnectorError):
+    """A browser sent a state-changing request from a page of another site (its Origin or
+    Sec-Fetch-Site says so): a web page the owner opened is not the owner."""
+
+    status = 403
+    code = "cross_site_request"
+
+
+class NotJson(ConnectorError):
+    """A request body that is not declared JSON: a form or text/plain body is what a web page may
+    send to another site without asking (no CORS preflight)."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class UnknownHost(ConnectorError):
+    """A request for a Host name the server does not answer to: a DNS rebinding page's, or a
+    proxy's name missing from ALLOWED_HOSTS."""
+
+    status = 421
+    code = "unknown_host"
 
 
 class AuthorizationRequired(ConnectorError):

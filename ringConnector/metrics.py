@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -55,6 +55,16 @@ EVENTS_FOUND = Counter(
 )
 CALLBACKS_DELIVERED = Counter(
     "ringconnector_callbacks_delivered", "Event JSON delivered to CALLBACK_URL, by stage.", ["stage"]
+)
+WATCH_ROUND_FAILURES = Counter(
+    "ringconnector_watch_round_failures",
+    "Watch rounds that failed and were tried again with backoff, by cause: database (the state "
+    "database locked, gone or broken), disk (DATA_DIR full or unwritable), ring (Ring, the network "
+    "or the account), bug (anything unforeseen).",
+    ["cause"],
+)
+WATCH_FAILED_ROUNDS = Gauge(
+    "ringconnector_watch_failed_rounds", "Watch rounds failed in a row (0: the last round succeeded)."
 )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import errno
 import hashlib
 import io
 import json
@@ -24,13 +26,13 @@ from zoneinfo import ZoneInfo
 import av
 import av.logging
 import pytest
-import waitress
 from flask import Flask
 
 from ringConnector.config import Settings
 from ringConnector.emulator import Account, Device, Emulator, Event, Scenario, event_id
 from ringConnector.emulator.http.media import asset_bytes
 from ringConnector.storage.tokens import TokenFile
+from ringConnector.web.serving import listen
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -277,12 +279,15 @@ class Loopback:
 
 
 @contextmanager
-def served(app: Flask) -> Iterator[str]:
-    """The app behind waitress on a free loopback port, in threads of this process: real HTTP
-    over a socket (headers encoded as a client sees them) with the test's Connector; yields its
-    base URL."""
+def served(app: Flask, **limits: Any) -> Iterator[str]:
+    """The app behind the server server.py runs (waitress with web/connections.py's bounds) on a
+    free loopback port, in threads of this process: real HTTP over a socket (headers encoded as
+    a client sees them) with the test's Connector; yields its base URL. `limits` change
+    serving.listen's (8 threads here)."""
     channels: dict[int, Any] = {}  # waitress's socket map: closing it all ends its loop
-    server: Any = waitress.create_server(app, map=channels, host="127.0.0.1", port=0, threads=8)
+    settings: Settings = app.extensions["ringConnector.settings"]
+    options: dict[str, Any] = {"threads": 8, **limits}
+    server: Any = listen(app, settings.replace(host="127.0.0.1"), port=0, channels=channels, **options)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     try:
@@ -346,3 +351,26 @@ def closest_second(jpeg: bytes) -> float:
             float(f.time or 0): _luma(f) for f in clip.decode(video=0) if float(f.time or 0).is_integer()
         }
     return min(frames, key=lambda t: sum(abs(a - b) for a, b in zip(seen, frames[t], strict=True)))
+
+
+MNT_DETACH = 2
+
+
+@contextmanager
+def small_disk(mount_point: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` ("8m") mounted on `mount_point` while in use, to fill up for real (needs
+    root or CAP_SYS_ADMIN; the test is skipped without)."""
+    mount_point.mkdir(parents=True, exist_ok=True)
+    libc = ctypes.CDLL(None, use_errno=True)
+    target = os.fsencode(mount_point)
+    if libc.mount(b"tmpfs", target, b"tmpfs", 0, f"size={size}".encode()) != 0:
+        code = ctypes.get_errno()
+        if code == errno.EPERM:
+            pytest.skip("mounting a small tmpfs to fill up needs root (or CAP_SYS_ADMIN): EPERM")
+        raise OSError(code, f"mount tmpfs on {mount_point}: {os.strerror(code)}")
+    try:
+        yield mount_point
+    finally:
+        if libc.umount2(target, MNT_DETACH) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"umount {mount_point}: {os.strerror(code)}")

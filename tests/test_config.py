@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from decouple import Config, RepositoryEnv
 
-from ringConnector.config import SETTING_NAMES, Settings, load_settings
+from ringConnector.config import SETTING_NAMES, Settings, load_settings, settings_source
 from ringConnector.errors import ConfigError
 from ringConnector.logs import scrub
 from ringConnector.urls import redact
@@ -94,6 +94,8 @@ def test_values_are_read_and_typed() -> None:
         ("RING_OAUTH_URL", "https://oauth.ring.com\t/oauth/token", "control character"),
         ("CALLBACK_URL", "http://pipeline.example/ring-events", "loopback"),
         ("CALLBACK_URL", "ftp://pipeline.example/x", "CALLBACK_URL"),
+        ("ALLOWED_HOSTS", "https://ring.example.org", "ALLOWED_HOSTS"),
+        ("ALLOWED_HOSTS", "ring.example.org:443", "ALLOWED_HOSTS"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str, mentions: str) -> None:
@@ -177,3 +179,23 @@ def test_a_callback_url_may_carry_the_receivers_credentials_but_logs_never_show_
     assert load_settings(reader({"CALLBACK_URL": url})).callback_url == url
     assert redact(url) == "https://pipeline.example/ring-events"
     assert scrub(f"POST {url} failed") == "POST https://…@pipeline.example/ring-events failed"
+
+
+def test_settings_come_from_the_environment_and_the_projects_own_env_file_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("RINGCONNECTOR_ENV_FILE", "RING_SOURCE", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / ".env").write_text("RING_SOURCE=partner\nPORT=6666\n")  # a parent folder's: never read
+    assert load_settings(settings_source(project)) == Settings()
+    (project / ".env").write_text("RING_SOURCE=partner\nPORT=8080\n")
+    monkeypatch.setenv("PORT", "9090")  # the environment comes first
+    settings = load_settings(settings_source(project))
+    assert (settings.source, settings.port) == ("partner", 9090)
+
+
+def test_allowed_hosts_are_read_as_a_browser_sends_them() -> None:
+    settings = load_settings(reader({"ALLOWED_HOSTS": "Ring.Example.org., [fd00::5], 192.168.1.5"}))
+    assert settings.allowed_hosts == ("ring.example.org", "fd00::5", "192.168.1.5")

@@ -192,7 +192,8 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             watcher.stop()
     if not interrupted:
-        print("error: the watcher stopped unexpectedly (see the log above)", file=sys.stderr)
+        why = watcher.failure or "the watcher stopped unexpectedly"
+        print(f"error: {why} (see the log above)", file=sys.stderr)
         return EXIT_FAILED
     print("stopped watching", flush=True)
     return 0

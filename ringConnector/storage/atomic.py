@@ -1,7 +1,13 @@
-"""Atomic files: write to a hidden temporary file in the target folder, fsync, rename."""
+"""Atomic files: write to a hidden temporary file in the target folder, fsync, rename.
+
+A temporary file is locked (flock) by its writer for as long as it is open, so one left behind
+by a process that died can be told from one still being written, however long that writer
+waits (for Ring to prepare a recording, say): `remove_abandoned` takes only the former.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
@@ -23,15 +29,14 @@ class AtomicFile:
         (default: what the process's umask gives a new file, as open() would)."""
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX + path.name + ".", dir=path.parent)
-        self.temp = Path(temp_name)
+        fd, self.temp = _locked_temporary(path)
         try:
             os.fchmod(fd, default_mode() if mode is None else mode)
         except OSError:
             os.close(fd)
             self.temp.unlink(missing_ok=True)
             raise
-        self.handle = os.fdopen(fd, "wb")
+        self.handle = os.fdopen(fd, "wb")  # holds the lock until closed
         self.written = 0
         self._discarded = False  # the bytes written are taken back from progress once
         self.on_write: Callable[[int], None] | None = None  # progress: bytes written (negative: undone)
@@ -77,8 +82,10 @@ class AtomicFile:
     def _commit_own(self) -> None:
         self.handle.flush()
         os.fsync(self.handle.fileno())
-        self.handle.close()
+        # Renamed while still open, so still locked: a sweep never sees it unlocked under its
+        # temporary name.
         os.replace(self.temp, self.path)
+        self.handle.close()
         fsync_dir(self.path.parent)
 
     def discard(self) -> None:
@@ -112,6 +119,40 @@ class AtomicFile:
             self.commit()
         else:
             self.discard()
+
+
+def _locked_temporary(path: Path) -> tuple[int, Path]:
+    """A new hidden temporary file beside `path`, open and locked: its descriptor and name."""
+    while True:
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX + path.name + ".", dir=path.parent)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_nlink:
+            return fd, Path(name)
+        # A sweep took it between its creation and the lock (it looked abandoned): a new one.
+        os.close(fd)
+
+
+def remove_abandoned(temp: Path) -> bool:
+    """Remove a temporary file if no process holds its lock (its writer died); True if removed.
+    One a live writer holds is left alone, however old."""
+    try:
+        fd = os.open(temp, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False  # gone (committed or swept meanwhile), or not a plain file
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False  # being written
+    try:
+        if os.fstat(fd).st_ino != os.lstat(temp).st_ino:
+            return False  # replaced since it was opened
+        temp.unlink()
+        return True
+    except FileNotFoundError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def write_json(path: Path, data: Any, *, mode: int | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import pwd
 import tempfile
@@ -11,15 +12,21 @@ from ringConnector.errors import DataDirUnwritable
 
 
 def check_writable(data_dir: Path, videos_dir: Path) -> None:
-    """Create DATA_DIR and its videos folder if need be and write a file in each (an unnamed
-    one where the system allows, so nobody sees it); DataDirUnwritable saying what to do if not."""
+    """Create DATA_DIR and its videos folder if need be and write a byte into a file in each (an
+    unnamed one where the system allows, so nobody sees it; a byte, because a full disk still
+    creates empty files); DataDirUnwritable saying what to do if not."""
     for folder in (data_dir, videos_dir):
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=folder):
-                pass
+            with tempfile.TemporaryFile(dir=folder, buffering=0) as probe:
+                probe.write(b"\0")
         except OSError as ex:
             why = ex.strerror or type(ex).__name__
+            if ex.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DataDirUnwritable(
+                    f"DATA_DIR {data_dir} is full ({folder}: {why}): free some space, or set DATA_DIR "
+                    "to a folder on a disk with room"
+                ) from ex
             raise DataDirUnwritable(
                 f"DATA_DIR {data_dir} is not writable ({folder}: {why}): make it a folder {_user()} "
                 "can write, or set DATA_DIR to one"

@@ -14,15 +14,13 @@ from urllib.parse import quote, unquote
 
 from filelock import FileLock
 
-from ringConnector.storage.atomic import TEMP_PREFIX, AtomicFile, write_json
+from ringConnector.storage.atomic import TEMP_PREFIX, AtomicFile, remove_abandoned, write_json
 
 _LOGGER = logging.getLogger(__name__)
 LOCKS = ".locks"
 
-# A temporary file this old was left by a process that died (a live download writes, or times
-# out, far sooner: HTTP_TIMEOUT bounds a stall).
-STALE_TEMP_AGE = 15 * 60.0
-# Lock files of events this old are no longer contended.
+# Lock files of events this old are no longer contended. (Temporary files go by their own lock,
+# not by an age: a download waiting for Ring may keep one for longer than any age.)
 STALE_LOCK_AGE = 2 * 24 * 3600.0
 
 # An event is downloaded once its JSON (written after the video) is under its final name:
@@ -102,14 +100,13 @@ class EventLibrary:
         return FileLock(str(folder / f"{quote(ring_id, safe='')}.lock"), thread_local=False)
 
     def sweep(self, *, now: float | None = None) -> int:
-        """Remove what dead processes left: old temporary files and old lock files."""
+        """Remove what dead processes left: temporary files no live writer holds (each is locked
+        while written: storage.atomic), and old lock files."""
         moment = time.time() if now is None else now
-        removed = 0
-        candidates = [(p, STALE_TEMP_AGE) for p in self.videos_dir.glob(TEMP_PREFIX + "*")]
-        candidates += [(p, STALE_LOCK_AGE) for p in (self.videos_dir / LOCKS).glob("*.lock")]
-        for path, age in candidates:
+        removed = sum(remove_abandoned(temp) for temp in self.videos_dir.glob(TEMP_PREFIX + "*"))
+        for path in (self.videos_dir / LOCKS).glob("*.lock"):
             try:
-                if moment - path.stat().st_mtime > age:
+                if moment - path.stat().st_mtime > STALE_LOCK_AGE:
                     path.unlink()
                     removed += 1
             except FileNotFoundError:

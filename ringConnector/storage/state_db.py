@@ -9,8 +9,8 @@ database never decides that, and what it knows of them is re-derived from them w
 
 stdlib sqlite3 in WAL mode, one short transaction per call, a connection per call: safe across
 threads and processes (the server and a script may share DATA_DIR). The schema is created
-(idempotently) whenever the file is new to the process, so a database deleted under a running
-process comes back.
+(idempotently) whenever the file is new to the process or empty, so a database deleted under a
+running process comes back. Every failure is a StateDatabaseError (an OSError).
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ NEARLY_FULL = 1 << 20
 FILE_MODE = 0o600
 # The stages an event is called back at: its still first (watch mode's first look), its video.
 SNAPSHOT, VIDEO = "snapshot", "video"
+# How long a call waits for another connection's write lock (a script beside the server, an
+# operator's sqlite3 shell, a backup) before it fails; the watcher's next round tries again.
+BUSY_TIMEOUT = 30.0
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS callbacks (
     ring_id TEXT NOT NULL,
@@ -79,6 +82,10 @@ CREATE TABLE IF NOT EXISTS announcements (
     received REAL NOT NULL
 );
 """
+
+
+class StateDatabaseError(OSError):
+    """The state database cannot be used now: locked beyond BUSY_TIMEOUT, full, gone, broken."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,7 @@ class StateDatabase:
         """Use (and create on first use) the database at `path`; `clock` is the wall clock."""
         self.path = path
         self._clock = clock
+        self.busy_timeout = BUSY_TIMEOUT  # seconds (tests shorten it)
         self._set_up: tuple[int, int] | None = None  # (device, inode) of the file last set up
         self._setting_up = threading.Lock()
 
@@ -144,8 +152,10 @@ class StateDatabase:
                 yield connection
         except sqlite3.Error as ex:
             if self._full(ex):
-                raise OSError(errno.ENOSPC, f"{self.path.name}: {os.strerror(errno.ENOSPC)} ({ex})") from ex
-            raise OSError(errno.EIO, f"{self.path.name}: {ex}") from ex
+                raise StateDatabaseError(
+                    errno.ENOSPC, f"{self.path.name}: {os.strerror(errno.ENOSPC)} ({ex})"
+                ) from ex
+            raise StateDatabaseError(errno.EIO, f"{self.path.name}: {ex}") from ex
 
     def _full(self, error: sqlite3.Error) -> bool:
         """A full disk: SQLITE_FULL, or an I/O error with (nearly) no room left, as SQLite reports
@@ -163,11 +173,16 @@ class StateDatabase:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            # Created 0600 before SQLite opens it (its -wal and -shm files take the same mode).
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
-        with closing(sqlite3.connect(self.path, timeout=30.0, isolation_level=None)) as connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                # Created 0600 before SQLite opens it (its -wal and -shm files take the same mode).
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+        except OSError as ex:  # its folder: read-only, full, not a folder
+            raise StateDatabaseError(ex.errno, f"{self.path.name}: {ex.strerror or ex}") from ex
+        with closing(
+            sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        ) as connection:
             self._set_up_once(connection)
             connection.execute("PRAGMA synchronous=FULL")  # an acknowledged row survives a power cut
             connection.execute("BEGIN IMMEDIATE")
@@ -181,10 +196,11 @@ class StateDatabase:
     def _set_up_once(self, connection: sqlite3.Connection) -> None:
         """WAL mode and the tables, once per file: again when the file was deleted and made anew
         under a running process. (Not on every connection: setting the journal mode while other
-        connections write is refused at once, without waiting for the lock.)"""
+        connections write is refused at once, without waiting for the lock.) A file made anew
+        often gets the deleted one's inode back, so an empty one (schema version 0) counts as new."""
         found = os.stat(self.path)
         identity = (found.st_dev, found.st_ino)
-        if identity == self._set_up:
+        if identity == self._set_up and connection.execute("PRAGMA schema_version").fetchone()[0]:
             return
         with self._setting_up:
             if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -192,6 +208,12 @@ class StateDatabase:
             connection.executescript(_SCHEMA)
             _migrate(connection)
             self._set_up = identity
+
+    def check(self) -> None:
+        """An empty write transaction: StateDatabaseError unless the database can be written now
+        (the watcher's round starts with it, rather than failing half-way)."""
+        with self._connection():
+            pass
 
     # --- the change feed ----------------------------------------------------------------
 

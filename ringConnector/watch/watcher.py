@@ -11,10 +11,17 @@ announcement is kept until a history event of that device starting within MATCH_
 on disk, and re-read for, that device only, as Ring lists and prepares it (every FAST_RECHECK
 for FAST_WINDOW, then a quarter of the time since), for up to WATCH_MAX_WAIT. Announcements are
 kept in the state database too, so one answered 204 survives a restart.
+
+A round that fails, whatever failed (the state database locked or gone, DATA_DIR full, Ring, a
+bug), is told once, counted, and tried again with backoff, so the watcher resumes by itself once
+the cause is gone. Only the loop failing outside a round stops it (`on_stopped` is told, and the
+server exits non-zero for its service manager to restart it); a round silent for `hung_after`
+seconds is hung, which readiness and the service manager's watchdog (watch.watchdog) tell.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import time
@@ -29,11 +36,14 @@ from filelock import FileLock, Timeout
 from ringConnector.connector import Connector
 from ringConnector.download.day import NOT_READY, DayReport
 from ringConnector.download.first_look import Announced
-from ringConnector.errors import ConfigError, ConnectorError
-from ringConnector.metrics import EVENTS_FOUND, PUSH_MESSAGES
+from ringConnector.download.progress import Progress
+from ringConnector.errors import ConfigError, ConnectorError, DataDirUnwritable
+from ringConnector.metrics import EVENTS_FOUND, PUSH_MESSAGES, WATCH_FAILED_ROUNDS, WATCH_ROUND_FAILURES
 from ringConnector.model.days import day_text, parse_ring_time, utc_text
 from ringConnector.model.events import RingEvent
 from ringConnector.sources.consumer.push import Pushed
+from ringConnector.storage.data_dir import check_writable
+from ringConnector.storage.state_db import BUSY_TIMEOUT, StateDatabaseError
 
 _LOGGER = logging.getLogger(__name__)
 LOCK_NAME = ".watch.lock"
@@ -50,6 +60,13 @@ STOP_GRACE = 5.0
 # A webhook's timestamp and its history event's start: "within a few seconds" (docs/ring-apis.md
 # §2.10; how close they really are has no source: an assumption with room to spare).
 MATCH_WINDOW = 10.0
+# A failed round is tried again after this, doubling up to the poll interval (and RETRY_MOST): a
+# released lock, a freed disk or a database file made anew is noticed within that.
+RETRY_FIRST = 1.0
+RETRY_MOST = 60.0
+# A round is hung when nothing has happened in it (no bytes written, no event finished) for this
+# long at least; more with a long RETRY_MAX_WAIT (`Watcher.hung_after`).
+HUNG_AFTER = 300.0
 
 
 @dataclass
@@ -77,6 +94,32 @@ class WatcherBusy(ConfigError):
     """Another watcher holds this DATA_DIR's lock."""
 
 
+class WatcherStopped(ConnectorError):
+    """The watcher's loop failed outside a round: it cannot go on (the process exits non-zero)."""
+
+
+def failure_cause(error: BaseException) -> str:
+    """What failed a round, for the metric's label: database, disk, ring or bug."""
+    if isinstance(error, DataDirUnwritable):
+        return "disk"
+    if isinstance(error, ConnectorError):
+        return "ring"
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "disk"
+    if isinstance(error, StateDatabaseError):
+        return "database"
+    return "disk" if isinstance(error, OSError) else "bug"
+
+
+def describe(error: BaseException) -> str:
+    """An error in one line: its own words, without Python's "[Errno 5]"."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    if isinstance(error, ConnectorError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
 @dataclass
 class _Seen:
     """What the watcher has done, for GET /connector/watch."""
@@ -88,6 +131,8 @@ class _Seen:
     found: dict[str, int] = field(default_factory=lambda: {"poll": 0, "webhook": 0, "push": 0})
     pending: list[dict[str, str]] = field(default_factory=list)
     last_announcement: dict[str, Any] | None = None
+    failed_rounds: int = 0  # in a row: 0 once a round succeeds
+    retrying_since: str | None = None  # when the rounds began to fail
 
 
 class Watcher:
@@ -100,8 +145,10 @@ class Watcher:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] | None = None,
         on_report: Callable[[DayReport], None] | None = None,
+        on_stopped: Callable[[], None] | None = None,
     ) -> None:
-        """Nothing runs until `start()` (a thread) or `cycle()` (one round, for tests)."""
+        """Nothing runs until `start()` (a thread) or `cycle()` (one round, for tests).
+        `on_stopped` is told (in the watcher's thread) when the loop ends other than by `stop()`."""
         self.connector = connector
         self.settings = connector.settings
         self._clock = clock
@@ -111,6 +158,7 @@ class Watcher:
         self._stopping = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._ended = threading.Event()  # the loop has ended
         self._seen = _Seen()
         self._awaiting: list[_Announcement] = []  # announced events not yet on disk
         self._incoming: list[Pushed] = []  # pushes the loop handed on, not yet looked at
@@ -119,6 +167,12 @@ class Watcher:
         self._woken: set[str | None] = set()  # devices announced since the last round (None: unknown)
         self._last_full = float("-inf")  # when a round last read every device (clock)
         self._loaded = False  # the announcements kept by earlier runs are taken up (first round)
+        self.on_stopped = on_stopped
+        self.failure: str | None = None  # why the loop stopped, if not by stop()
+        self._told: str | None = None  # the round failure last logged (each is logged once)
+        self._round_started: float | None = None  # clock: the round under way began then
+        self._beat = clock()  # clock: the last sign of life (a round began or ended, bytes, an event)
+        self._progress = _Beating(self)
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -142,24 +196,87 @@ class Watcher:
 
     def wait(self) -> None:
         """Block until the loop started by `start()` ends (after `stop()`, or if it failed); a
-        signal (Ctrl-C) interrupts the wait."""
+        signal (Ctrl-C) interrupts the wait. (Not Thread.join: CPython 3.11 marks a thread
+        whose join a signal interrupted as ended while it still runs, and then stop() would
+        not wait for its round.)"""
         if self._thread is not None:
-            self._thread.join()
+            self._ended.wait()
 
     def run(self) -> None:
-        """Watch until `stop()`: a round, then wait for the next poll, a recheck or an announcement."""
+        """Watch until `stop()`. Should the loop itself fail (a round's failures are retried), the
+        watcher cannot go on: `failure` says why and `on_stopped` is told."""
+        try:
+            self._watch()
+        except Exception as ex:
+            self.failure = f"the watcher failed outside a round ({describe(ex)})"
+            _LOGGER.critical("%s; it cannot go on", self.failure, exc_info=True)
+        finally:
+            if not self._stopping.is_set():
+                self.failure = self.failure or "the watcher's loop ended unexpectedly"
+                if self.on_stopped is not None:
+                    self.on_stopped()
+            _LOGGER.info("watcher stopped")
+            self._ended.set()
+
+    def _watch(self) -> None:
+        """A round, then wait for the next poll, a recheck or an announcement; a failed round is
+        tried again after a backoff (an announcement cuts it short)."""
         with self._state_lock:
             self._seen.started = utc_text(self._wall())
         _LOGGER.info("watching: a poll every %g s", self.settings.watch_poll_interval)
         devices: frozenset[str] = frozenset()
         while not self._stopping.is_set():
-            delay = self.cycle(devices)
-            devices = self._recheck  # what a timed round comes back for (cycle reads all when due)
+            self._round_started = self._beat = self._clock()
+            try:
+                delay = self.cycle(devices)
+            except Exception as ex:  # whatever failed the round: told once, counted, tried again
+                if self._stopping.is_set():
+                    break  # cut short by stop() (the Connector closing under it): not a failure
+                delay = self._round_failed(ex)
+                devices = frozenset()
+            else:
+                self._round_succeeded()
+                devices = self._recheck  # what a timed round comes back for (cycle reads all when due)
+            finally:
+                self._round_started, self._beat = None, self._clock()
             woken = self._wait(delay)
             if woken is not None:
                 # The announced devices only; every device when one was not named.
                 devices = frozenset() if None in woken else frozenset(d for d in woken if d is not None)
-        _LOGGER.info("watcher stopped")
+
+    def _round_failed(self, error: Exception) -> float:
+        """Count a failed round, log it unless the same failure was just logged, and return the
+        backoff before the next try."""
+        cause, message = failure_cause(error), describe(error)
+        WATCH_ROUND_FAILURES.labels(cause).inc()
+        with self._state_lock:
+            seen = self._seen
+            seen.failed_rounds += 1
+            seen.retrying_since = seen.retrying_since or utc_text(self._wall())
+            seen.last_error = message
+            failed = seen.failed_rounds
+        WATCH_FAILED_ROUNDS.set(failed)
+        delay = min(RETRY_FIRST * 2.0 ** min(failed - 1, 16), self.settings.watch_poll_interval, RETRY_MOST)
+        if message != self._told:
+            self._told = message
+            _LOGGER.error(
+                "watch round failed (%s): %s; tried again in %g s, then with backoff until it succeeds",
+                cause,
+                message,
+                delay,
+                exc_info=error if cause == "bug" else None,  # a bug's traceback, once
+            )
+        return delay
+
+    def _round_succeeded(self) -> None:
+        """After failed rounds: say the watcher is back, once."""
+        with self._state_lock:
+            failed, since = self._seen.failed_rounds, self._seen.retrying_since
+            self._seen.failed_rounds, self._seen.retrying_since, self._seen.last_error = 0, None, None
+        self._told = None
+        if failed:
+            WATCH_FAILED_ROUNDS.set(0)
+            _LOGGER.info("watching again: a round succeeded after %d failed since %s", failed, since)
 
     def _wait(self, delay: float) -> set[str | None] | None:
         """Wait up to `delay` s; the devices announced, if an announcement cut it short. Pushes for
@@ -188,14 +305,14 @@ class Watcher:
             # A round may be in a download whose storage still answers 404 (RETRY_MAX_WAIT): it
             # is not waited for. Nothing is lost: its event is not marked downloaded, and its
             # callback (if queued) stays in the outbox, so the next start takes both up again.
-            self._thread.join(timeout=STOP_GRACE)
+            self._ended.wait(timeout=STOP_GRACE)
         if self._lock.is_locked:
             self._lock.release()
 
     @property
     def running(self) -> bool:
         """Tell whether the loop is running."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread is not None and not self._ended.is_set()
 
     # --- producers ------------------------------------------------------------------------
 
@@ -307,7 +424,13 @@ class Watcher:
     def cycle(self, devices: frozenset[str] = frozenset()) -> float:
         """Download what is new today (and yesterday just after midnight) on `devices` (ids; all
         when empty, or when the last full round is a poll interval old), deliver what the
-        outbox holds; return the seconds until the next round."""
+        outbox holds; return the seconds until the next round.
+
+        Raises what failed the round (the loop tries it again): DATA_DIR full or unwritable or the
+        state database unusable (checked first, before Ring is asked anything), a day's download
+        failing or Ring refusing the token (after the other day and the outbox had their turn)."""
+        check_writable(self.settings.data_dir, self.settings.videos_dir)
+        self.connector.state.check()  # locked beyond its busy timeout, gone read-only, full
         if not self._loaded:
             self._loaded = self._load_announcements()
         if not devices or self._clock() - self._last_full >= self.settings.watch_poll_interval:
@@ -320,14 +443,17 @@ class Watcher:
         if since_midnight < timedelta(seconds=self.settings.watch_max_wait):
             days.append(today - timedelta(days=1))  # events near midnight finish on the next day
         preparing: list[RingEvent] = []
-        error = None
+        failures: list[ConnectorError] = []
         for day in days:
             try:
-                report = self.connector.download_day(day, announced=devices, wait=False)
+                report = self.connector.download_day(
+                    day, announced=devices, wait=False, progress=self._progress
+                )
             except ConnectorError as ex:
-                error = str(ex)
-                _LOGGER.warning("watch: download of %s failed: %s", day, ex)
+                failures.append(ex)
                 continue
+            if report.fatal is not None:  # the token stopped working: nothing more will download
+                failures.append(report.fatal)
             if self._on_report is not None:
                 self._on_report(report)
             for body in report.downloaded:
@@ -344,7 +470,8 @@ class Watcher:
             self._seen.polls += 1
             self._seen.last_poll = utc_text(self._wall())
             self._seen.pending = pending
-            self._seen.last_error = error
+        if failures:
+            raise failures[0]
         return delay
 
     def _pending(self, preparing: set[str]) -> list[dict[str, str]]:
@@ -426,17 +553,49 @@ class Watcher:
         delays = [self.connector.policy.preparation_delay(age) for age in young]
         return min([float(self.settings.watch_poll_interval), *delays])
 
+    @property
+    def hung_after(self) -> float:
+        """Seconds without a sign of life after which a round is hung: beyond what one stalled
+        transfer (HTTP_TIMEOUT), a recording's retries (RETRY_MAX_WAIT) and a locked database
+        (its busy timeout) can take."""
+        settings = self.settings
+        return max(HUNG_AFTER, settings.retry_max_wait + 4 * settings.http_timeout + 2 * BUSY_TIMEOUT)
+
+    def state(self) -> tuple[str, str | None]:
+        """("watching", None); ("retrying", why); ("hung", why); or ("stopped", why)."""
+        if not self.running:
+            return "stopped", self.failure or "the watcher is not running"
+        started, silent = self._round_started, self._clock() - self._beat
+        if started is not None and silent > self.hung_after:
+            since = utc_text(self._wall() - timedelta(seconds=self._clock() - started))
+            return "hung", f"the watcher's round begun at {since} has shown no progress for {silent:.0f} s"
+        with self._state_lock:
+            seen = self._seen
+            if seen.failed_rounds:
+                return "retrying", (
+                    f"the watcher is retrying since {seen.retrying_since} ({seen.failed_rounds} failed "
+                    f"round(s)); last error: {seen.last_error}"
+                )
+        return "watching", None
+
     def status(self) -> dict[str, Any]:
         """What GET /connector/watch answers."""
         push = self.push_status()  # before the lock: it takes the lock itself
-        outbox = self.connector.undelivered_callbacks()  # SQLite: not under the lock pushes take
+        state, _ = self.state()
+        try:
+            outbox: int | None = self.connector.undelivered_callbacks()  # SQLite: outside the lock
+        except OSError:
+            outbox = None  # the state database cannot be read now: lastError says why
         with self._state_lock:
             seen = self._seen
             return {
                 "running": self.running,
+                "state": state,
                 "since": seen.started,
                 "lastPoll": seen.last_poll,
                 "lastError": seen.last_error,
+                "retryingSince": seen.retrying_since,
+                "failedRounds": seen.failed_rounds,
                 "polls": seen.polls,
                 "pollInterval": self.settings.watch_poll_interval,
                 "found": dict(seen.found),
@@ -466,6 +625,25 @@ class Watcher:
         if listening["state"] != "connected":
             listening["reason"] = f"{listening.get('lastError') or 'not connected yet'}: {polling}"
         return listening
+
+
+class _Beating(Progress):
+    """A round's download telling the watcher it is alive: bytes written, an event done."""
+
+    def __init__(self, watcher: Watcher) -> None:
+        self._watcher = watcher
+
+    def planned(self, events: list[RingEvent]) -> None:
+        """History was read."""
+        self._watcher._beat = self._watcher._clock()
+
+    def transferred(self, size: int) -> None:
+        """Bytes were written."""
+        self._watcher._beat = self._watcher._clock()
+
+    def finished(self, event: RingEvent, body: dict[str, Any] | None, error: str | None) -> None:
+        """An event is done."""
+        self._watcher._beat = self._watcher._clock()
 
 
 def _created_at(body: dict[str, Any]) -> datetime | None:

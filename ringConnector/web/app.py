@@ -12,6 +12,7 @@ from ringConnector.watch.watcher import Watcher
 from ringConnector.web import downloads, library, openapi, status, watch
 from ringConnector.web.api_key import require_api_key
 from ringConnector.web.bodies import JsonRequest
+from ringConnector.web.browsers import guard_browsers
 from ringConnector.web.json_errors import invalid_request, register_error_handlers
 from ringConnector.web.schemas import ErrorBody
 
@@ -53,6 +54,7 @@ def create_app(
     app.extensions["ringConnector.watcher"] = watcher
     app.extensions["ringConnector.settings"] = settings
     register_error_handlers(app)
+    guard_browsers(app, settings)  # first: a page of another site learns nothing, not even "401"
     require_api_key(app, settings.api_key)
     status.require_writable_data_dir(app)  # after the key: a caller without it learns nothing
     for blueprint in (downloads.bp, library.bp, status.bp, watch.bp, openapi.bp):

@@ -11,8 +11,9 @@ from ringConnector.errors import BadRequest
 
 
 class JsonRequest(Request):
-    """Flask's request, its JSON read our way: whatever the Content-Type (curl -d sends a form's),
-    an empty body is None, and a body that is not JSON, or nested too deeply, is a BadRequest.
+    """Flask's request, its JSON read our way: an empty body is None, and a body that is not JSON,
+    or nested too deeply, is a BadRequest (a body declared as anything but JSON was refused
+    before, by web/browsers.py).
 
     flask-openapi3 reads bodies with get_json(silent=True), which would make a broken body None
     (then "Input should be a valid list", not "the body is not JSON") and lets a RecursionError

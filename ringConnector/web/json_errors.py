@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from flask import Flask, Response, jsonify
 from pydantic import ValidationError
@@ -11,6 +12,8 @@ from werkzeug.exceptions import HTTPException
 from ringConnector.errors import SHOWN, Busy, ConnectorError
 
 _LOGGER = logging.getLogger(__name__)
+# What a caller is told to wait when DATA_DIR cannot be used (a locked database waits 30 s itself).
+STORAGE_RETRY_AFTER = 30.0
 
 
 def error_response(status: int, error: str, message: str) -> Response:
@@ -60,6 +63,19 @@ def register_error_handlers(app: Flask) -> None:
             allowed = getattr(error, "valid_methods", None)
             if allowed:
                 response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    @app.errorhandler(OSError)
+    def storage_error(error: OSError) -> Response:
+        # DATA_DIR or the state database failing under the request (full, locked, gone): the
+        # request is fine and may succeed later. Files are named, never their folders.
+        _LOGGER.error("storage: %s", error)
+        why = error.strerror or type(error).__name__
+        where = f": {Path(error.filename).name}" if error.filename else ""
+        response = error_response(
+            503, "storage_unavailable", f"DATA_DIR cannot be used now ({why}{where}); try again later"
+        )
+        response.headers["Retry-After"] = f"{STORAGE_RETRY_AFTER:.0f}"
         return response
 
     @app.errorhandler(Exception)

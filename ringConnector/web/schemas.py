@@ -392,6 +392,10 @@ class WatchReadiness(BaseModel):
     """Watch mode, as readiness sees it: the watcher running, and how Ring tells it of events."""
 
     running: bool
+    state: Literal["watching", "retrying", "hung", "stopped"] = Field(
+        description="retrying: its rounds fail and are tried again with backoff (the reason says since "
+        "when and the last error); hung: a round shows no progress; stopped: not running"
+    )
     push: str = Field(description='"connected", "webhooks" (Partner API), "down" or "off" (polling only)')
     pushSince: str | None = Field(description="when the push state last changed (consumer API)")  # noqa: N815
     lastMessage: str | None = Field(  # noqa: N815
@@ -416,10 +420,17 @@ class WatchState(BaseModel):
     """Watch mode: running or not, the last poll, pending events, the callback outbox."""
 
     running: bool
+    state: Literal["watching", "retrying", "hung", "stopped"] | None = None
     reason: str | None = None
     since: str | None = None
     lastPoll: str | None = None  # noqa: N815
-    lastError: str | None = None  # noqa: N815
+    lastError: str | None = Field(  # noqa: N815
+        default=None, description="why the last round failed (null: it succeeded)"
+    )
+    retryingSince: str | None = Field(  # noqa: N815
+        default=None, description="when the rounds began to fail (they are tried again with backoff)"
+    )
+    failedRounds: int | None = Field(default=None, description="rounds failed in a row")  # noqa: N815
     polls: int | None = None
     pollInterval: float | None = None  # noqa: N815
     found: dict[str, int] | None = None

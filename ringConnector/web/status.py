@@ -24,6 +24,9 @@ bp = APIBlueprint("status", __name__)
 _PATH = re.compile(r"(?<![\w.])/[^\s:'\"]+")
 # The blueprints whose endpoints read or write DATA_DIR (liveness aside).
 DATA_BLUEPRINTS = frozenset({"connector", "events", "watch"})
+# Endpoints of those that answer whatever DATA_DIR's state: the watcher's own state says why its
+# rounds fail (a full disk, say), which is when it is wanted most.
+ANSWER_ANYWAY = frozenset({"connector.liveness", "watch.watch_state"})
 
 
 def require_writable_data_dir(app: Flask) -> None:
@@ -33,7 +36,7 @@ def require_writable_data_dir(app: Flask) -> None:
 
     @app.before_request
     def check_data_dir() -> None:
-        if request.blueprint in DATA_BLUEPRINTS and request.endpoint != "connector.liveness":
+        if request.blueprint in DATA_BLUEPRINTS and request.endpoint not in ANSWER_ANYWAY:
             settings = connector().settings
             check_writable(settings.data_dir, settings.videos_dir)
 
@@ -58,14 +61,23 @@ def readyz() -> tuple[dict[str, Any], int]:
     answer: dict[str, Any] = {}
     found = watcher()
     if found is not None:
-        # Watch mode on: a watcher that stopped is not ready (nothing is downloaded); push down
-        # is ready (polling still finds every event), and says so.
+        # Watch mode on: a watcher that stopped, fails its rounds (it retries them) or is hung is
+        # not ready (nothing is downloaded); push down is ready (polling still finds every
+        # event), and says so.
         push = found.push_status()
-        answer["watch"] = {"running": found.running, "push": push["state"], "pushSince": push.get("since")}
+        state, why = found.state()
+        answer["watch"] = {
+            "running": found.running,
+            "state": state,
+            "push": push["state"],
+            "pushSince": push.get("since"),
+        }
         if key_presented():  # when the doorbell last rang is for the key's holders, not any probe
             answer["watch"]["lastMessage"] = push.get("lastMessage")
-        if not found.running:
-            ready, reason = False, f"{reason}; but the watcher is not running (WATCH=true)"
+        if state == "stopped":
+            ready, reason = False, f"{reason}; but {why} (WATCH=true)"
+        elif why is not None:
+            ready, reason = False, f"{reason}; but {why}"
         elif push["state"] not in ("connected", "webhooks"):
             reason = f"{reason}; push is {push['state']}: {push.get('reason', 'polling only')}"
     term = read_link_term(connector().settings)  # RING_SOURCE=partner: a week before it runs out

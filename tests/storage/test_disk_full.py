@@ -4,7 +4,6 @@ name, and the next run after space is freed completes. DATA_DIR is on a small tm
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import os
 import re
@@ -17,7 +16,7 @@ from ringConnector.config import Settings
 from ringConnector.emulator import Emulator
 from ringConnector.storage.atomic import AtomicFile
 from ringConnector.storage.stills import decodes
-from tests.support import DAY, FINAL, FRONT, environment, leftovers, make_event, run, sha256
+from tests.support import DAY, FINAL, FRONT, environment, leftovers, make_event, run, sha256, small_disk
 
 # Four recordings of 150 kB on an 8 MiB disk of which a filler leaves 225 kB: one fits, then
 # the disk is full part-way through the next. Without the filler all four fit. Storage sends
@@ -29,7 +28,6 @@ ROOM = 225_000
 BANDWIDTH = 120_000
 EVENTS = [make_event(FRONT, DAY, f"{hour:02d}:00:00", size=SIZE) for hour in range(8, 12)]
 IDS = {str(event.id) for event in EVENTS}
-MNT_DETACH = 2
 
 
 pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDTH), pytest.mark.process]
@@ -38,21 +36,8 @@ pytestmark = [pytest.mark.events(EVENTS), pytest.mark.storage_bandwidth(BANDWIDT
 @pytest.fixture
 def disk(tmp_path: Path) -> Iterator[Path]:
     """A tmpfs of DISK bytes mounted for the test (needs root or CAP_SYS_ADMIN)."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    libc = ctypes.CDLL(None, use_errno=True)
-    target = os.fsencode(mount_point)
-    if libc.mount(b"tmpfs", target, b"tmpfs", 0, f"size={DISK}".encode()) != 0:
-        code = ctypes.get_errno()
-        if code == errno.EPERM:
-            pytest.skip("mounting a small tmpfs to fill up needs root (or CAP_SYS_ADMIN): EPERM")
-        raise OSError(code, f"mount tmpfs on {mount_point}: {os.strerror(code)}")
-    try:
+    with small_disk(tmp_path / "disk", DISK) as mount_point:
         yield mount_point
-    finally:
-        if libc.umount2(target, MNT_DETACH) != 0:
-            code = ctypes.get_errno()
-            raise OSError(code, f"umount {mount_point}: {os.strerror(code)}")
 
 
 def fill(disk: Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 from ringConnector.storage.library import EventLibrary
@@ -60,3 +61,23 @@ def test_a_file_swapped_for_a_symlink_after_listing_is_not_read(tmp_path: Path) 
     path.unlink()
     path.symlink_to(secret(tmp_path))
     assert EventLibrary._read(path) is None  # O_NOFOLLOW, whatever the listing said
+
+
+def test_the_sweep_leaves_a_temporary_file_its_writer_holds_however_old(tmp_path: Path) -> None:
+    library = EventLibrary(tmp_path / "videos")
+    live = library.open_video("20261122-130000-1")  # a download waiting for Ring between attempts
+    live.write(b"the recording")
+    a_day_ago = time.time() - 24 * 3600
+    os.utime(live.temp, (a_day_ago, a_day_ago))
+    assert library.sweep() == 0 and live.temp.exists()
+    live.commit()
+    assert library.video_path("20261122-130000-1").read_bytes() == b"the recording"
+
+
+def test_the_sweep_removes_at_once_a_temporary_file_nobody_holds(tmp_path: Path) -> None:
+    library = EventLibrary(tmp_path / "videos")
+    library.videos_dir.mkdir()
+    # What a killed process leaves: its lock went with it.
+    left = library.videos_dir / ".part-20261122-130000-1.mp4.abc123"
+    left.write_bytes(b"half a recording")
+    assert library.sweep() == 1 and not left.exists()

@@ -15,7 +15,7 @@ import requests
 
 from ringConnector.config import Settings
 from ringConnector.emulator import Emulator, Fault, Scenario
-from tests.support import ACCOUNT, ROOT, SmallDay, environment, run, small_day, wait_for
+from tests.support import ACCOUNT, FRONT, ROOT, SmallDay, environment, run, small_day, wait_for
 
 PASSWORD = "Sup3r-Secret-Pw!"
 CODE = "735291"
@@ -97,3 +97,40 @@ def test_a_whole_run_leaks_no_secret(settings: Settings, emulator: Emulator, tmp
     for secret in secrets:
         assert secret not in text, f"a secret leaked: {secret[:4]}…"
     assert not re.search(r"X-Amz-Signature=[0-9a-fA-F]{8}", text)
+
+
+def strings(value: object) -> list[str]:
+    """Every string in a JSON document (keys aside)."""
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_push_at_debug_leaks_no_push_token_in_either_log_format(
+    settings: Settings, emulator: Emulator, tmp_path: Path, log_format: str
+) -> None:
+    env = environment(settings, WATCH="true", LOG_LEVEL="DEBUG", LOG_FORMAT=log_format)
+    log = tmp_path / "server.log"
+    process, base = serve(env, log)
+    try:
+        wait_for(
+            lambda: (
+                requests.get(base + "/connector/watch", timeout=10).json()["push"]["state"] == "connected"
+            ),
+            "push to connect",
+        )
+        ding = emulator.ring_now(FRONT, ready_after=0.5, seq=1)
+        wait_for(lambda: any(settings.videos_dir.glob(f"*-{ding.id}.json")), "the pushed ding on disk")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    text = log.read_text()
+    assert "push_notification_token" in text  # ring_doorbell logged the PATCH that hands it to Ring
+    credentials = json.loads(settings.oauth_file.with_name("fcm-credentials.json").read_text())
+    secrets = [value for value in strings(credentials) if len(value) >= 20]  # tokens and keys
+    assert len(secrets) >= 4
+    for secret in secrets:
+        assert secret not in text, f"a push credential leaked: {secret[:6]}…"

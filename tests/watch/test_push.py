@@ -123,7 +123,7 @@ def test_readiness_says_since_when_push_is_up_and_the_last_push_only_to_a_caller
     anyone = client.get("/readyz").get_json()["watch"]
     holder = client.get("/readyz", headers={"Authorization": "Bearer " + "k" * 32}).get_json()["watch"]
     push = watching.push()
-    assert anyone == {"running": True, "push": "connected", "pushSince": push["since"]}  # no visitor's time
+    assert anyone == {"running": True, "state": "watching", "push": "connected", "pushSince": push["since"]}
     assert holder == anyone | {"lastMessage": push["lastMessage"]} and push["lastMessage"] is not None
 
 

@@ -3,7 +3,9 @@ extra, one watcher per DATA_DIR, and its state over HTTP."""
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,6 +17,7 @@ from flask.testing import FlaskClient
 from ringConnector.config import Settings
 from ringConnector.connector import Connector
 from ringConnector.emulator import Emulator
+from ringConnector.storage.state_db import StateDatabaseError
 from ringConnector.watch.watcher import FAST_RECHECK, Watcher, WatcherBusy
 from ringConnector.web.app import create_app
 from tests.support import BACK, DAY, FRONT, NOW, SmallDay, make_event
@@ -180,13 +183,13 @@ def test_readiness_says_push_is_off_and_polling_goes_on_while_the_watcher_runs(s
         client = create_app(no_push, connector=connector, watcher=watcher).test_client()
         stopped = client.get("/readyz")  # WATCH=true, but the watcher is not running: nothing downloads
         assert stopped.status_code == 503
-        assert stopped.get_json()["watch"] == OFF | {"running": False}
+        assert stopped.get_json()["watch"] == OFF | {"running": False, "state": "stopped"}
         assert stopped.get_json()["reason"].endswith("but the watcher is not running (WATCH=true)")
         watcher.start()
         try:
             running = client.get("/readyz")
             assert running.status_code == 200
-            assert running.get_json()["watch"] == OFF | {"running": True}
+            assert running.get_json()["watch"] == OFF | {"running": True, "state": "watching"}
             assert (
                 "push is off: RING_PUSH=false: new events are found by polling every 60 s"
                 in (running.get_json()["reason"])
@@ -226,3 +229,27 @@ def test_an_announcement_answered_before_a_restart_is_looked_for_after_it(
     after.cycle()
     assert after.status()["found"]["webhook"] == 1 and after.status()["awaiting"] == []
     assert connector.state.announcements() == []  # settled: a later start does not look again
+
+
+def test_a_failed_round_is_retried_with_backoff_and_each_failure_logged_once(
+    connector: Connector, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "ringConnector.watch.watcher")
+    watcher = Watcher(connector)
+    locked = StateDatabaseError(errno.EIO, "ringconnector.sqlite3: database is locked")
+    delays = [watcher._round_failed(locked) for _ in range(8)]
+    assert delays == [1, 2, 4, 8, 16, 32, 60, 60]  # up to the poll interval
+    bug = KeyError("deviceId")
+    watcher._round_failed(bug)
+    watcher._round_failed(bug)
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r.getMessage().split(";")[0] for r in errors] == [
+        "watch round failed (database): ringconnector.sqlite3: database is locked",
+        "watch round failed (bug): KeyError: 'deviceId'",
+    ]
+    assert errors[0].exc_info is None and errors[1].exc_info is not None  # a bug's traceback, once
+    status = watcher.status()
+    assert (status["failedRounds"], status["lastError"]) == (10, "KeyError: 'deviceId'")
+    watcher._round_succeeded()
+    assert (watcher.status()["failedRounds"], watcher.status()["retryingSince"]) == (0, None)
+    assert caplog.records[-1].getMessage().startswith("watching again: a round succeeded after 10 failed")

@@ -110,7 +110,8 @@ def test_too_many_ids_is_a_400(client: FlaskClient) -> None:
 
 
 def test_a_huge_body_is_a_json_413(client: FlaskClient) -> None:
-    assert_json_error(client.post(DAY_URL, data=b"[" + b'"1",' * 400_000 + b'"1"]'), 413)
+    huge = b"[" + b'"1",' * 400_000 + b'"1"]'
+    assert_json_error(client.post(DAY_URL, data=huge, content_type="application/json"), 413)
 
 
 @pytest.mark.parametrize(
@@ -156,7 +157,7 @@ def test_post_today_takes_a_skip_list(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("body", [b"not json", b'{"ids": []}'])
 def test_a_bad_body_on_get_is_a_400_too(client: FlaskClient, body: bytes) -> None:
-    assert_json_error(client.open(DAY_URL, method="GET", data=body), 400)
+    assert_json_error(client.open(DAY_URL, method="GET", data=body, content_type="application/json"), 400)
 
 
 class TestDeviceNamesInHeaders:

@@ -8,16 +8,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 
 from ringConnector import connector as connector_module
 from ringConnector.config import Settings
-from ringConnector.connector import Connector
+from ringConnector.connector import READY_TTL, Connector
 from ringConnector.emulator import Emulator, Fault
 from ringConnector.errors import AUTH_FIX
 from ringConnector.web.app import create_app
-from tests.support import BACK, FRONT, GARAGE, UNSUBSCRIBED, ZONE, FakeSleep, SmallDay, signed_in, small_day
+from tests.support import (
+    BACK,
+    FRONT,
+    GARAGE,
+    UNSUBSCRIBED,
+    ZONE,
+    FakeSleep,
+    SmallDay,
+    served,
+    signed_in,
+    small_day,
+    wait_for,
+)
 
 
 def test_healthz(client: FlaskClient) -> None:
@@ -72,9 +86,10 @@ def test_probes_within_30_s_ask_ring_once_and_a_later_probe_asks_again(
     assert readyz(client) == READY
     assert readyz(client) == READY
     assert emulator.count("devices") == 1  # probes do not each ask Ring
-    monotonic.now += 2  # 31 s after the first
+    monotonic.now += 2  # 31 s after the first: answered from the last check, and a new one started
     assert readyz(client) == READY
-    assert emulator.count("devices") == 2
+    wait_for(lambda: emulator.count("devices") == 2, "the probe's check of Ring")
+    assert readyz(client) == READY and emulator.count("devices") == 2
 
 
 def test_a_not_ready_answer_is_kept_for_30_s_too_and_the_probe_is_not_retried(
@@ -87,7 +102,8 @@ def test_a_not_ready_answer_is_kept_for_30_s_too_and_the_probe_is_not_retried(
     assert readyz(client) == not_ready("device list: HTTP 500")  # Ring would answer now
     assert emulator.count("devices") == 1
     monotonic.now += 2
-    assert readyz(client) == READY
+    assert readyz(client) == not_ready("device list: HTTP 500")  # the last answer, while Ring is asked
+    wait_for(lambda: readyz(client) == READY, "the new check's answer")
     assert emulator.count("devices") == 2
 
 
@@ -166,10 +182,48 @@ def test_metrics_count_downloads_bytes_retries_and_ring_latency(
 
 
 def test_concurrent_probes_share_one_check_of_ring(tmp_path: Path) -> None:
-    # The emulator answers slowly, so the ten probes overlap; they must wait for one check.
+    # The emulator answers slowly, so the ten probes overlap: the one that started the first
+    # check waits for it, the others say it is under way; Ring is asked once.
+    ready = (True, "a token is present and Ring answers")
+    under_way = (False, "the first check that Ring answers is under way")
     with Emulator(small_day(), api_latency=0.2) as slow:
         settings = signed_in(tmp_path, slow)
         with Connector(settings) as connector, ThreadPoolExecutor(10) as pool:
             answers = list(pool.map(lambda _: connector.readiness(), range(10)))
-        assert answers == [(True, "a token is present and Ring answers")] * 10
+            assert connector.readiness() == ready
+        assert ready in answers and set(answers) <= {ready, under_way}
         assert slow.count("devices") == 1 and slow.count("session") == 1
+
+
+def test_while_ring_is_slow_probes_answer_at_once_from_the_last_check(
+    app: Flask, emulator: Emulator, settings: Settings, monotonic: Monotonic
+) -> None:
+    """Forty probes while Ring does not answer: each answers from the last check at once, Ring is
+    asked once, and /healthz answers meanwhile (before, every probe waited for the one check,
+    holding a server thread each)."""
+    with served(app) as base:
+        assert requests.get(base + "/readyz", timeout=10).status_code == 200
+        emulator.add_fault(Fault("devices", "stall"))
+        monotonic.now += READY_TTL + 1
+        emulator.reset_counters()
+
+        def probe(path: str) -> tuple[int, float]:
+            started = time.monotonic()
+            status = requests.get(base + path, timeout=30).status_code
+            return status, time.monotonic() - started
+
+        with ThreadPoolExecutor(41) as pool:
+            probes = [pool.submit(probe, "/readyz") for _ in range(40)]
+            health = pool.submit(probe, "/healthz")
+            answers = [p.result() for p in probes]
+        assert all(status == 200 for status, _ in answers)
+        assert max(seconds for _, seconds in answers) < 1.0, sorted(s for _, s in answers)[-3:]
+        assert health.result()[0] == 200 and health.result()[1] < 1.0
+        assert emulator.count("devices") == 1
+        wait_for(
+            lambda: (
+                requests.get(base + "/readyz", timeout=10).json()["reason"]
+                == f"Ring did not answer within {settings.http_timeout:g} s"
+            ),
+            "the stalled check to end",
+        )
