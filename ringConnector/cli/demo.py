@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= _call("GET", f"{base}/connector/download/today", "only the new ding", expect=[fresh])
             ok &= _call("POST", f"{base}/connector/download/20261341", "a bad date is a JSON 400", status=400)
 
-    _step(f"Done. Videos and event JSON are in {args.data / 'videos'}")
+    _step(f"Done. Videos, their stills and event JSON are in {args.data / 'videos'}")
     for path in sorted((args.data / "videos").glob("*.json"))[:3]:
         print(f"   {path.name}")
     print("   ...")

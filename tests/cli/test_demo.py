@@ -105,6 +105,6 @@ def test_the_demo_runs_the_whole_flow(tmp_path: Path, capsys: pytest.CaptureFixt
         "HTTP 400  {'error': 'bad_request', 'message': "
         "\"'20261341' is not a real date: month must be in 1..12\"}" in out
     )
-    assert f"Done. Videos and event JSON are in {data / 'videos'}" in out
+    assert f"Done. Videos, their stills and event JSON are in {data / 'videos'}" in out
     for name in sorted(bodies)[:3]:
         assert f"\n   {name}\n" in out
