@@ -165,10 +165,12 @@ def environment(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def run(
-    script: str, *args: str, env: dict[str, str], stdin: str | None = None
+    script: str, *args: str, env: dict[str, str], stdin: str | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """One of the project's scripts (in `cwd`, if given), its output captured."""
     return subprocess.run(
         [sys.executable, str(ROOT / script), *args],
+        cwd=cwd,
         env=env,
         input=stdin,
         capture_output=True,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.support import ACCOUNT, ROOT
+from tests.support import ACCOUNT, ROOT, run
 
 # What a user types at startCreateAuthFile.py's prompts for the emulator's account.
 SIGN_IN = f"{ACCOUNT.username}\n{ACCOUNT.password}\n{ACCOUNT.two_factor_code}\n"
@@ -35,14 +34,4 @@ def run_in(
     folder: Path, script: str, *args: str, env: dict[str, str], stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """One of the project's scripts with `folder` as the working directory."""
-    return subprocess.run(
-        [sys.executable, str(ROOT / script), *args],
-        cwd=folder,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        start_new_session=True,  # no controlling terminal: getpass reads stdin like a pipe
-        check=False,
-    )
+    return run(script, *args, env=env, stdin=stdin, cwd=folder)

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 from prometheus_client import REGISTRY
 
@@ -41,15 +39,6 @@ from tests.support import (
 # The state database's busy timeout here (30 s in service): the lock is held for longer than two.
 BUSY = 0.2
 POLL = 0.2  # a failed round is tried again within a poll interval at most
-
-
-@pytest.fixture
-def pipeline() -> Iterator[Pipeline]:
-    server = Pipeline(failures=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @contextmanager
